@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
+
+from recommendations.models import ApiKey, Scope
+from recommendations.models.api_keys import parse_rate
+
+# The library's own key model is unused: ours carries scopes.
+admin.site.unregister(APIKey)
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="A key can only call the endpoints whose scope is ticked.",
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["name", "scopes", "throttle_rate", "expiry_date", "revoked"]
+
+    def clean_throttle_rate(self) -> str:
+        rate = self.cleaned_data["throttle_rate"].strip()
+        if rate:
+            try:
+                parse_rate(rate)
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from None
+        return rate
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(APIKeyModelAdmin):
+    form = ApiKeyForm
+    list_display = (
+        "name",
+        "prefix",
+        "scope_list",
+        "throttle_rate",
+        "created",
+        "last_used_at",
+        "expiry_date",
+        "revoked",
+    )
+    list_filter = ("revoked", "created")
+    search_fields = ("name", "prefix")
+
+    @admin.display(description="scopes")
+    def scope_list(self, obj: ApiKey) -> str:
+        return ", ".join(obj.scopes) or "none"
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: forms.Form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change:
+            messages.info(request, "Send it as the header 'Authorization: Api-Key <key>'.")

@@ -1,0 +1,92 @@
+"""Request and response shapes for the OpenAPI schema.
+
+Batch bodies are validated by the services (one pass, every error collected with its row index);
+these serializers describe the same fields for the docs, and a test keeps the two in step.
+"""
+
+from rest_framework import serializers
+
+from recommendations.models import EventType, Gender
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    index = serializers.IntegerField(allow_null=True, help_text="Position of the bad row in the batch (0-based).")
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    code = serializers.CharField()
+    errors = ErrorDetailSerializer(many=True, required=False)
+
+
+class ShopRowSerializer(serializers.Serializer):
+    shop_id = serializers.CharField(max_length=128)
+    name = serializers.CharField(max_length=200, required=False, help_text="Required for a new shop.")
+    attributes = serializers.DictField(required=False)
+    created_at = serializers.DateTimeField(required=False, help_text="When the shop opened.")
+
+
+class ItemRowSerializer(serializers.Serializer):
+    item_id = serializers.CharField(max_length=128)
+    shop_id = serializers.CharField(max_length=128, required=False, help_text="Required for a new item.")
+    title = serializers.CharField(max_length=300, required=False, help_text="Required for a new item.")
+    category_path = serializers.CharField(max_length=300, required=False, help_text="e.g. 'Fashion > Bags > Tote bags'")
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    image_url = serializers.URLField(required=False, allow_blank=True)
+    published = serializers.BooleanField(required=False)
+    in_stock = serializers.BooleanField(required=False)
+    attributes = serializers.DictField(required=False)
+    created_at = serializers.DateTimeField(required=False, help_text="When the item was listed.")
+
+
+class UserRowSerializer(serializers.Serializer):
+    user_id = serializers.CharField(max_length=128)
+    gender = serializers.ChoiceField(choices=[g for g in Gender.values if g], required=False, allow_blank=True)
+    birth_year = serializers.IntegerField(required=False, allow_null=True, min_value=1900)
+    region = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    attributes = serializers.DictField(required=False)
+    created_at = serializers.DateTimeField(required=False)
+
+
+class ShopBatchSerializer(serializers.Serializer):
+    shops = ShopRowSerializer(many=True, help_text="1 to 1,000 shops.")
+
+
+class ItemBatchSerializer(serializers.Serializer):
+    items = ItemRowSerializer(many=True, help_text="1 to 1,000 items.")
+
+
+class UserBatchSerializer(serializers.Serializer):
+    users = UserRowSerializer(many=True, help_text="1 to 1,000 users.")
+
+
+class UpsertResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+
+
+class EventRowSerializer(serializers.Serializer):
+    event_id = serializers.UUIDField(help_text="Made by the client; a retried event is stored once.")
+    user_id = serializers.CharField(max_length=128, help_text="Unknown users are created.")
+    session_id = serializers.CharField(max_length=128, allow_blank=True)
+    item_id = serializers.CharField(max_length=128, help_text="Must be in the catalog.")
+    type = serializers.ChoiceField(choices=EventType.values)
+    occurred_at = serializers.DateTimeField(help_text="ISO 8601 with a zone, e.g. 2026-11-28T09:30:00+09:00.")
+    recommendation_id = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+
+
+class EventBatchSerializer(serializers.Serializer):
+    events = EventRowSerializer(many=True, help_text="1 to 1,000 events.")
+
+
+class EventBatchResultSerializer(serializers.Serializer):
+    stored = serializers.IntegerField(help_text="Events stored by this call.")
+    duplicates = serializers.IntegerField(help_text="Events already stored before (same event_id), skipped.")
+    users_created = serializers.IntegerField(help_text="Users first seen in this batch.")
+
+
+class UserEraseResultSerializer(serializers.Serializer):
+    user_id = serializers.CharField()
+    erased = serializers.DictField(child=serializers.IntegerField(), help_text="Rows deleted, by kind.")

@@ -1,0 +1,76 @@
+"""Write generated or loaded data sets into the catalog and event tables, in chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from recommendations.models import AppUser, Event, Item, Shop
+from recommendations.services.catalog_upsert import ENTITIES, catalog_rows_check, catalog_rows_write
+from recommendations.services.event_ingest import IngestResult, event_batch_check, event_batch_write
+
+CHUNK = 1000
+Progress = Callable[[int], None]
+
+
+def _chunks(rows: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def catalog_store(kind: str, rows: list[dict], progress: Progress | None = None) -> None:
+    """Upsert catalog rows through the same validation as the API."""
+    entity = ENTITIES[kind]
+    for chunk in _chunks(rows):
+        catalog_rows_write(catalog_rows_check(entity, chunk))
+        if progress:
+            progress(len(chunk))
+
+
+def events_store(rows: list[dict], progress: Progress | None = None) -> IngestResult:
+    """Store events through the same validation as the API (idempotent on event_id)."""
+    total = IngestResult(0, 0, 0)
+    for chunk in _chunks(rows):
+        with transaction.atomic():
+            total += event_batch_write(event_batch_check(chunk, max_rows=CHUNK))
+        if progress:
+            progress(len(chunk))
+    return total
+
+
+def trusted_events_store(rows: list[dict], progress: Progress | None = None) -> int:
+    """Bulk insert generated events without per-field validation (the generator made them well-formed)."""
+    users = dict(AppUser.objects.values_list("external_id", "id"))
+    items = dict(Item.objects.values_list("external_id", "id"))
+    now = timezone.now()
+    stored = 0
+    for chunk in _chunks(rows, 5000):
+        objs = [
+            Event(
+                event_id=row["event_id"],
+                user_id=users[row["user_id"]],
+                item_id=items[row["item_id"]],
+                session_id=row["session_id"],
+                type=row["type"],
+                occurred_at=row["occurred_at"],
+                received_at=now,
+            )
+            for row in chunk
+        ]
+        with transaction.atomic():
+            stored += len(Event.objects.bulk_create(objs, ignore_conflicts=True))
+        if progress:
+            progress(len(chunk))
+    return stored
+
+
+def dataset_counts() -> dict[str, int]:
+    return {
+        "shops": Shop.objects.count(),
+        "items": Item.objects.count(),
+        "users": AppUser.objects.count(),
+        "events": Event.objects.count(),
+    }

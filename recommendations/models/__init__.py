@@ -1,0 +1,5 @@
+from .api_keys import ApiKey, Scope
+from .catalog import AppUser, Gender, Item, Shop
+from .events import Event, EventType
+
+__all__ = ["ApiKey", "AppUser", "Event", "EventType", "Gender", "Item", "Scope", "Shop"]

@@ -1,0 +1,45 @@
+"""API keys for the app and other machines: hashed at rest, shown once, each with scopes."""
+
+from django.conf import settings
+from django.db import models
+from rest_framework_api_key.models import AbstractAPIKey
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """'600/minute' -> (600, 60). Raises ValueError for anything else."""
+    try:
+        count, period = rate.split("/")
+        number, seconds = int(count), _PERIODS[period.strip()[0]]
+    except (ValueError, KeyError, IndexError):
+        raise ValueError(f"'{rate}' is not like '600/minute' (per second, minute, hour or day)") from None
+    if number < 1:
+        raise ValueError("the number of requests must be at least 1")
+    return number, seconds
+
+
+class Scope(models.TextChoices):
+    EVENTS_WRITE = "events:write", "events:write: send interaction events"
+    CATALOG_WRITE = "catalog:write", "catalog:write: upsert shops, items and users; erase users"
+    RECOMMENDATIONS_READ = "recommendations:read", "recommendations:read: fetch recommendations"
+
+
+class ApiKey(AbstractAPIKey):
+    scopes = models.JSONField(default=list, blank=True, help_text="What this key may do.")
+    throttle_rate = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="Requests allowed for this key, e.g. '600/minute'. Empty: the site default.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes

@@ -1,0 +1,81 @@
+"""The marketplace's catalog as mirrored here: shops, their items, and the app's users.
+
+Every row is keyed by the marketplace's own id (`external_id`, a string); our integer primary keys
+never leave recsite.
+"""
+
+from django.db import models
+from django.utils import timezone
+
+EXTERNAL_ID_MAX_LENGTH = 128
+CATEGORY_SEPARATOR = " > "
+
+
+class Shop(models.Model):
+    external_id = models.CharField("shop id", max_length=EXTERNAL_ID_MAX_LENGTH, unique=True)
+    name = models.CharField(max_length=200)
+    attributes = models.JSONField(default=dict, blank=True, help_text="Free-form attributes from the marketplace.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["external_id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id})"
+
+
+class Item(models.Model):
+    external_id = models.CharField("item id", max_length=EXTERNAL_ID_MAX_LENGTH, unique=True)
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="items")
+    title = models.CharField(max_length=300)
+    category_path = models.CharField(
+        max_length=300,
+        blank=True,
+        db_index=True,
+        help_text=f"Category from general to specific, separated by '{CATEGORY_SEPARATOR.strip()}', "
+        "e.g. 'Fashion > Bags > Tote bags'.",
+    )
+    price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    image_url = models.URLField(max_length=500, blank=True)
+    published = models.BooleanField(default=True, help_text="Unpublished items are never recommended.")
+    in_stock = models.BooleanField(default=True, help_text="Sold-out items are never recommended.")
+    attributes = models.JSONField(default=dict, blank=True, help_text="Free-form attributes from the marketplace.")
+    created_at = models.DateTimeField(default=timezone.now, help_text="When the item was listed.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["external_id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.external_id})"
+
+    @property
+    def categories(self) -> list[str]:
+        return [c for c in self.category_path.split(CATEGORY_SEPARATOR) if c] if self.category_path else []
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "", "Unknown"
+
+
+class AppUser(models.Model):
+    """A user of the marketplace's app, with the attributes segment popularity uses."""
+
+    external_id = models.CharField("user id", max_length=EXTERNAL_ID_MAX_LENGTH, unique=True)
+    gender = models.CharField(max_length=8, choices=Gender.choices, blank=True, default=Gender.UNKNOWN)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    region = models.CharField(max_length=64, blank=True)
+    attributes = models.JSONField(default=dict, blank=True, help_text="Free-form attributes from the marketplace.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["external_id"]
+        verbose_name = "app user"
+
+    def __str__(self) -> str:
+        return self.external_id

@@ -1,0 +1,129 @@
+"""Ingest batches of interaction events: validate all, then store new ones in one transaction.
+
+Idempotent on the client's `event_id`: a retried batch stores nothing twice and reports how many
+events were already there. An event for an unknown user creates that user; an unknown item is an
+error naming the item, because an event we cannot tie to the catalog is useless to every model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from recommendations.errors import FieldError, ValidationFailed
+from recommendations.models import AppUser, Event, EventType, Item
+from recommendations.services import row_validation as rv
+
+EVENT_FIELDS = {
+    "event_id": rv.FieldSpec(rv.uuid_value, required=True),
+    "user_id": rv.FieldSpec(rv.external_id, required=True),
+    "session_id": rv.FieldSpec(rv.text(128), required=True),
+    "item_id": rv.FieldSpec(rv.external_id, required=True),
+    "type": rv.FieldSpec(rv.choice(EventType.values), required=True),
+    "occurred_at": rv.FieldSpec(rv.aware_datetime, required=True),
+    "recommendation_id": rv.FieldSpec(rv.text(64)),
+}
+# Phones' clocks drift; anything further ahead than this is a bug in the sender.
+MAX_CLOCK_SKEW = dt.timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    stored: int
+    duplicates: int
+    users_created: int
+
+    def __add__(self, other: IngestResult) -> IngestResult:
+        return IngestResult(
+            self.stored + other.stored, self.duplicates + other.duplicates, self.users_created + other.users_created
+        )
+
+
+@dataclass
+class CheckedEvents:
+    rows: list[dict[str, Any]]
+    item_pks: dict[str, int]
+
+
+def event_batch_check(rows: Any, *, max_rows: int | None = None) -> CheckedEvents:
+    """Validate every event and resolve its item; raise ValidationFailed listing every bad event and field."""
+    limit = max_rows or settings.API_MAX_BATCH_ROWS
+    errors = rv.check_batch_size(rows, "events", limit)
+    if errors:
+        raise ValidationFailed("The event batch was rejected.", errors)
+    clean, errors = rv.validate_rows(rows, EVENT_FIELDS, what="events")
+
+    latest_allowed = timezone.now() + MAX_CLOCK_SKEW
+    wanted_items = set()
+    for index, row in enumerate(clean):
+        occurred = row.get("occurred_at")
+        if occurred is not None and occurred > latest_allowed:
+            errors.append(
+                FieldError(index, "occurred_at", "is more than 24 hours in the future; check the device clock")
+            )
+        if "item_id" in row:
+            wanted_items.add(row["item_id"])
+
+    item_pks = dict(Item.objects.filter(external_id__in=wanted_items).values_list("external_id", "id"))
+    for index, row in enumerate(clean):
+        item_id = row.get("item_id")
+        if item_id is not None and item_id not in item_pks:
+            errors.append(FieldError(index, "item_id", f"unknown item '{item_id}': upsert it to the catalog first"))
+    if errors:
+        errors.sort(key=lambda e: (e.index if e.index is not None else -1, e.field))
+        raise ValidationFailed(f"The event batch was rejected: {len(errors)} problem(s); nothing was saved.", errors)
+    return CheckedEvents(clean, item_pks)
+
+
+def _user_pks(external_ids: set[str]) -> tuple[dict[str, int], int]:
+    """Map user ids to our keys, creating users we have not seen yet."""
+    pks = dict(AppUser.objects.filter(external_id__in=external_ids).values_list("external_id", "id"))
+    missing = external_ids - pks.keys()
+    if missing:
+        AppUser.objects.bulk_create([AppUser(external_id=x) for x in missing], ignore_conflicts=True)
+        pks.update(AppUser.objects.filter(external_id__in=missing).values_list("external_id", "id"))
+    return pks, len(missing)
+
+
+def event_batch_write(checked: CheckedEvents) -> IngestResult:
+    """Store the events not stored before, in one transaction; returns what was stored and skipped."""
+    rows = checked.rows
+    with transaction.atomic():
+        batch_ids = [row["event_id"] for row in rows]
+        seen = set(Event.objects.filter(event_id__in=batch_ids).values_list("event_id", flat=True))
+        fresh = []
+        for row in rows:
+            if row["event_id"] not in seen:
+                seen.add(row["event_id"])
+                fresh.append(row)
+        user_pks, users_created = _user_pks({row["user_id"] for row in fresh})
+        now = timezone.now()
+        Event.objects.bulk_create(
+            [
+                Event(
+                    event_id=row["event_id"],
+                    user_id=user_pks[row["user_id"]],
+                    item_id=checked.item_pks[row["item_id"]],
+                    session_id=row["session_id"],
+                    type=row["type"],
+                    occurred_at=row["occurred_at"],
+                    recommendation_id=row.get("recommendation_id") or "",
+                    received_at=now,
+                )
+                for row in fresh
+            ],
+            batch_size=1000,
+            # A concurrent retry of the same batch may insert first; its rows are then skipped.
+            ignore_conflicts=True,
+        )
+    return IngestResult(stored=len(fresh), duplicates=len(rows) - len(fresh), users_created=users_created)
+
+
+def event_batch_ingest(rows: Any) -> IngestResult:
+    """Validate and store one batch of events; all or nothing."""
+    return event_batch_write(event_batch_check(rows))

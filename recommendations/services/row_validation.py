@@ -1,0 +1,207 @@
+"""Field parsers and a row validator shared by every batch input (API bodies and CSV files).
+
+A parser takes the raw value and returns the clean one or raises ValueError with a message meant
+for the person who sent it. `validate_rows` runs them over a batch and collects every problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from recommendations.errors import FieldError
+from recommendations.models.catalog import EXTERNAL_ID_MAX_LENGTH
+
+Parser = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    parse: Parser
+    required: bool = False
+
+
+def external_id(value: Any) -> str:
+    """A marketplace id: a non-empty string of at most 128 characters."""
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string, not {type(value).__name__}")
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if len(value) > EXTERNAL_ID_MAX_LENGTH:
+        raise ValueError(f"must be at most {EXTERNAL_ID_MAX_LENGTH} characters")
+    return value
+
+
+def text(max_length: int, *, required: bool = False) -> Parser:
+    def parse(value: Any) -> str:
+        if value is None:
+            if required:
+                raise ValueError("must not be null")
+            return ""
+        if not isinstance(value, str):
+            raise ValueError(f"must be a string, not {type(value).__name__}")
+        if required and not value.strip():
+            raise ValueError("must not be empty")
+        if len(value) > max_length:
+            raise ValueError(f"must be at most {max_length} characters")
+        return value
+
+    return parse
+
+
+def uuid_value(value: Any) -> uuid.UUID:
+    if not isinstance(value, str):
+        raise ValueError(f"must be a UUID string, not {type(value).__name__}")
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValueError(f"'{value[:60]}' is not a valid UUID") from None
+
+
+def aware_datetime(value: Any) -> dt.datetime:
+    """An ISO 8601 time with a zone (e.g. 2026-11-28T09:30:00+09:00), or an aware datetime."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"'{value[:60]}' is not an ISO 8601 date-time") from None
+    else:
+        raise ValueError(f"must be an ISO 8601 string, not {type(value).__name__}")
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError("must include a time zone, e.g. '2026-11-28T09:30:00+09:00' or '...Z'")
+    return parsed
+
+
+def optional_datetime(value: Any) -> dt.datetime | None:
+    return None if value is None else aware_datetime(value)
+
+
+def choice(allowed: Iterable[str]) -> Parser:
+    allowed = tuple(allowed)
+
+    def parse(value: Any) -> str:
+        if value not in allowed:
+            raise ValueError(f"'{str(value)[:60]}' is not one of: {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
+def optional_decimal(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"must be a number, not {type(value).__name__}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"'{str(value)[:60]}' is not a number") from None
+    if not number.is_finite() or number < 0:
+        raise ValueError("must be zero or more")
+    if number >= Decimal("1e10"):
+        raise ValueError("is too large")
+    return number.quantize(Decimal("0.01"))
+
+
+def optional_bool(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError(f"must be true or false, not {type(value).__name__}")
+
+
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def optional_url(value: Any) -> str:
+    value = text(500)(value)
+    if value:
+        try:
+            _url_validator(value)
+        except ValidationError:
+            raise ValueError(f"'{value[:60]}' is not an http(s) URL") from None
+    return value
+
+
+def optional_year(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"must be a whole number, not {type(value).__name__}")
+    this_year = dt.date.today().year
+    if not 1900 <= value <= this_year:
+        raise ValueError(f"must be between 1900 and {this_year}")
+    return value
+
+
+def attributes(value: Any) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"must be an object, not {type(value).__name__}")
+    return value
+
+
+def validate_rows(
+    rows: Any, fields: Mapping[str, FieldSpec], *, what: str
+) -> tuple[list[dict[str, Any]], list[FieldError]]:
+    """Parse every row; return the clean rows (only the keys each row gave) and every error found."""
+    if not isinstance(rows, list):
+        return [], [FieldError(None, what, "must be a list")]
+    clean_rows: list[dict[str, Any]] = []
+    errors: list[FieldError] = []
+    allowed = ", ".join(fields)
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            errors.append(FieldError(index, "", f"each entry of '{what}' must be an object"))
+            clean_rows.append({})
+            continue
+        clean: dict[str, Any] = {}
+        for name in row.keys() - fields.keys():
+            errors.append(FieldError(index, str(name), f"unknown field; expected: {allowed}"))
+        for name, spec in fields.items():
+            if name not in row:
+                if spec.required:
+                    errors.append(FieldError(index, name, "this field is required"))
+                continue
+            try:
+                clean[name] = spec.parse(row[name])
+            except ValueError as exc:
+                errors.append(FieldError(index, name, str(exc)))
+        clean_rows.append(clean)
+    return clean_rows, errors
+
+
+def duplicate_errors(values: list[str | None], field: str, what: str) -> list[FieldError]:
+    """One error for each repeat of a value already seen earlier in the batch."""
+    first_seen: dict[str, int] = {}
+    errors = []
+    for index, value in enumerate(values):
+        if value is None:
+            continue
+        if value in first_seen:
+            errors.append(
+                FieldError(index, field, f"'{value}' appears twice in this batch (also {what} {first_seen[value]})")
+            )
+        else:
+            first_seen[value] = index
+    return errors
+
+
+def check_batch_size(rows: Any, what: str, limit: int) -> list[FieldError]:
+    if isinstance(rows, list) and len(rows) > limit:
+        return [FieldError(None, what, f"at most {limit} rows per request, got {len(rows)}; split the batch")]
+    if isinstance(rows, list) and not rows:
+        return [FieldError(None, what, "must contain at least one row")]
+    return []

@@ -1,0 +1,49 @@
+"""One shape for every API error: {"message": ..., "code": ..., "errors": [{index, field, message}]}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from recommendations.errors import NotFound, ValidationFailed
+
+
+def _flatten(detail: Any, field: str = "") -> list[dict]:
+    """Turn DRF's nested error detail into a flat list of {index, field, message}."""
+    if isinstance(detail, dict):
+        out: list[dict] = []
+        for key, value in detail.items():
+            name = key if key != "non_field_errors" else ""
+            out += _flatten(value, f"{field}.{name}" if field and name else (name or field))
+        return out
+    if isinstance(detail, list):
+        if all(not isinstance(d, (dict, list)) for d in detail):
+            return [{"index": None, "field": field, "message": str(d)} for d in detail]
+        out = []
+        for i, value in enumerate(detail):
+            out += _flatten(value, f"{field}[{i}]")
+        return out
+    return [{"index": None, "field": field, "message": str(detail)}]
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF exception handler rendering domain and framework errors in recsite's error shape."""
+    if isinstance(exc, ValidationFailed):
+        body = {"message": exc.message, "code": "invalid", "errors": [e.as_dict() for e in exc.errors]}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, NotFound):
+        return Response({"message": exc.message, "code": "not_found"}, status=status.HTTP_404_NOT_FOUND)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"message": "The request is invalid.", "code": "invalid", "errors": _flatten(exc.detail)}
+    elif isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        message = str(detail) if not isinstance(detail, (dict, list)) else "The request failed."
+        response.data = {"message": message, "code": exc.get_codes() if isinstance(exc.get_codes(), str) else "error"}
+    return response

@@ -1,0 +1,40 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from recommendations.models import Scope
+from recommendations.services.api_keys import api_key_create
+from recsite.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _isolated_runtime():
+    """Tasks run in-process and throttle counters start at zero in every test (one test runs a real worker)."""
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    cache.clear()
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def make_client(db):
+    """Return an API client authenticated with a fresh key holding the given scopes."""
+
+    def make(*scopes: str, throttle_rate: str = "") -> APIClient:
+        _key, plain = api_key_create(name="test app", scopes=list(scopes), throttle_rate=throttle_rate)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {plain}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def events_client(make_client):
+    return make_client(Scope.EVENTS_WRITE)
+
+
+@pytest.fixture
+def catalog_client(make_client):
+    return make_client(Scope.CATALOG_WRITE)

@@ -1,0 +1,145 @@
+import datetime as dt
+import uuid
+
+import pytest
+
+from recommendations.models import AppUser, Event
+from tests.factories import AppUserFactory, ItemFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/events"
+
+
+def make_event(item_id: str, **overrides) -> dict:
+    event = {
+        "event_id": str(uuid.uuid4()),
+        "user_id": "u-1",
+        "session_id": "sess-1",
+        "item_id": item_id,
+        "type": "view",
+        "occurred_at": "2026-11-20T09:30:00+09:00",
+    }
+    event.update(overrides)
+    return event
+
+
+def test_a_valid_batch_is_stored_with_every_field(events_client):
+    item = ItemFactory()
+    AppUserFactory(external_id="u-1")
+    events = [make_event(item.external_id, type="cart_add", recommendation_id="rec-9"), make_event(item.external_id)]
+
+    response = events_client.post(URL, {"events": events}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"stored": 2, "duplicates": 0, "users_created": 0}
+    stored = Event.objects.get(event_id=events[0]["event_id"])
+    assert stored.item == item
+    assert stored.user.external_id == "u-1"
+    assert stored.type == "cart_add"
+    assert stored.recommendation_id == "rec-9"
+    assert stored.session_id == "sess-1"
+    assert stored.occurred_at == dt.datetime(2026, 11, 20, 0, 30, tzinfo=dt.UTC)
+
+
+def test_a_retried_batch_stores_nothing_twice_and_counts_duplicates(events_client):
+    item = ItemFactory()
+    events = [make_event(item.external_id) for _ in range(3)]
+    events_client.post(URL, {"events": events[:2]}, format="json")
+
+    response = events_client.post(URL, {"events": events}, format="json")
+
+    assert response.json() == {"stored": 1, "duplicates": 2, "users_created": 0}
+    assert Event.objects.count() == 3
+
+
+def test_an_event_repeated_inside_one_batch_is_stored_once(events_client):
+    item = ItemFactory()
+    event = make_event(item.external_id)
+
+    response = events_client.post(URL, {"events": [event, event]}, format="json")
+
+    assert response.json()["stored"] == 1
+    assert response.json()["duplicates"] == 1
+
+
+def test_an_unknown_user_is_created(events_client):
+    item = ItemFactory()
+
+    response = events_client.post(URL, {"events": [make_event(item.external_id, user_id="new-user")]}, format="json")
+
+    assert response.json()["users_created"] == 1
+    assert AppUser.objects.filter(external_id="new-user").exists()
+
+
+def test_one_bad_event_rejects_the_whole_batch_and_names_index_and_field(events_client):
+    item = ItemFactory()
+    events = [
+        make_event(item.external_id),
+        make_event("no-such-item"),
+        make_event(item.external_id, type="click", occurred_at="2026-11-20T09:30:00"),
+        make_event(item.external_id, event_id="not-a-uuid", user_id=42),
+    ]
+
+    response = events_client.post(URL, {"events": events}, format="json")
+
+    assert response.status_code == 400
+    errors = {(e["index"], e["field"]): e["message"] for e in response.json()["errors"]}
+    assert "unknown item 'no-such-item'" in errors[(1, "item_id")]
+    assert "not one of" in errors[(2, "type")]
+    assert "time zone" in errors[(2, "occurred_at")]
+    assert "not a valid UUID" in errors[(3, "event_id")]
+    assert "must be a string" in errors[(3, "user_id")]
+    assert Event.objects.count() == 0
+    assert not AppUser.objects.exists()
+
+
+def test_missing_and_unknown_fields_are_named(events_client):
+    item = ItemFactory()
+    event = make_event(item.external_id, itemId="typo")
+    del event["session_id"]
+
+    response = events_client.post(URL, {"events": [event]}, format="json")
+
+    errors = {(e["index"], e["field"]): e["message"] for e in response.json()["errors"]}
+    assert errors[(0, "session_id")] == "this field is required"
+    assert errors[(0, "itemId")].startswith("unknown field")
+
+
+def test_events_from_the_far_future_are_rejected(events_client):
+    item = ItemFactory()
+
+    response = events_client.post(
+        URL, {"events": [make_event(item.external_id, occurred_at="2099-01-01T00:00:00Z")]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "occurred_at"
+
+
+def test_every_event_type_is_accepted(events_client):
+    item = ItemFactory()
+    kinds = ["view", "favorite", "cart_add", "purchase", "not_interested"]
+
+    response = events_client.post(URL, {"events": [make_event(item.external_id, type=k) for k in kinds]}, format="json")
+
+    assert response.json()["stored"] == 5
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({}, "events"), ({"events": []}, "events"), ({"events": "x"}, "events"), ({"events": [1], "x": 1}, "x")],
+)
+def test_malformed_bodies_get_a_400_naming_the_field(events_client, body, field):
+    response = events_client.post(URL, body, format="json")
+
+    assert response.status_code == 400
+    assert field in [e["field"] for e in response.json()["errors"]]
+
+
+def test_more_than_1000_events_are_refused(events_client):
+    item = ItemFactory()
+
+    response = events_client.post(URL, {"events": [make_event(item.external_id)] * 1001}, format="json")
+
+    assert response.status_code == 400
+    assert "at most 1000" in response.json()["errors"][0]["message"]
