@@ -143,3 +143,35 @@ def test_more_than_1000_events_are_refused(events_client):
 
     assert response.status_code == 400
     assert "at most 1000" in response.json()["errors"][0]["message"]
+
+
+def test_ids_with_tabs_newlines_and_backslashes_are_stored_exactly(events_client):
+    item = ItemFactory()
+    session = 'tab\there\nnewline\\back"quote'
+
+    events_client.post(URL, {"events": [make_event(item.external_id, session_id=session, user_id='u\\"1')]}, format="json")
+
+    stored = Event.objects.get()
+    assert stored.session_id == session
+    assert stored.user.external_id == 'u\\"1'
+
+
+def test_a_batch_mixing_stored_and_new_events_stores_only_the_new(events_client):
+    item = ItemFactory()
+    old = [make_event(item.external_id) for _ in range(2)]
+    events_client.post(URL, {"events": old}, format="json")
+    new = [make_event(item.external_id) for _ in range(3)]
+
+    response = events_client.post(URL, {"events": [*new[:1], *old, *new[1:], new[0]]}, format="json")
+
+    assert response.json() == {"stored": 3, "duplicates": 3, "users_created": 0}
+    assert Event.objects.count() == 5
+
+
+def test_nul_characters_are_refused(events_client):
+    item = ItemFactory()
+
+    response = events_client.post(URL, {"events": [make_event(item.external_id, session_id="a\x00b")]}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "session_id"

@@ -1,3 +1,4 @@
+from . import lookups  # noqa: F401  registers __any_of
 from .api_keys import ApiKey, Scope
 from .catalog import AppUser, Gender, Item, Shop
 from .events import Event, EventType

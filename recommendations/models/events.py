@@ -16,7 +16,8 @@ class EventType(models.TextChoices):
 
 class Event(models.Model):
     event_id = models.UUIDField(unique=True, help_text="Made by the client; a retried event is stored once.")
-    user = models.ForeignKey(AppUser, on_delete=models.CASCADE, related_name="events")
+    # No single-column index: event_user_latest (user, -occurred_at) serves every lookup by user.
+    user = models.ForeignKey(AppUser, on_delete=models.CASCADE, related_name="events", db_index=False)
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="events")
     session_id = models.CharField(max_length=128, blank=True)
     type = models.CharField(max_length=16, choices=EventType.choices)
@@ -27,7 +28,7 @@ class Event(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["-occurred_at"]
+        # No default ordering: sorting millions of events must be asked for, never implied.
         indexes = [
             # "this user's latest events": session re-rank and the staff preview
             models.Index(fields=["user", "-occurred_at"], name="event_user_latest"),

@@ -125,7 +125,9 @@ def catalog_rows_check(entity: CatalogEntity, rows: Any, *, max_rows: int | None
     clean, errors = rv.validate_rows(rows, entity.fields, what=entity.what)
     ids = [row.get(entity.id_field) for row in clean]
     errors += rv.duplicate_errors(ids, entity.id_field, "at index")
-    existing = dict(entity.model.objects.filter(external_id__in=[i for i in ids if i]).values_list("external_id", "id"))
+    existing = dict(
+        entity.model.objects.filter(external_id__any_of=[i for i in ids if i]).values_list("external_id", "id")
+    )
     for index, row in enumerate(clean):
         if row.get(entity.id_field) and row[entity.id_field] not in existing:
             for name in entity.required_to_create:
@@ -143,7 +145,7 @@ def catalog_rows_check(entity: CatalogEntity, rows: Any, *, max_rows: int | None
 
 def _resolve_shops(rows: list[dict[str, Any]]) -> list[FieldError]:
     wanted = {row["shop_id"] for row in rows if row.get("shop_id")}
-    shop_pks = dict(Shop.objects.filter(external_id__in=wanted).values_list("external_id", "id"))
+    shop_pks = dict(Shop.objects.filter(external_id__any_of=wanted).values_list("external_id", "id"))
     errors = []
     for index, row in enumerate(rows):
         if "shop_id" in row:

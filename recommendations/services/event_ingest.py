@@ -16,8 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from recommendations.errors import FieldError, ValidationFailed
-from recommendations.models import AppUser, Event, EventType, Item
+from recommendations.models import AppUser, EventType, Item
 from recommendations.services import row_validation as rv
+from recommendations.services.event_store import events_insert
 
 EVENT_FIELDS = {
     "event_id": rv.FieldSpec(rv.uuid_value, required=True),
@@ -69,7 +70,7 @@ def event_batch_check(rows: Any, *, max_rows: int | None = None) -> CheckedEvent
         if "item_id" in row:
             wanted_items.add(row["item_id"])
 
-    item_pks = dict(Item.objects.filter(external_id__in=wanted_items).values_list("external_id", "id"))
+    item_pks = dict(Item.objects.filter(external_id__any_of=wanted_items).values_list("external_id", "id"))
     for index, row in enumerate(clean):
         item_id = row.get("item_id")
         if item_id is not None and item_id not in item_pks:
@@ -82,46 +83,38 @@ def event_batch_check(rows: Any, *, max_rows: int | None = None) -> CheckedEvent
 
 def _user_pks(external_ids: set[str]) -> tuple[dict[str, int], int]:
     """Map user ids to our keys, creating users we have not seen yet."""
-    pks = dict(AppUser.objects.filter(external_id__in=external_ids).values_list("external_id", "id"))
+    pks = dict(AppUser.objects.filter(external_id__any_of=external_ids).values_list("external_id", "id"))
     missing = external_ids - pks.keys()
     if missing:
         AppUser.objects.bulk_create([AppUser(external_id=x) for x in missing], ignore_conflicts=True)
-        pks.update(AppUser.objects.filter(external_id__in=missing).values_list("external_id", "id"))
+        pks.update(AppUser.objects.filter(external_id__any_of=missing).values_list("external_id", "id"))
     return pks, len(missing)
 
 
 def event_batch_write(checked: CheckedEvents) -> IngestResult:
     """Store the events not stored before, in one transaction; returns what was stored and skipped."""
-    rows = checked.rows
+    unique: dict[Any, dict[str, Any]] = {}
+    for row in checked.rows:
+        unique.setdefault(row["event_id"], row)
     with transaction.atomic():
-        batch_ids = [row["event_id"] for row in rows]
-        seen = set(Event.objects.filter(event_id__in=batch_ids).values_list("event_id", flat=True))
-        fresh = []
-        for row in rows:
-            if row["event_id"] not in seen:
-                seen.add(row["event_id"])
-                fresh.append(row)
-        user_pks, users_created = _user_pks({row["user_id"] for row in fresh})
+        user_pks, users_created = _user_pks({row["user_id"] for row in unique.values()})
         now = timezone.now()
-        Event.objects.bulk_create(
+        stored = events_insert(
             [
-                Event(
-                    event_id=row["event_id"],
-                    user_id=user_pks[row["user_id"]],
-                    item_id=checked.item_pks[row["item_id"]],
-                    session_id=row["session_id"],
-                    type=row["type"],
-                    occurred_at=row["occurred_at"],
-                    recommendation_id=row.get("recommendation_id") or "",
-                    received_at=now,
+                (
+                    row["event_id"],
+                    user_pks[row["user_id"]],
+                    checked.item_pks[row["item_id"]],
+                    row["session_id"],
+                    row["type"],
+                    row["occurred_at"],
+                    row.get("recommendation_id") or "",
+                    now,
                 )
-                for row in fresh
-            ],
-            batch_size=1000,
-            # A concurrent retry of the same batch may insert first; its rows are then skipped.
-            ignore_conflicts=True,
+                for row in unique.values()
+            ]
         )
-    return IngestResult(stored=len(fresh), duplicates=len(rows) - len(fresh), users_created=users_created)
+    return IngestResult(stored=stored, duplicates=len(checked.rows) - stored, users_created=users_created)
 
 
 def event_batch_ingest(rows: Any) -> IngestResult:

@@ -37,6 +37,8 @@ def external_id(value: Any) -> str:
         raise ValueError("must not be empty")
     if len(value) > EXTERNAL_ID_MAX_LENGTH:
         raise ValueError(f"must be at most {EXTERNAL_ID_MAX_LENGTH} characters")
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
     return value
 
 
@@ -52,6 +54,8 @@ def text(max_length: int, *, required: bool = False) -> Parser:
             raise ValueError("must not be empty")
         if len(value) > max_length:
             raise ValueError(f"must be at most {max_length} characters")
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
         return value
 
     return parse
