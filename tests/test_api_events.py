@@ -149,7 +149,9 @@ def test_ids_with_tabs_newlines_and_backslashes_are_stored_exactly(events_client
     item = ItemFactory()
     session = 'tab\there\nnewline\\back"quote'
 
-    events_client.post(URL, {"events": [make_event(item.external_id, session_id=session, user_id='u\\"1')]}, format="json")
+    events_client.post(
+        URL, {"events": [make_event(item.external_id, session_id=session, user_id='u\\"1')]}, format="json"
+    )
 
     stored = Event.objects.get()
     assert stored.session_id == session

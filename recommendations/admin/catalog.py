@@ -21,12 +21,16 @@ class ShopAdmin(admin.ModelAdmin):
 
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
-    list_display = ("external_id", "title", "shop", "category_path", "price", "published", "in_stock", "updated_at")
+    list_display = ("external_id", "title", "shop_name", "category_path", "price", "published", "in_stock")
     list_filter = ("published", "in_stock")
     list_select_related = ("shop",)
     search_fields = ("external_id", "title", "category_path", "shop__external_id", "shop__name")
     autocomplete_fields = ("shop",)
     readonly_fields = ("updated_at",)
+
+    @admin.display(description="shop", ordering="shop__name")
+    def shop_name(self, obj: Item) -> str:
+        return obj.shop.name
 
 
 @admin.register(AppUser)
