@@ -29,19 +29,6 @@ class FieldSpec:
     required: bool = False
 
 
-def external_id(value: Any) -> str:
-    """A marketplace id: a non-empty string of at most 128 characters."""
-    if not isinstance(value, str):
-        raise ValueError(f"must be a string, not {type(value).__name__}")
-    if not value.strip():
-        raise ValueError("must not be empty")
-    if len(value) > EXTERNAL_ID_MAX_LENGTH:
-        raise ValueError(f"must be at most {EXTERNAL_ID_MAX_LENGTH} characters")
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
 def text(max_length: int, *, required: bool = False) -> Parser:
     def parse(value: Any) -> str:
         if value is None:
@@ -59,6 +46,14 @@ def text(max_length: int, *, required: bool = False) -> Parser:
         return value
 
     return parse
+
+
+def external_id(value: Any) -> str:
+    """A marketplace id: a non-empty string of at most 128 characters."""
+    return _external_id(value)
+
+
+_external_id = text(EXTERNAL_ID_MAX_LENGTH, required=True)
 
 
 def uuid_value(value: Any) -> uuid.UUID:

@@ -2,10 +2,10 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
-from tqdm import tqdm
 
 from recommendations.demo_data.generator import DemoSize, generate
-from recommendations.demo_data.store import catalog_store, dataset_counts, trusted_events_store
+from recommendations.demo_data.store import dataset_counts, trusted_events_store
+from recommendations.management.dataset_loading import store_with_progress
 from recommendations.models import Shop
 
 
@@ -36,13 +36,7 @@ class Command(BaseCommand):
         end = timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=1)
         self.stdout.write(f"Generating {size} with seed {options['seed']} ...")
         data = generate(size, seed=options["seed"], end=end)
-        quiet = options["verbosity"] < 1
-        for kind in ("shops", "items", "users"):
-            rows = getattr(data, kind)
-            with tqdm(total=len(rows), desc=kind, unit="rows", disable=quiet) as bar:
-                catalog_store(kind, rows, bar.update)
-        with tqdm(total=len(data.events), desc="events", unit="events", disable=quiet) as bar:
-            stored = trusted_events_store(data.events, bar.update)
+        stored = store_with_progress(data, quiet=options["verbosity"] < 1, store_events=trusted_events_store)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo marketplace ready: {len(data.shops)} shops, {len(data.items)} items, "

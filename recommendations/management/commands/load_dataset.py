@@ -1,11 +1,11 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
 from recommendations.demo_data.public_datasets import DATASETS, DatasetMissing
-from recommendations.demo_data.store import catalog_store, events_store
+from recommendations.demo_data.store import events_store
 from recommendations.errors import ValidationFailed
+from recommendations.management.dataset_loading import store_with_progress
 
 
 class Command(BaseCommand):
@@ -23,14 +23,8 @@ class Command(BaseCommand):
             data = DATASETS[options["name"]](options["path"])
         except DatasetMissing as exc:
             raise CommandError(f"Not a {options['name']} folder: {exc}") from None
-        quiet = options["verbosity"] < 1
         try:
-            for kind in ("shops", "items", "users"):
-                rows = getattr(data, kind)
-                with tqdm(total=len(rows), desc=kind, unit="rows", disable=quiet) as bar:
-                    catalog_store(kind, rows, bar.update)
-            with tqdm(total=len(data.events), desc="events", unit="events", disable=quiet) as bar:
-                result = events_store(data.events, bar.update)
+            result = store_with_progress(data, quiet=options["verbosity"] < 1, store_events=events_store)
         except ValidationFailed as exc:
             details = "; ".join(f"row {e.index} {e.field}: {e.message}" for e in exc.errors[:10])
             raise CommandError(f"{exc.message} {details}") from None
