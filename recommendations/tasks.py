@@ -1,8 +1,10 @@
-"""Celery tasks: thin wrappers that call a service and log the outcome. Safe to retry."""
+"""Celery tasks: thin wrappers that load ids, call a service and log the outcome. Safe to retry."""
 
 import logging
 
 from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -15,3 +17,51 @@ def events_prune_task(retention_days: int | None = None) -> int:
     deleted = events_prune(retention_days=retention_days)
     logger.info("events_prune deleted %d events", deleted)
     return deleted
+
+
+@shared_task(
+    name="recommendations.training_run_execute",
+    queue="training",
+    acks_late=True,
+    # A worker killed mid-run redelivers the message; the claim makes the second delivery harmless.
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=settings.TRAINING_SOFT_TIME_LIMIT,
+    time_limit=settings.TRAINING_SOFT_TIME_LIMIT + 300,
+)
+def training_run_execute_task(run_id: int) -> str:
+    """Execute one queued training run (a no-op if another worker already has it)."""
+    from recommendations.services.training.pipeline import training_run_execute
+
+    run = training_run_execute(run_id)
+    logger.info("training run %s (%s): %s %s", run.pk, run.algorithm, run.status, run.publish_note)
+    return run.status
+
+
+@shared_task(name="recommendations.training_nightly", acks_late=True, expires=6 * 3600)
+def training_nightly_task() -> list[int]:
+    """Queue a run for every enabled algorithm."""
+    from recommendations.models import AlgorithmSetting
+    from recommendations.services.training.pipeline import training_run_create
+
+    run_ids = []
+    for algorithm in AlgorithmSetting.objects.filter(enabled=True).values_list("algorithm", flat=True):
+        run = training_run_create(algorithm=algorithm, trigger="schedule")
+        transaction.on_commit(lambda run_id=run.pk: training_run_execute_task.delay(run_id))
+        run_ids.append(run.pk)
+    return run_ids
+
+
+@shared_task(name="recommendations.training_runs_reap", acks_late=True, expires=600)
+def training_runs_reap_task() -> dict:
+    """Re-queue or fail runs whose worker died (expired lease)."""
+    from recommendations.services.training.pipeline import training_runs_reap
+
+    requeued, failed = training_runs_reap()
+    for run_id in requeued:
+        transaction.on_commit(lambda run_id=run_id: training_run_execute_task.delay(run_id))
+    if requeued or failed:
+        logger.warning("training_runs_reap: re-queued %s, failed %d", requeued, failed)
+    return {"requeued": requeued, "failed": failed}

@@ -113,7 +113,13 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # https://crontab.guru/#17_3_*_*_*
     "events-prune-daily": {"task": "recommendations.events_prune", "schedule": crontab(hour=3, minute=17)},
+    # https://crontab.guru/#30_2_*_*_*
+    "training-nightly": {"task": "recommendations.training_nightly", "schedule": crontab(hour=2, minute=30)},
+    # https://crontab.guru/#*/10_*_*_*_*
+    "training-runs-reap": {"task": "recommendations.training_runs_reap", "schedule": crontab(minute="*/10")},
 }
+# Training has its own queue (run a worker with -Q training), so long fits never delay short tasks.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TIMEZONE = "UTC"
 
 # --- auth, i18n, static ---------------------------------------------------------------------
@@ -184,6 +190,24 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# --- training ---------------------------------------------------------------------------------
+TRAINING_WINDOW_DAYS = env.int("TRAINING_WINDOW_DAYS", default=365)
+TRAINING_EVENT_WEIGHTS = env.json(
+    "TRAINING_EVENT_WEIGHTS", default={"view": 1.0, "favorite": 3.0, "cart_add": 5.0, "purchase": 8.0}
+)
+TRAINING_HALF_LIFE_DAYS = env.float("TRAINING_HALF_LIFE_DAYS", default=60.0) or None
+TRAINING_RECENCY_HALF_LIFE_EVENTS = env.float("TRAINING_RECENCY_HALF_LIFE_EVENTS", default=20.0) or None
+SEGMENT_SHRINKAGE = env.float("SEGMENT_SHRINKAGE", default=200.0)
+CANDIDATES_PER_USER = env.int("CANDIDATES_PER_USER", default=200)
+SHOP_CANDIDATES_PER_USER = env.int("SHOP_CANDIDATES_PER_USER", default=50)
+# A run whose NDCG@10 is this much (relative) below the live version's is not published automatically.
+PUBLISH_GUARD_MARGIN = env.float("PUBLISH_GUARD_MARGIN", default=0.10)
+CANDIDATE_VERSIONS_KEPT = env.int("CANDIDATE_VERSIONS_KEPT", default=3)
+TUNING_TRIALS = env.int("TUNING_TRIALS", default=12)
+TRAINING_LEASE_SECONDS = env.int("TRAINING_LEASE_SECONDS", default=3600)
+TRAINING_MAX_ATTEMPTS = env.int("TRAINING_MAX_ATTEMPTS", default=2)
+TRAINING_SOFT_TIME_LIMIT = env.int("TRAINING_SOFT_TIME_LIMIT", default=3 * 3600)
 
 # --- data retention -------------------------------------------------------------------------
 # Events older than this are deleted by the daily prune task; 0 keeps them forever.

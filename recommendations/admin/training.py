@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from recommendations.admin.charts import line_chart
+from recommendations.errors import ApplicationError
+from recommendations.models import AlgorithmSetting, ModelVersion, TrainingRun
+from recommendations.services.training.pipeline import training_run_create
+from recommendations.services.training.publishing import model_version_publish, model_version_rollback
+from recommendations.tasks import training_run_execute_task
+
+
+def _queue_runs(request: HttpRequest, algorithms: list[str], *, tune: bool) -> None:
+    for algorithm in algorithms:
+        run = training_run_create(algorithm=algorithm, tune=tune, trigger="admin", requested_by=request.user)
+        transaction.on_commit(lambda run_id=run.pk: training_run_execute_task.delay(run_id))
+    what = "Tuning" if tune else "Training"
+    messages.success(request, f"{what} queued for {', '.join(algorithms)}; follow it under Training runs.")
+
+
+def _ndcg(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+@admin.register(AlgorithmSetting)
+class AlgorithmSettingAdmin(admin.ModelAdmin):
+    list_display = ("algorithm", "enabled", "live_version", "live_ndcg", "last_run", "tuned_at")
+    list_editable = ("enabled",)
+    readonly_fields = ("tuned_params", "tuned_at")
+    actions = ["train_now", "tune"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # one row per algorithm, made by a migration
+
+    def has_delete_permission(self, request: HttpRequest, obj: AlgorithmSetting | None = None) -> bool:
+        return False
+
+    @admin.display(description="live version")
+    def live_version(self, obj: AlgorithmSetting) -> str:
+        version = ModelVersion.objects.filter(algorithm=obj.algorithm, is_live=True).first()
+        if version is None:
+            return "-"
+        url = reverse("admin:recommendations_modelversion_change", args=[version.pk])
+        return format_html('<a href="{}">{}</a>', url, version)
+
+    @admin.display(description="live NDCG@10")
+    def live_ndcg(self, obj: AlgorithmSetting) -> str:
+        version = ModelVersion.objects.filter(algorithm=obj.algorithm, is_live=True).select_related("run").first()
+        return _ndcg(version.run.ndcg() if version else None)
+
+    @admin.display(description="last run")
+    def last_run(self, obj: AlgorithmSetting) -> str:
+        run = TrainingRun.objects.filter(algorithm=obj.algorithm).first()
+        if run is None:
+            return "-"
+        url = reverse("admin:recommendations_trainingrun_change", args=[run.pk])
+        return format_html('<a href="{}">#{} {}</a>', url, run.pk, run.get_status_display())
+
+    @admin.action(description="Train now", permissions=["change"])
+    def train_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _queue_runs(request, list(queryset.values_list("algorithm", flat=True)), tune=False)
+
+    @admin.action(description="Tune parameters (costs many trainings)", permissions=["change"])
+    def tune(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        algorithms = list(queryset.values_list("algorithm", flat=True))
+        if request.POST.get("confirm") == "yes":
+            _queue_runs(request, algorithms, tune=True)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Tune parameters?",
+            "algorithms": algorithms,
+            "trials": settings.TUNING_TRIALS,
+            "queryset": queryset,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/recommendations/algorithmsetting/tune_confirm.html", context)
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "algorithm",
+        "status",
+        "trigger",
+        "model_ndcg",
+        "popularity_ndcg",
+        "publish_note",
+        "duration",
+        "created_at",
+    )
+    list_filter = ("algorithm", "status", "trigger")
+    actions = ["publish_anyway"]
+    readonly_fields = [f.name for f in TrainingRun._meta.fields]
+    change_list_template = "admin/recommendations/trainingrun/change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # runs are started from Algorithm settings, the schedule or `manage.py train`
+
+    @admin.display(description="NDCG@10")
+    def model_ndcg(self, obj: TrainingRun) -> str:
+        return _ndcg(obj.ndcg("model"))
+
+    @admin.display(description="popularity NDCG@10")
+    def popularity_ndcg(self, obj: TrainingRun) -> str:
+        return _ndcg(obj.ndcg("popularity"))
+
+    @admin.display(description="seconds")
+    def duration(self, obj: TrainingRun) -> str:
+        return f"{sum(obj.timings.values()):.1f}" if obj.timings else "-"
+
+    @admin.action(description="Publish anyway (past the metric guard)", permissions=["change"])
+    def publish_anyway(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for run in queryset:
+            try:
+                version = model_version_publish(run, forced=True, published_by=request.user)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"Run {run.pk} is now live as {version}.")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        series: dict[str, list[tuple[str, float]]] = {}
+        runs = TrainingRun.objects.filter(status=TrainingRun.Status.SUCCEEDED).order_by("created_at")
+        for run in runs.only("pk", "algorithm", "metrics")[:2000]:
+            value = run.ndcg()
+            if value is not None:
+                series.setdefault(run.algorithm, []).append((f"run {run.pk}", value))
+        chart = line_chart(series, title="NDCG@10 of each algorithm's runs (held-out last 20% of each user's events)")
+        return super().changelist_view(request, {**(extra_context or {}), "ndcg_chart": chart})
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = ("id", "algorithm", "is_live", "run_link", "ndcg", "forced", "published_at", "candidates_written_at")
+    list_filter = ("algorithm", "is_live")
+    list_select_related = ("run",)
+    actions = ["roll_back"]
+    readonly_fields = [f.name for f in ModelVersion._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="run")
+    def run_link(self, obj: ModelVersion) -> str:
+        return format_html(
+            '<a href="{}">#{}</a>', reverse("admin:recommendations_trainingrun_change", args=[obj.run_id]), obj.run_id
+        )
+
+    @admin.display(description="NDCG@10")
+    def ndcg(self, obj: ModelVersion) -> str:
+        return _ndcg(obj.run.ndcg())
+
+    @admin.action(description="Roll back to this version (make it live)", permissions=["change"])
+    def roll_back(self, request: HttpRequest, queryset: QuerySet) -> None:
+        if queryset.count() != 1:
+            messages.error(request, "Choose exactly one version to make live.")
+            return
+        version = queryset.get()
+        try:
+            model_version_rollback(version)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{version} is live again.")

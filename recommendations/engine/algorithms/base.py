@@ -1,0 +1,94 @@
+"""The one interface every algorithm implements, and the top-N helper dense-scoring models share."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from recommendations.engine.interactions import TrainingData
+
+# Dense score blocks are computed this many users at a time to bound memory (users x items floats).
+USER_BLOCK = 1024
+
+
+class Recommender:
+    """fit on TrainingData, then rank items for users by their row in the training matrix.
+
+    `recommend` returns (item columns, scores), each users x n, best first, padded with -1 / -inf.
+    Models that can rank from attributes alone set `supports_cold_users` and implement
+    `recommend_cold`; models with an item-item notion set `supports_similar_items`.
+    """
+
+    name: ClassVar[str] = ""
+    default_params: ClassVar[dict[str, Any]] = {}
+    # Each parameter's candidate values for the random search (engine/tuning.py).
+    param_space: ClassVar[dict[str, list]] = {}
+    supports_cold_users: ClassVar[bool] = False
+    supports_similar_items: ClassVar[bool] = False
+    # True when `recommend` scores a user from the row of their history alone (item-item models, ALS
+    # recomputing the user's factors), so users who arrived after training can be ranked too.
+    scores_from_history: ClassVar[bool] = False
+
+    def __init__(self, **params: Any) -> None:
+        unknown = set(params) - set(self.default_params)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown parameter(s) {', '.join(sorted(unknown))}")
+        self.params = {**self.default_params, **params}
+        self.user_ids: np.ndarray = np.array([])
+        self.item_ids: np.ndarray = np.array([])
+
+    def fit(self, data: TrainingData) -> None:
+        self.user_ids, self.item_ids = data.user_ids, data.item_ids
+        self._fit(data)
+
+    def _fit(self, data: TrainingData) -> None:
+        raise NotImplementedError
+
+    def recommend(
+        self, user_rows: np.ndarray, user_items: sp.csr_matrix, n: int, *, exclude_seen: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top n for the given matrix rows; `user_items` holds those users' rows (for exclusion and scoring)."""
+        out_ids = np.full((len(user_rows), n), -1, dtype=np.int64)
+        out_scores = np.full((len(user_rows), n), -np.inf, dtype=np.float32)
+        for start in range(0, len(user_rows), USER_BLOCK):
+            block = slice(start, start + USER_BLOCK)
+            scores = self.scores(user_rows[block], user_items[block])
+            ids, values = top_n(scores, n, user_items[block] if exclude_seen else None)
+            out_ids[block], out_scores[block] = ids, values
+        return out_ids, out_scores
+
+    def scores(self, user_rows: np.ndarray, user_items: sp.csr_matrix) -> np.ndarray:
+        """Dense users x items scores; models with their own top-N may not implement it."""
+        raise NotImplementedError
+
+    def recommend_cold(self, users: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top n for users described only by attributes (rows of `users`)."""
+        raise NotImplementedError(f"{self.name} cannot rank for users it has not seen")
+
+    def similar_items(self, item_rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError(f"{self.name} has no notion of similar items")
+
+
+def top_n(scores: np.ndarray, n: int, exclude: sp.csr_matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Best n columns per row of a dense score block, skipping the nonzero columns of `exclude`."""
+    scores = np.array(scores, dtype=np.float32, copy=True)
+    if exclude is not None and exclude.nnz:
+        rows = np.repeat(np.arange(exclude.shape[0]), np.diff(exclude.indptr))
+        scores[rows, exclude.indices] = -np.inf
+    n_cols = scores.shape[1]
+    take = min(n, n_cols)
+    if take == 0:
+        return np.full((scores.shape[0], n), -1), np.full((scores.shape[0], n), -np.inf, dtype=np.float32)
+    part = np.argpartition(-scores, take - 1, axis=1)[:, :take]
+    part_scores = np.take_along_axis(scores, part, axis=1)
+    order = np.argsort(-part_scores, axis=1, kind="stable")
+    ids = np.take_along_axis(part, order, axis=1)
+    values = np.take_along_axis(part_scores, order, axis=1)
+    ids = np.where(np.isfinite(values), ids, -1)
+    if take < n:
+        ids = np.pad(ids, ((0, 0), (0, n - take)), constant_values=-1)
+        values = np.pad(values, ((0, 0), (0, n - take)), constant_values=-np.inf)
+    return ids, values

@@ -1,0 +1,134 @@
+"""Popularity: global, trending, and per user segment with shrinkage toward coarser segments.
+
+A segment's score for an item is a Bayesian average: (segment's weight on the item + m x parent
+segment's share of it) / (segment's total weight + m). A segment with little data therefore
+looks like its parent (gender x age band x region -> gender x age band -> gender -> everyone),
+and only departs from it as its own evidence grows. `m` is `shrinkage` (in event-weight units).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from recommendations.engine.algorithms.base import Recommender, top_n
+from recommendations.engine.interactions import TrainingData, interaction_matrix
+
+AGE_BANDS = [(0, 24, "-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"), (55, 200, "55+")]
+GLOBAL = "all"
+
+
+def age_band(birth_year: Any, year: int) -> str:
+    if birth_year is None or pd.isna(birth_year):
+        return "?"
+    age = year - int(birth_year)
+    return next((label for low, high, label in AGE_BANDS if low <= age <= high), "?")
+
+
+def segment_path(user: dict, year: int) -> list[str]:
+    """The user's segments from coarsest to finest: all, gender, gender|age band, gender|age band|region."""
+    gender = user.get("gender") or "?"
+    band = age_band(user.get("birth_year"), year)
+    region = user.get("region") or "?"
+    return [GLOBAL, gender, f"{gender}|{band}", f"{gender}|{band}|{region}"]
+
+
+def user_segment_paths(users: pd.DataFrame, user_ids: np.ndarray, year: int) -> list[list[str]]:
+    """Segment path of each id in `user_ids` (unknown users get the unknown segments)."""
+    records = users.reindex(user_ids).to_dict("records") if len(users) else [{} for _ in user_ids]
+    return [segment_path(r, year) for r in records]
+
+
+class GlobalPopularity(Recommender):
+    name: ClassVar[str] = "popularity"
+    supports_cold_users: ClassVar[bool] = True
+    scores_from_history: ClassVar[bool] = True  # everyone gets the same list
+
+    def _fit(self, data: TrainingData) -> None:
+        totals = np.asarray(data.matrix.sum(axis=0)).ravel()
+        self.item_scores = totals / max(totals.sum(), 1e-9)
+
+    def scores(self, user_rows: np.ndarray, user_items: sp.csr_matrix) -> np.ndarray:
+        return np.broadcast_to(self.item_scores, (len(user_rows), len(self.item_scores)))
+
+    def recommend_cold(self, users: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
+        return top_n(np.broadcast_to(self.item_scores, (len(users), len(self.item_scores))), n)
+
+
+class TrendingPopularity(GlobalPopularity):
+    """What is popular in the recent window only (default: the last 7 days, decaying by the day)."""
+
+    name: ClassVar[str] = "trending"
+    default_params: ClassVar[dict[str, Any]] = {"window_days": 7, "half_life_days": 2.0}
+    param_space: ClassVar[dict[str, list]] = {"window_days": [3, 7, 14], "half_life_days": [1.0, 2.0, 4.0]}
+
+    def _fit(self, data: TrainingData) -> None:
+        since = data.now - dt.timedelta(days=self.params["window_days"])
+        recent = data.events[data.events["occurred_at"] >= since]
+        matrix, _users, _items = interaction_matrix(
+            recent, half_life_days=self.params["half_life_days"], now=data.now, item_ids=data.item_ids
+        )
+        totals = np.asarray(matrix.sum(axis=0)).ravel()
+        self.item_scores = totals / max(totals.sum(), 1e-9)
+
+
+class SegmentPopularity(Recommender):
+    """Popular items per user segment, shrunk toward coarser segments; the fallback for unknown users."""
+
+    name: ClassVar[str] = "segment_popularity"
+    default_params: ClassVar[dict[str, Any]] = {"shrinkage": 200.0}
+    param_space: ClassVar[dict[str, list]] = {"shrinkage": [20.0, 50.0, 200.0, 1000.0, 5000.0]}
+    supports_cold_users: ClassVar[bool] = True
+
+    def _fit(self, data: TrainingData) -> None:
+        self.year = data.now.year
+        paths = user_segment_paths(data.users, data.user_ids, self.year)
+        m = float(self.params["shrinkage"])
+        self.segment_scores: dict[str, np.ndarray] = {}
+        self.segment_weight: dict[str, float] = {}
+        for level in range(4):
+            keys = pd.Index(sorted({p[level] for p in paths}))
+            membership = sp.csr_matrix(
+                (np.ones(len(paths)), (keys.get_indexer([p[level] for p in paths]), np.arange(len(paths)))),
+                shape=(len(keys), len(paths)),
+            )
+            counts = np.asarray((membership @ data.matrix).todense())
+            parent_of = {p[level]: p[level - 1] for p in paths} if level else {}
+            for row, key in enumerate(keys):
+                total = counts[row].sum()
+                if level == 0:
+                    shares = counts[row] / max(total, 1e-9)
+                else:
+                    parent = self.segment_scores[parent_of[key]]
+                    shares = (counts[row] + m * parent) / (total + m)
+                self.segment_scores[key] = shares.astype(np.float32)
+                self.segment_weight[key] = float(total)
+
+    def _scores_for_paths(self, paths: list[list[str]]) -> np.ndarray:
+        rows = []
+        for path in paths:
+            # the finest segment seen in training; an unseen one inherits its nearest known ancestor
+            key = next(k for k in reversed(path) if k in self.segment_scores)
+            rows.append(self.segment_scores[key])
+        return np.vstack(rows) if rows else np.zeros((0, len(self.item_ids)), dtype=np.float32)
+
+    def scores(self, user_rows: np.ndarray, user_items: sp.csr_matrix) -> np.ndarray:
+        return self._scores_for_paths([self.paths[r] for r in user_rows])
+
+    def fit(self, data: TrainingData) -> None:
+        super().fit(data)
+        self.paths = user_segment_paths(data.users, data.user_ids, self.year)
+
+    def recommend_cold(self, users: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
+        paths = [segment_path(r, self.year) for r in users.to_dict("records")]
+        return top_n(self._scores_for_paths(paths), n)
+
+    def segment_lists(self, n: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Every segment's top n (item columns, scores), keyed like 'female|25-34|Kanto'."""
+        keys = list(self.segment_scores)
+        ids, scores = top_n(np.vstack([self.segment_scores[k] for k in keys]), n)
+        return {k: (ids[i], scores[i]) for i, k in enumerate(keys)}

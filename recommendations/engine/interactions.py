@@ -1,0 +1,120 @@
+"""From an events DataFrame to the weighted user x item matrix every model learns from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+# Relative strength of each kind of event; not_interested is a negative signal and never a positive.
+DEFAULT_EVENT_WEIGHTS = {"view": 1.0, "favorite": 3.0, "cart_add": 5.0, "purchase": 8.0}
+EVENT_COLUMNS = ["user_id", "item_id", "type", "occurred_at"]
+
+
+@dataclass
+class TrainingData:
+    """Everything a model may learn from, with our row/column order fixed by `user_ids`/`item_ids`.
+
+    `users` and `items` hold attributes indexed by external id (users: gender, birth_year, region;
+    items: category_path, shop_id, price). `events` is the raw (filtered) event log.
+    """
+
+    matrix: sp.csr_matrix
+    user_ids: np.ndarray
+    item_ids: np.ndarray
+    events: pd.DataFrame
+    users: pd.DataFrame = field(default_factory=pd.DataFrame)
+    items: pd.DataFrame = field(default_factory=pd.DataFrame)
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    @property
+    def user_index(self) -> dict[str, int]:
+        return {u: i for i, u in enumerate(self.user_ids)}
+
+    @property
+    def item_index(self) -> dict[str, int]:
+        return {u: i for i, u in enumerate(self.item_ids)}
+
+
+def interaction_matrix(
+    events: pd.DataFrame,
+    *,
+    weights: dict[str, float] | None = None,
+    half_life_days: float | None = 60.0,
+    recency_half_life_events: float | None = 20.0,
+    now: dt.datetime | None = None,
+    user_ids: np.ndarray | None = None,
+    item_ids: np.ndarray | None = None,
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Sum event weights per (user, item), each decayed twice before summing.
+
+    By age: x 0.5 ** (days before `now` / half_life_days), so last season's tastes fade. By the
+    user's own recency: x 0.5 ** (the user's later events / recency_half_life_events), so what a
+    user did last counts most whether they were active yesterday or a month ago (on MovieLens 100K
+    this alone lifts EASE's NDCG@10 from 0.20 to 0.24; BENCHMARKS.md). Returns the CSR matrix and
+    the user and item ids of its rows and columns; given id arrays fix that order (events naming
+    other ids are dropped).
+    """
+    weights = weights or DEFAULT_EVENT_WEIGHTS
+    positive = events[events["type"].isin(list(weights))]
+    w = positive["type"].map(weights).to_numpy(dtype=np.float32)
+    if half_life_days and len(positive):
+        now = now or positive["occurred_at"].max()
+        age_days = (now - positive["occurred_at"]).dt.total_seconds().to_numpy() / 86400.0
+        w = w * np.power(0.5, np.clip(age_days, 0, None) / half_life_days).astype(np.float32)
+    if recency_half_life_events and len(positive):
+        w = w * np.power(0.5, _later_events(positive) / recency_half_life_events).astype(np.float32)
+    users = pd.Index(user_ids if user_ids is not None else np.sort(positive["user_id"].unique()))
+    items = pd.Index(item_ids if item_ids is not None else np.sort(positive["item_id"].unique()))
+    rows = users.get_indexer(positive["user_id"])
+    cols = items.get_indexer(positive["item_id"])
+    keep = (rows >= 0) & (cols >= 0)
+    matrix = sp.csr_matrix((w[keep], (rows[keep], cols[keep])), shape=(len(users), len(items)), dtype=np.float32)
+    matrix.sum_duplicates()
+    return matrix, users.to_numpy(), items.to_numpy()
+
+
+def _later_events(events: pd.DataFrame) -> np.ndarray:
+    """For each event, how many events of the same user came after it."""
+    n = len(events)
+    codes, _uniques = pd.factorize(events["user_id"])
+    order = np.lexsort((np.arange(n), events["occurred_at"].to_numpy(), codes))
+    sorted_codes = codes[order]
+    group_last = np.r_[np.flatnonzero(np.diff(sorted_codes)), n - 1]
+    ends = np.repeat(group_last, np.diff(np.r_[-1, group_last]))
+    later = np.empty(n, dtype=np.float64)
+    later[order] = ends - np.arange(n)
+    return later
+
+
+def training_data(
+    events: pd.DataFrame,
+    *,
+    users: pd.DataFrame | None = None,
+    items: pd.DataFrame | None = None,
+    weights: dict[str, float] | None = None,
+    half_life_days: float | None = 60.0,
+    recency_half_life_events: float | None = 20.0,
+    now: dt.datetime | None = None,
+) -> TrainingData:
+    """Build TrainingData from events (columns user_id, item_id, type, occurred_at) and attribute frames."""
+    now = now or (events["occurred_at"].max() if len(events) else dt.datetime.now(dt.UTC))
+    matrix, user_ids, item_ids = interaction_matrix(
+        events,
+        weights=weights,
+        half_life_days=half_life_days,
+        recency_half_life_events=recency_half_life_events,
+        now=now,
+    )
+    return TrainingData(
+        matrix=matrix,
+        user_ids=user_ids,
+        item_ids=item_ids,
+        events=events,
+        users=users if users is not None else pd.DataFrame(),
+        items=items if items is not None else pd.DataFrame(),
+        now=now,
+    )

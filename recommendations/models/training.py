@@ -1,0 +1,136 @@
+"""Training runs, the model versions they publish, and the candidate lists a version serves."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from recommendations.engine.algorithms import ALGORITHMS
+
+from .catalog import AppUser
+
+ALGORITHM_CHOICES = [(name, name) for name in ALGORITHMS]
+
+
+class AlgorithmSetting(models.Model):
+    """Whether the nightly schedule trains an algorithm, and with which parameters."""
+
+    algorithm = models.CharField(max_length=32, choices=ALGORITHM_CHOICES, unique=True)
+    enabled = models.BooleanField(default=False, help_text="Trained by the nightly schedule.")
+    params = models.JSONField(default=dict, blank=True, help_text="Parameters set by staff; they win over tuned ones.")
+    tuned_params = models.JSONField(default=dict, blank=True, editable=False)
+    tuned_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["algorithm"]
+
+    def __str__(self) -> str:
+        return self.algorithm
+
+    def effective_params(self) -> dict:
+        return {**self.tuned_params, **self.params}
+
+
+class TrainingRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    algorithm = models.CharField(max_length=32, choices=ALGORITHM_CHOICES)
+    params = models.JSONField(default=dict, blank=True)
+    tune = models.BooleanField(default=False, help_text="Search parameters first (costs many trainings).")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    trigger = models.CharField(max_length=16, default="admin")  # schedule, admin, command
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attempt = models.PositiveSmallIntegerField(default=0)
+    snapshot = models.JSONField(default=dict, blank=True, help_text="The data it learnt from.")
+    metrics = models.JSONField(default=dict, blank=True, help_text="Offline metrics, the model's beside popularity's.")
+    timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage.")
+    publish_note = models.CharField(max_length=300, blank=True)
+    error = models.TextField(blank=True)
+    artifact = models.FileField(upload_to="models/", blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.algorithm} run {self.pk} ({self.status})"
+
+    def ndcg(self, who: str = "model") -> float | None:
+        return (self.metrics.get(who) or {}).get("ndcg@10")
+
+
+class ModelVersion(models.Model):
+    """A published training run. At most one version per algorithm is live at a time."""
+
+    run = models.OneToOneField(TrainingRun, on_delete=models.PROTECT, related_name="version")
+    algorithm = models.CharField(max_length=32, choices=ALGORITHM_CHOICES)
+    is_live = models.BooleanField(default=False)
+    forced = models.BooleanField(default=False, help_text="Published by staff past the metric guard.")
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    candidates_written_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-published_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["algorithm"], condition=Q(is_live=True), name="one_live_version_per_algorithm"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.algorithm} v{self.pk}" + (" (live)" if self.is_live else "")
+
+
+class Slot(models.TextChoices):
+    ITEMS = "items", "Recommended items"
+    SHOPS = "shops", "Recommended shops"
+
+
+class UserCandidates(models.Model):
+    """One user's precomputed candidates for one slot: item or shop keys (ours), best first."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="user_candidates")
+    slot = models.CharField(max_length=16, choices=Slot.choices)
+    user = models.ForeignKey(AppUser, on_delete=models.CASCADE, related_name="+")
+    ids = models.JSONField()
+    scores = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version", "slot"], name="one_list_per_user_version_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slot} for user {self.user_id} from version {self.version_id}"
+
+
+class SegmentCandidates(models.Model):
+    """Popularity candidates for a user segment ('all', 'female', 'female|25-34', 'female|25-34|Kanto')."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="segment_candidates")
+    slot = models.CharField(max_length=16, choices=Slot.choices)
+    segment = models.CharField(max_length=200)
+    ids = models.JSONField()
+    scores = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "slot", "segment"], name="one_list_per_segment_version_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slot} for segment {self.segment} from version {self.version_id}"

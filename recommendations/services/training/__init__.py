@@ -1,0 +1,1 @@
+"""Training: load data, fit, evaluate, store the artifact, publish behind a guard, write candidates."""

@@ -1,0 +1,97 @@
+"""Publish a training run as its algorithm's live version, behind a metric guard; roll back."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from recommendations.engine.algorithms import Recommender
+from recommendations.errors import ApplicationError
+from recommendations.models import ModelVersion, SegmentCandidates, TrainingRun, UserCandidates
+from recommendations.services.training.artifacts import artifact_load
+from recommendations.services.training.candidates import candidates_write
+from recommendations.services.training.data_load import TrainingFrames, training_frames
+
+
+def live_version(algorithm: str) -> ModelVersion | None:
+    return ModelVersion.objects.filter(algorithm=algorithm, is_live=True).select_related("run").first()
+
+
+def publish_guard(run: TrainingRun) -> tuple[bool, str]:
+    """May this run replace the live version without a person deciding? Returns (allowed, why)."""
+    live = live_version(run.algorithm)
+    new = run.ndcg()
+    if live is None:
+        return True, "first version of this algorithm"
+    old = live.run.ndcg()
+    if new is None or old is None:
+        return True, "no NDCG@10 to compare"
+    margin = settings.PUBLISH_GUARD_MARGIN
+    if new < old * (1 - margin):
+        return False, (
+            f"not published: NDCG@10 {new:.4f} is more than {margin:.0%} below live version {live.pk}'s {old:.4f}; "
+            "staff may publish it anyway"
+        )
+    return True, f"NDCG@10 {new:.4f} against live version {live.pk}'s {old:.4f}"
+
+
+def model_version_make_live(version: ModelVersion) -> None:
+    """Switch the algorithm's live version in one transaction; the previous one stays for rollback."""
+    with transaction.atomic():
+        list(ModelVersion.objects.select_for_update().filter(algorithm=version.algorithm, is_live=True))
+        ModelVersion.objects.filter(algorithm=version.algorithm, is_live=True).update(is_live=False)
+        ModelVersion.objects.filter(pk=version.pk).update(is_live=True)
+    version.is_live = True
+
+
+def _prune_old_candidates(algorithm: str) -> None:
+    """Keep candidate rows for the newest versions only; older ones are rebuilt from artifacts on rollback."""
+    keep = settings.CANDIDATE_VERSIONS_KEPT
+    old = ModelVersion.objects.filter(algorithm=algorithm, is_live=False, candidates_written_at__isnull=False).order_by(
+        "-published_at"
+    )[keep:]
+    for version in old:
+        UserCandidates.objects.filter(version=version).delete()
+        SegmentCandidates.objects.filter(version=version).delete()
+        ModelVersion.objects.filter(pk=version.pk).update(candidates_written_at=None)
+
+
+def model_version_publish(
+    run: TrainingRun,
+    *,
+    model: Recommender | None = None,
+    frames: TrainingFrames | None = None,
+    forced: bool = False,
+    published_by: AbstractBaseUser | None = None,
+) -> ModelVersion:
+    """Write the run's candidates under a new version, then make it live."""
+    if run.status != TrainingRun.Status.SUCCEEDED or not run.artifact:
+        raise ApplicationError(f"Run {run.pk} has no trained model to publish (status {run.status}).")
+    if ModelVersion.objects.filter(run=run).exists():
+        raise ApplicationError(f"Run {run.pk} is already published as version {run.version.pk}.")
+    version = ModelVersion.objects.create(
+        run=run, algorithm=run.algorithm, forced=forced, published_by=published_by, published_at=timezone.now()
+    )
+    try:
+        candidates_write(version, model or artifact_load(run), frames or training_frames())
+    except Exception:
+        version.delete()  # with its partial lists; the run can be published again once the cause is fixed
+        raise
+    model_version_make_live(version)
+    note = "published by staff past the guard" if forced else run.publish_note
+    TrainingRun.objects.filter(pk=run.pk).update(publish_note=f"published as version {version.pk}; {note}"[:300])
+    _prune_old_candidates(run.algorithm)
+    return version
+
+
+def model_version_rollback(version: ModelVersion) -> ModelVersion:
+    """Serve an earlier version again, rebuilding its candidate lists from its artifact if they were pruned."""
+    if version.is_live:
+        raise ApplicationError(f"Version {version.pk} is already live.")
+    if version.candidates_written_at is None:
+        candidates_write(version, artifact_load(version.run), training_frames())
+    model_version_make_live(version)
+    _prune_old_candidates(version.algorithm)
+    return version

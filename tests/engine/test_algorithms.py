@@ -1,0 +1,153 @@
+"""Each algorithm on small data whose right answer is obvious."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recommendations.engine.algorithms import ALGORITHMS, top_n
+from recommendations.engine.interactions import training_data
+
+T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+
+
+def co_bought_data():
+    """A and B are always bought together, C and D too; user 'probe' bought only A."""
+    rows = []
+    for n in range(30):
+        pair = ("A", "B") if n % 2 else ("C", "D")
+        rows += [(f"u{n}", pair[0], "purchase", n), (f"u{n}", pair[1], "purchase", n)]
+    rows += [(f"p{n}", "E", "purchase", n) for n in range(40)]  # E is the most popular item
+    rows.append(("probe", "A", "purchase", 1))
+    ev = pd.DataFrame(
+        [{"user_id": u, "item_id": i, "type": t, "occurred_at": T0 + dt.timedelta(hours=h)} for u, i, t, h in rows]
+    )
+    return training_data(ev, half_life_days=None)
+
+
+@pytest.mark.parametrize("name", ["item_knn", "item_knn_bm25", "als", "ease", "lightfm"])
+def test_a_user_who_bought_a_gets_the_item_bought_with_it(name):
+    data = co_bought_data()
+    params = {"epochs": 60, "use_attributes": False} if name == "lightfm" else {}
+    if name == "als":
+        params = {"factors": 8, "iterations": 30}
+    model = ALGORITHMS[name](**params)
+    model.fit(data)
+    probe = data.user_index["probe"]
+
+    ids, _scores = model.recommend(np.array([probe]), data.matrix[[probe]], 2)
+
+    assert data.item_ids[ids[0][0]] == "B"
+    assert "A" not in {data.item_ids[i] for i in ids[0] if i >= 0}  # already bought
+
+
+@pytest.mark.parametrize("name", ["item_knn", "als", "ease"])
+def test_similar_items_pairs_the_co_bought(name):
+    data = co_bought_data()
+    model = ALGORITHMS[name](**({"factors": 8, "iterations": 30} if name == "als" else {}))
+    model.fit(data)
+
+    ids, _scores = model.similar_items(np.array([data.item_index["C"]]), 1)
+
+    assert data.item_ids[ids[0][0]] == "D"
+
+
+def test_global_popularity_ranks_by_weight_and_serves_anyone():
+    data = co_bought_data()
+    model = ALGORITHMS["popularity"]()
+    model.fit(data)
+
+    ids, _ = model.recommend_cold(pd.DataFrame(index=["stranger"]), 1)
+
+    assert data.item_ids[ids[0][0]] == "E"
+
+
+def segment_data(extra_young_women: int):
+    """Young women buy X, men buy Y, one tiny segment (old women in Kyushu) bought Z once."""
+    rows, users = [], {}
+    for n in range(60):
+        users[f"m{n}"] = {"gender": "male", "birth_year": 1990, "region": "Kanto"}
+        rows.append((f"m{n}", "Y", "purchase"))
+    for n in range(20 + extra_young_women):
+        users[f"w{n}"] = {"gender": "female", "birth_year": 2000, "region": "Kanto"}
+        rows.append((f"w{n}", "X", "purchase"))
+    users["tiny"] = {"gender": "female", "birth_year": 1950, "region": "Kyushu"}
+    rows.append(("tiny", "Z", "view"))
+    ev = pd.DataFrame([{"user_id": u, "item_id": i, "type": t, "occurred_at": T0} for u, i, t in rows])
+    return training_data(ev, users=pd.DataFrame.from_dict(users, orient="index"), half_life_days=None)
+
+
+def test_segment_popularity_serves_each_segment_its_own_taste():
+    data = segment_data(0)
+    model = ALGORITHMS["segment_popularity"](shrinkage=10.0)
+    model.fit(data)
+    cold = pd.DataFrame(
+        [
+            {"gender": "female", "birth_year": 2001, "region": "Kanto"},
+            {"gender": "male", "birth_year": 1991, "region": "Tohoku"},
+        ],
+        index=["new woman", "new man"],
+    )
+
+    ids, _ = model.recommend_cold(cold, 1)
+
+    assert [data.item_ids[i] for i in ids[:, 0]] == ["X", "Y"]
+
+
+def test_a_tiny_segment_is_shrunk_toward_its_parent():
+    data = segment_data(0)
+    model = ALGORITHMS["segment_popularity"](shrinkage=10.0)
+    model.fit(data)
+    tiny = pd.DataFrame([{"gender": "female", "birth_year": 1951, "region": "Kyushu"}], index=["new"])
+
+    ids, _ = model.recommend_cold(tiny, 1)
+
+    # one view of Z weighs less than the women's evidence for X that the tiny segment inherits
+    assert data.item_ids[ids[0][0]] == "X"
+
+
+def test_the_factorization_machine_ranks_an_unseen_user_from_attributes():
+    data = segment_data(40)
+    data.items = pd.DataFrame(
+        {"category_path": ["Fashion", "Tools", "Misc"], "shop_id": ["s1", "s2", "s3"]}, index=["X", "Y", "Z"]
+    )
+    model = ALGORITHMS["lightfm"](epochs=80, no_components=8)
+    model.fit(data)
+    cold = pd.DataFrame(
+        [
+            {"gender": "female", "birth_year": 2002, "region": "Kanto"},
+            {"gender": "male", "birth_year": 1989, "region": "Kanto"},
+        ],
+        index=["a", "b"],
+    )
+
+    ids, _ = model.recommend_cold(cold, 1)
+
+    assert [data.item_ids[i] for i in ids[:, 0]] == ["X", "Y"]
+
+
+def test_ease_leaves_items_beyond_its_size_limit_to_other_models():
+    data = co_bought_data()
+    model = ALGORITHMS["ease"](max_items=2)
+    model.fit(data)
+    probe = data.user_index["probe"]
+
+    ids, _scores = model.recommend(np.array([probe]), data.matrix[[probe]], 5)
+
+    assert len(model.kept) == 2
+    assert set(data.item_ids[i] for i in ids[0] if i >= 0) <= set(data.item_ids[model.kept])
+
+
+def test_top_n_skips_excluded_columns_and_pads_short_lists():
+    import scipy.sparse as sp
+
+    ids, scores = top_n(np.array([[0.1, 0.9, 0.5]]), 5, sp.csr_matrix(np.array([[0, 1, 0]])))
+
+    assert ids.tolist() == [[2, 0, -1, -1, -1]]
+    assert np.isneginf(scores[0, 2:]).all()
+
+
+def test_unknown_parameters_are_refused_by_name():
+    with pytest.raises(ValueError, match="factorz"):
+        ALGORITHMS["als"](factorz=3)

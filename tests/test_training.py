@@ -1,0 +1,170 @@
+"""Training through the Django side: runs, publishing, the guard, candidates, failures, the reaper."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+
+from recommendations.models import (
+    AppUser,
+    ModelVersion,
+    SegmentCandidates,
+    Slot,
+    TrainingRun,
+    UserCandidates,
+)
+from recommendations.services.training import pipeline
+from recommendations.services.training.pipeline import training_run_create, training_run_execute, training_runs_reap
+from recommendations.services.training.publishing import model_version_rollback
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    call_command("generate_demo", shops=20, items=300, users=300, days=20, seed=3, verbosity=0)
+
+
+def train(algorithm, **kwargs):
+    run = training_run_create(algorithm=algorithm, trigger="command", **kwargs)
+    return training_run_execute(run.pk)
+
+
+def test_demo_data_trains_publishes_and_writes_candidates(demo):
+    run = train("als")
+
+    assert run.status == TrainingRun.Status.SUCCEEDED, run.error
+    assert run.metrics["model"]["ndcg@10"] > run.metrics["popularity"]["ndcg@10"]
+    assert set(run.timings) >= {"load", "split", "fit", "evaluate", "store", "candidates"}
+    assert run.snapshot["events"] > 1000
+    assert Path(run.artifact.path).is_file()
+    version = ModelVersion.objects.get(run=run)
+    assert version.is_live
+    active_user = AppUser.objects.filter(events__isnull=False).first()
+    items = UserCandidates.objects.get(version=version, user=active_user, slot=Slot.ITEMS)
+    shops = UserCandidates.objects.get(version=version, user=active_user, slot=Slot.SHOPS)
+    assert len(items.ids) == 200 and items.scores == sorted(items.scores, reverse=True)
+    assert 0 < len(shops.ids) <= 50
+    # users the model never saw are served from segment lists, finest segment included
+    segments = set(SegmentCandidates.objects.filter(version=version, slot=Slot.ITEMS).values_list("segment", flat=True))
+    assert "all" in segments and any(s.count("|") == 2 for s in segments)
+
+
+def test_a_worse_run_is_not_published_and_the_live_version_keeps_serving(demo, settings):
+    first = train("als")
+    settings.PUBLISH_GUARD_MARGIN = -1.0  # nothing can pass: any NDCG is "worse by more than the margin"
+
+    second = train("als")
+
+    assert second.status == TrainingRun.Status.SUCCEEDED
+    assert "not published" in second.publish_note
+    assert ModelVersion.objects.get(is_live=True, algorithm="als").run == first
+
+
+def test_a_run_that_fails_midway_leaves_the_previous_version_live(demo, monkeypatch):
+    first = train("item_knn")
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(pipeline, "artifact_save", explode)
+    broken = train("item_knn")
+
+    assert broken.status == TrainingRun.Status.FAILED
+    assert "disk on fire" in broken.error
+    assert ModelVersion.objects.get(is_live=True, algorithm="item_knn").run == first
+
+
+def test_a_redelivered_task_does_nothing_twice(demo):
+    run = train("segment_popularity")
+
+    again = training_run_execute(run.pk)
+
+    assert again.status == TrainingRun.Status.SUCCEEDED
+    assert again.attempt == 1
+    assert ModelVersion.objects.filter(run=run).count() == 1
+
+
+def test_runs_whose_worker_died_are_requeued_then_failed(demo, settings):
+    settings.TRAINING_MAX_ATTEMPTS = 2
+    expired = timezone.now() - dt.timedelta(minutes=1)
+    first_try = TrainingRun.objects.create(algorithm="als", status="running", attempt=1, lease_expires_at=expired)
+    last_try = TrainingRun.objects.create(algorithm="als", status="running", attempt=2, lease_expires_at=expired)
+    healthy = TrainingRun.objects.create(
+        algorithm="als", status="running", attempt=1, lease_expires_at=timezone.now() + dt.timedelta(hours=1)
+    )
+
+    requeued, failed = training_runs_reap()
+
+    assert requeued == [first_try.pk] and failed == 1
+    first_try.refresh_from_db(), last_try.refresh_from_db(), healthy.refresh_from_db()
+    assert first_try.status == "queued"
+    assert last_try.status == "failed" and "lease expired" in last_try.error
+    assert healthy.status == "running"
+
+
+def test_rollback_serves_an_earlier_version_rebuilding_pruned_lists(demo, settings):
+    settings.CANDIDATE_VERSIONS_KEPT = 0
+    first = ModelVersion.objects.get(run=train("segment_popularity"))
+    train("segment_popularity")
+    first.refresh_from_db()
+    assert first.candidates_written_at is None  # pruned
+
+    model_version_rollback(first)
+
+    first.refresh_from_db()
+    assert first.is_live and UserCandidates.objects.filter(version=first).exists()
+    assert ModelVersion.objects.filter(algorithm="segment_popularity", is_live=True).count() == 1
+
+
+def test_tuning_saves_the_best_parameters_for_plain_runs(demo, settings):
+    from recommendations.models import AlgorithmSetting
+
+    settings.TUNING_TRIALS = 3
+    run = train("item_knn", tune=True)
+
+    assert len(run.metrics["trials"]) == 3
+    best = max(run.metrics["trials"], key=lambda t: t["ndcg@10"])
+    assert AlgorithmSetting.objects.get(algorithm="item_knn").tuned_params == best["params"]
+    assert training_run_create(algorithm="item_knn").params == best["params"]
+
+
+def test_the_train_command_reports_each_algorithm(demo, capsys):
+    call_command("train", "segment_popularity", "ease", verbosity=0)
+
+    out = capsys.readouterr().out
+    assert "segment_popularity: run" in out and "ease: run" in out and "NDCG@10" in out
+
+
+def test_staff_see_runs_with_a_chart_force_publish_and_roll_back(demo, client, settings):
+    admin = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-for-tests-only")
+    client.force_login(admin)
+    first = train("als")
+    settings.PUBLISH_GUARD_MARGIN = -1.0
+    blocked = train("als")
+
+    page = client.get("/admin/recommendations/trainingrun/").content.decode()
+    assert "<svg" in page and "NDCG@10" in page
+    client.post("/admin/recommendations/trainingrun/", {"action": "publish_anyway", "_selected_action": [blocked.pk]})
+    assert ModelVersion.objects.get(is_live=True, algorithm="als").run == blocked
+    old = ModelVersion.objects.get(run=first)
+    client.post("/admin/recommendations/modelversion/", {"action": "roll_back", "_selected_action": [old.pk]})
+    assert ModelVersion.objects.get(is_live=True, algorithm="als").run == first
+    assert client.get("/admin/recommendations/algorithmsetting/").status_code == 200
+
+
+def test_tuning_from_the_admin_asks_first(demo, client):
+    from recommendations.models import AlgorithmSetting
+
+    admin = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-for-tests-only")
+    client.force_login(admin)
+    setting = AlgorithmSetting.objects.get(algorithm="als")
+
+    page = client.post("/admin/recommendations/algorithmsetting/", {"action": "tune", "_selected_action": [setting.pk]})
+
+    assert "costs about" in page.content.decode()
+    assert not TrainingRun.objects.exists()
