@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint format bench-ingest clean
+.PHONY: demo test install lint format bench-ingest bench-train clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py generate_demo
+	$(BIN)/python manage.py train
 	$(BIN)/python manage.py demo_access
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
@@ -33,6 +34,9 @@ format: install
 
 bench-ingest: install
 	$(BIN)/python bench/ingest.py
+
+bench-train: install
+	$(BIN)/python bench/train.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -19,10 +19,8 @@ import datetime as dt
 import http.client
 import json
 import os
-import platform
 import queue
 import random
-import re
 import statistics
 import subprocess
 import sys
@@ -31,47 +29,12 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/recsite_bench"
+from common import ROOT, machine, setup_django, write_block
+
 BATCH = 500
 SHOPS, ITEMS, USERS = 200, 10_000, 50_000
 PORT = 18765
-
-
-def recreate_database(url: str) -> None:
-    import psycopg2
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres", dbname="postgres"
-    )
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-
-
-def setup_django(db_url: str) -> None:
-    os.environ.update(
-        DATABASE_URL=db_url,
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="bench-only-" + uuid.uuid4().hex,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SECURE_SSL_REDIRECT="false",
-        DJANGO_SETTINGS_MODULE="recsite.settings",
-    )
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/2")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def seed_catalog() -> str:
@@ -256,17 +219,6 @@ def bench_import(batches: list[list[dict]]) -> float:
         return len(batches) * BATCH / (time.perf_counter() - start)
 
 
-def machine() -> str:
-    with open("/proc/cpuinfo") as f:
-        cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute("SHOW server_version")
-        pg = cur.fetchone()[0]
-    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, PostgreSQL {pg}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batches", type=int, default=200, help="500-event batches per phase")
@@ -275,9 +227,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write the figures into BENCHMARKS.md")
     args = parser.parse_args()
 
-    db_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
-    recreate_database(db_url)
-    setup_django(db_url)
+    setup_django()
     key = seed_catalog()
     rng = random.Random(20261128)
     n = args.batches
@@ -313,12 +263,7 @@ def main() -> None:
     text = "\n".join(table)
     print(text)
     if args.write:
-        bench_file = ROOT / "BENCHMARKS.md"
-        content = bench_file.read_text()
-        block = f"<!-- ingest:start -->\n{text}\n<!-- ingest:end -->"
-        content = re.sub(r"<!-- ingest:start -->.*<!-- ingest:end -->", lambda _m: block, content, flags=re.S)
-        bench_file.write_text(content)
-        print(f"written to {bench_file}")
+        write_block("ingest", text)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from recommendations.models import (
     AppUser,
+    Item,
     ModelVersion,
     SegmentCandidates,
     Slot,
@@ -47,8 +48,9 @@ def test_demo_data_trains_publishes_and_writes_candidates(demo):
     active_user = AppUser.objects.filter(events__isnull=False).first()
     items = UserCandidates.objects.get(version=version, user=active_user, slot=Slot.ITEMS)
     shops = UserCandidates.objects.get(version=version, user=active_user, slot=Slot.SHOPS)
-    assert len(items.ids) == 200 and items.scores == sorted(items.scores, reverse=True)
-    assert 0 < len(shops.ids) <= 50
+    assert len(items.keys) == 200 and items.values == sorted(items.values, reverse=True)
+    assert 0 < len(shops.keys) <= 50
+    assert set(items.keys) <= set(Item.objects.values_list("id", flat=True))
     # users the model never saw are served from segment lists, finest segment included
     segments = set(SegmentCandidates.objects.filter(version=version, slot=Slot.ITEMS).values_list("segment", flat=True))
     assert "all" in segments and any(s.count("|") == 2 for s in segments)
@@ -168,3 +170,19 @@ def test_tuning_from_the_admin_asks_first(demo, client):
 
     assert "costs about" in page.content.decode()
     assert not TrainingRun.objects.exists()
+
+
+def test_the_nightly_task_trains_every_enabled_algorithm(demo, django_capture_on_commit_callbacks):
+    from recommendations.models import AlgorithmSetting
+    from recommendations.tasks import training_nightly_task
+
+    AlgorithmSetting.objects.update(enabled=False)
+    AlgorithmSetting.objects.filter(algorithm__in=["segment_popularity", "item_knn"]).update(enabled=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_ids = training_nightly_task.delay().get()
+
+    runs = TrainingRun.objects.filter(pk__in=run_ids)
+    assert sorted(runs.values_list("algorithm", flat=True)) == ["item_knn", "segment_popularity"]
+    assert set(runs.values_list("status", flat=True)) == {"succeeded"}
+    assert set(runs.values_list("trigger", flat=True)) == {"schedule"}

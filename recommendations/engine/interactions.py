@@ -81,7 +81,8 @@ def _later_events(events: pd.DataFrame) -> np.ndarray:
     """For each event, how many events of the same user came after it."""
     n = len(events)
     codes, _uniques = pd.factorize(events["user_id"])
-    order = np.lexsort((np.arange(n), events["occurred_at"].to_numpy(), codes))
+    # a plain datetime64 array; .to_numpy() on a zoned column builds a million Timestamp objects
+    order = np.lexsort((np.arange(n), events["occurred_at"].dt.tz_convert(None).to_numpy(), codes))
     sorted_codes = codes[order]
     group_last = np.r_[np.flatnonzero(np.diff(sorted_codes)), n - 1]
     ends = np.repeat(group_last, np.diff(np.r_[-1, group_last]))

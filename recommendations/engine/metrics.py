@@ -26,25 +26,23 @@ def ranking_metrics(recommended: np.ndarray, relevant: sp.csr_matrix, *, k: int 
             "coverage": 0.0,
             "users": 0,
         }
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    precision, recall, ndcg, ap = [], [], [], []
-    for u in users:
-        truth = relevant.indices[relevant.indptr[u] : relevant.indptr[u + 1]]
-        recs = recommended[u]
-        hits = np.isin(recs, truth) & (recs >= 0)
-        n_hits = hits.sum()
-        ideal = discounts[: min(len(truth), k)].sum()
-        precision.append(n_hits / k)
-        recall.append(n_hits / len(truth))
-        ndcg.append((discounts * hits).sum() / ideal)
-        cumulative = np.cumsum(hits) / np.arange(1, k + 1)
-        ap.append((cumulative * hits).sum() / min(len(truth), k))
+    recs = recommended[users]
+    valid = recs >= 0
+    # hits[u, r]: is the r-th recommendation of user u one of their held-out items?
+    hits = np.zeros(recs.shape, dtype=bool)
+    rows = np.repeat(users, recs.shape[1])[valid.ravel()]
+    hits[valid] = np.asarray(relevant[rows, recs[valid]]).ravel() > 0
+    n_relevant = counts[users]
+    n_hits = hits.sum(axis=1)
+    discounts = 1.0 / np.log2(np.arange(2, recs.shape[1] + 2))
+    ideal = np.cumsum(discounts)[np.minimum(n_relevant, recs.shape[1]) - 1]
+    precision_at = np.cumsum(hits, axis=1) / np.arange(1, recs.shape[1] + 1)
     shown = np.unique(recommended[recommended >= 0])
     return {
-        f"precision@{k}": float(np.mean(precision)),
-        f"recall@{k}": float(np.mean(recall)),
-        f"ndcg@{k}": float(np.mean(ndcg)),
-        f"map@{k}": float(np.mean(ap)),
+        f"precision@{k}": float(np.mean(n_hits / k)),
+        f"recall@{k}": float(np.mean(n_hits / n_relevant)),
+        f"ndcg@{k}": float(np.mean((hits * discounts).sum(axis=1) / ideal)),
+        f"map@{k}": float(np.mean((precision_at * hits).sum(axis=1) / np.minimum(n_relevant, k))),
         "coverage": float(len(shown) / n_items) if n_items else 0.0,
         "users": len(users),
     }

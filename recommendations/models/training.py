@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -100,14 +101,38 @@ class Slot(models.TextChoices):
     SHOPS = "shops", "Recommended shops"
 
 
-class UserCandidates(models.Model):
+class PackedList(models.Model):
+    """A ranked list stored as packed arrays: int64 keys (ours) and float32 scores, best first.
+
+    Packed rather than JSON because a version writes hundreds of thousands of 200-entry lists:
+    parsing that much JSON into jsonb was the slowest step of publishing (bench/train.py).
+    """
+
+    ids = models.BinaryField()
+    scores = models.BinaryField()
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def pack(keys: np.ndarray | list[int], scores: np.ndarray | list[float]) -> tuple[bytes, bytes]:
+        return np.asarray(keys, dtype="<i8").tobytes(), np.asarray(scores, dtype="<f4").tobytes()
+
+    @property
+    def keys(self) -> list[int]:
+        return np.frombuffer(bytes(self.ids), dtype="<i8").tolist()
+
+    @property
+    def values(self) -> list[float]:
+        return np.frombuffer(bytes(self.scores), dtype="<f4").tolist()
+
+
+class UserCandidates(PackedList):
     """One user's precomputed candidates for one slot: item or shop keys (ours), best first."""
 
     version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="user_candidates")
     slot = models.CharField(max_length=16, choices=Slot.choices)
     user = models.ForeignKey(AppUser, on_delete=models.CASCADE, related_name="+")
-    ids = models.JSONField()
-    scores = models.JSONField()
 
     class Meta:
         constraints = [
@@ -118,14 +143,12 @@ class UserCandidates(models.Model):
         return f"{self.slot} for user {self.user_id} from version {self.version_id}"
 
 
-class SegmentCandidates(models.Model):
+class SegmentCandidates(PackedList):
     """Popularity candidates for a user segment ('all', 'female', 'female|25-34', 'female|25-34|Kanto')."""
 
     version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="segment_candidates")
     slot = models.CharField(max_length=16, choices=Slot.choices)
     segment = models.CharField(max_length=200)
-    ids = models.JSONField()
-    scores = models.JSONField()
 
     class Meta:
         constraints = [

@@ -9,35 +9,21 @@ back to reading which they are and INSERT ... ON CONFLICT DO NOTHING for the res
 
 from __future__ import annotations
 
-import io
-
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from recommendations.models import Event
+from recommendations.services.bulk_copy import copy_available, copy_rows, copy_text
 
 COLUMNS = ("event_id", "user_id", "item_id", "session_id", "type", "occurred_at", "recommendation_id", "received_at")
 EventRow = tuple  # values in COLUMNS order
-# COPY's text format gives these characters a meaning; everything else passes through as it is.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(rows: list[EventRow]) -> io.StringIO:
-    lines = [
-        "\t".join(
-            (
-                str(event_id),
-                str(user_id),
-                str(item_id),
-                session_id.translate(_COPY_ESCAPES),
-                kind,
-                occurred_at.isoformat(),
-                recommendation_id.translate(_COPY_ESCAPES),
-                received_at.isoformat(),
-            )
-        )
+def _copy_lines(rows: list[EventRow]) -> list[str]:
+    return [
+        f"{event_id}\t{user_id}\t{item_id}\t{copy_text(session_id)}\t{kind}\t{occurred_at.isoformat()}\t"
+        f"{copy_text(recommendation_id)}\t{received_at.isoformat()}"
         for event_id, user_id, item_id, session_id, kind, occurred_at, recommendation_id, received_at in rows
     ]
-    return io.StringIO("\n".join(lines) + "\n")
 
 
 def events_insert(rows: list[EventRow]) -> int:
@@ -48,11 +34,10 @@ def events_insert(rows: list[EventRow]) -> int:
     """
     if not rows:
         return 0
-    if connection.vendor == "postgresql":
+    if copy_available():
         try:
-            with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
-                table = Event._meta.db_table
-                cursor.cursor.copy_expert(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN", _copy_text(rows))
+            with transaction.atomic():
+                copy_rows(Event, COLUMNS, _copy_lines(rows))
             return len(rows)
         except IntegrityError:
             pass  # some were stored before; the savepoint rolled the COPY back

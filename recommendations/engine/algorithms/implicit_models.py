@@ -44,6 +44,7 @@ def _drop_seen(ids: np.ndarray, scores: np.ndarray, user_items: sp.csr_matrix) -
 class _ImplicitModel(Recommender):
     supports_similar_items: ClassVar[bool] = True
     recalculate_user: ClassVar[bool] = False
+    pads_with_seen: ClassVar[bool] = False
 
     def _make(self) -> Any:
         raise NotImplementedError
@@ -74,7 +75,7 @@ class _ImplicitModel(Recommender):
                 recalculate_user=self.recalculate_user,
             )
         ids, scores = _clean(ids, scores, n)
-        return _drop_seen(ids, scores, user_items) if exclude_seen else (ids, scores)
+        return _drop_seen(ids, scores, user_items) if exclude_seen and self.pads_with_seen else (ids, scores)
 
     def similar_items(self, item_rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         ids, scores = self.model.similar_items(item_rows, N=n + 1)
@@ -89,6 +90,7 @@ class _ImplicitModel(Recommender):
 class ItemKNN(_ImplicitModel):
     name: ClassVar[str] = "item_knn"
     scores_from_history: ClassVar[bool] = True
+    pads_with_seen: ClassVar[bool] = True
     default_params: ClassVar[dict[str, Any]] = {"K": 20}
     param_space: ClassVar[dict[str, list]] = {"K": [20, 50, 100, 200, 400]}
 
@@ -99,6 +101,7 @@ class ItemKNN(_ImplicitModel):
 class ItemKNNBM25(_ImplicitModel):
     name: ClassVar[str] = "item_knn_bm25"
     scores_from_history: ClassVar[bool] = True
+    pads_with_seen: ClassVar[bool] = True
     default_params: ClassVar[dict[str, Any]] = {"K": 100, "K1": 1.2, "B": 0.75}
     param_space: ClassVar[dict[str, list]] = {
         "K": [20, 50, 100, 200, 400],

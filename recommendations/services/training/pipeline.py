@@ -20,7 +20,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from recommendations.engine.evaluation import fit_and_evaluate
+from recommendations.engine.algorithms.popularity import GlobalPopularity
+from recommendations.engine.evaluation import evaluate_fitted, fit_and_evaluate
 from recommendations.engine.split import HOLDOUT_FRACTION, last_interactions_split
 from recommendations.engine.tuning import random_search
 from recommendations.models import AlgorithmSetting, TrainingRun
@@ -117,10 +118,11 @@ def _execute(run: TrainingRun, on_stage: Stage | None) -> None:
                 run.algorithm, run.params, split, users=frames.users, items=frames.items, **options
             )
     with _stage(run, "evaluate", on_stage):
-        baseline = fit_and_evaluate("popularity", {}, split, users=frames.users, items=frames.items, **options)
+        popularity = GlobalPopularity()
+        popularity.fit(evaluation.train)
         run.metrics.update(
             model=evaluation.metrics,
-            popularity=baseline.metrics,
+            popularity=evaluate_fitted(popularity, evaluation.train, split),
             split=f"each user's last {HOLDOUT_FRACTION:.0%} of events held out",
         )
         run.metrics["model"]["fit_seconds"] = round(evaluation.fit_seconds, 3)

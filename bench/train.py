@@ -1,0 +1,262 @@
+"""Training quality and speed, each beside its baseline in the same run.
+
+    .venv/bin/python bench/train.py [--sections movielens,cold,pipeline] [--pipeline-users 26000] [--write]
+
+1. MovieLens 100K (../shared/data): every recsite algorithm against popularity and bare `implicit`
+   fits (ALS, BPR, cosine and BM25 item-kNN with library defaults on the 0/1 matrix), on the same split
+   (each user's last 20% of ratings by time held out, full ranking, seen items removed).
+2. Cold start: hit rate@10 of shops and categories for users never seen in training, segment
+   popularity against global popularity: on Olist (customers whose first order is in the last 20% of
+   the time span; segments are Brazilian states) and on generated demo data (20% of users hidden).
+3. The whole pipeline (read events from PostgreSQL, matrix, fit, evaluate, store, candidates) at about
+   1 million demo events, against a bare `implicit` ALS fit with the same parameters on the same data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+from common import ROOT, SHARED_DATA, machine, setup_django, write_block
+
+sys.path.insert(0, str(ROOT))
+
+from recommendations.demo_data.generator import DemoSize, generate
+from recommendations.demo_data.public_datasets import movielens_100k, olist
+from recommendations.engine.algorithms import ALGORITHMS
+from recommendations.engine.cold_start import (
+    cold_hit_rates,
+    held_out_users_split,
+    mean_with_ci,
+    new_users_split,
+)
+from recommendations.engine.evaluation import fit_and_evaluate
+from recommendations.engine.interactions import training_data
+from recommendations.engine.metrics import ranking_metrics
+from recommendations.engine.split import last_interactions_split
+
+ML_PROFILE = {"weights": {"view": 1.0, "favorite": 1.0}, "half_life_days": None, "recency_half_life_events": 20.0}
+DEFAULT_PROFILE = {"weights": None, "half_life_days": 60.0, "recency_half_life_events": 20.0}
+RECSITE_MODELS = ["segment_popularity", "item_knn", "item_knn_bm25", "als", "bpr", "ease", "lightfm"]
+
+
+def frames(data) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    events = pd.DataFrame(data.events)
+    events["occurred_at"] = pd.to_datetime(events["occurred_at"], utc=True)
+    users = pd.DataFrame(data.users).set_index("user_id")
+    items = pd.DataFrame(data.items).set_index("item_id")
+    if "price" in items:
+        items["price"] = pd.to_numeric(items["price"], errors="coerce")
+    return events, users, items
+
+
+def row(name: str, seconds: float, m: dict) -> str:
+    return (
+        f"| {name} | {seconds:.2f} | {m['precision@10']:.4f} | {m['recall@10']:.4f} | {m['ndcg@10']:.4f} "
+        f"| {m['map@10']:.4f} | {m['coverage']:.3f} |"
+    )
+
+
+def bare_implicit(split, rows: list[str]) -> float:
+    """Library defaults, 0/1 matrix, no recsite weighting: what a team gets from `implicit` out of the box."""
+    import implicit
+    from threadpoolctl import threadpool_limits
+
+    train = training_data(split.train, half_life_days=None, recency_half_life_events=None)
+    binary = train.matrix.copy()
+    binary.data[:] = 1.0
+    relevant = split.test_matrix(train.user_ids, train.item_ids)
+    users = (relevant.getnnz(axis=1) > 0).nonzero()[0]
+    best = 0.0
+    for name, make in [
+        ("bare implicit ALS (defaults)", lambda: implicit.als.AlternatingLeastSquares(random_state=42)),
+        ("bare implicit BPR (defaults)", lambda: implicit.bpr.BayesianPersonalizedRanking(random_state=42)),
+        ("bare implicit cosine item-kNN (defaults)", implicit.nearest_neighbours.CosineRecommender),
+        ("bare implicit BM25 item-kNN (defaults)", implicit.nearest_neighbours.BM25Recommender),
+    ]:
+        with threadpool_limits(1, "blas"):
+            model = make()
+            started = time.perf_counter()
+            model.fit(binary, show_progress=False)
+            seconds = time.perf_counter() - started
+            ids, _ = model.recommend(users, binary[users], N=10, filter_already_liked_items=True)
+        metrics = ranking_metrics(np.asarray(ids), relevant[users], n_items=len(train.item_ids))
+        rows.append(row(name, seconds, metrics))
+        best = max(best, metrics["ndcg@10"])
+    return best
+
+
+def movielens() -> str:
+    path = SHARED_DATA / "ml-100k"
+    events, users, items = frames(movielens_100k(path))
+    split = last_interactions_split(events)
+    rows = [
+        "| model | fit s | P@10 | R@10 | NDCG@10 | MAP@10 | coverage |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    pop = fit_and_evaluate("popularity", {}, split, users=users, items=items, **ML_PROFILE)
+    rows.append(row("popularity (baseline)", pop.fit_seconds, pop.metrics))
+    best_bare = bare_implicit(split, rows)
+    best_name, best_ndcg = "", 0.0
+    for name in RECSITE_MODELS:
+        e = fit_and_evaluate(name, {}, split, users=users, items=items, **ML_PROFILE)
+        rows.append(row(f"recsite {name}", e.fit_seconds, e.metrics))
+        if e.metrics["ndcg@10"] > best_ndcg:
+            best_name, best_ndcg = name, e.metrics["ndcg@10"]
+    default = fit_and_evaluate(best_name, {}, split, users=users, items=items, **DEFAULT_PROFILE)
+    rows.append(
+        row(f"recsite {best_name}, default event weights and 60-day decay", default.fit_seconds, default.metrics)
+    )
+    summary = (
+        f"Best recsite model: {best_name}, NDCG@10 {best_ndcg:.4f} = {best_ndcg / best_bare:.2f}x the best bare "
+        f"`implicit` baseline ({best_bare:.4f}); popularity {pop.metrics['ndcg@10']:.4f}. "
+        f"{pop.metrics['users']} users evaluated, {len(split.test)} held-out (user, item) pairs."
+    )
+    return "\n".join([*rows, "", summary])
+
+
+def cold_table(title: str, events, users, items, split, shops: pd.Series, categories: pd.Series) -> list[str]:
+    out = [f"**{title}**: {split.test['user_id'].nunique()} cold users", ""]
+    out += ["| ranking | shops hit@10 | categories hit@10 | items hit@10 |", "| --- | ---: | ---: | ---: |"]
+    hits = {}
+    for name in ["popularity", "segment_popularity"]:
+        data = training_data(split.train, users=users, items=items)
+        model = ALGORITHMS[name]()
+        model.fit(data)
+        hits[name] = cold_hit_rates(model, split, users, item_groups={"shops": shops, "categories": categories})
+        cells = []
+        for what in ["shops", "categories", "items"]:
+            mean, ci = mean_with_ci(hits[name][what])
+            cells.append(f"{mean:.3f} ± {ci:.3f}")
+        out.append(f"| {name} | {' | '.join(cells)} |")
+    diffs = []
+    for what in ["shops", "categories", "items"]:
+        mean, ci = mean_with_ci(hits["segment_popularity"][what] - hits["popularity"][what])
+        diffs.append(f"{mean:+.3f} ± {ci:.3f}")
+    out.append(f"| segment - global (paired, 95% CI) | {' | '.join(diffs)} |")
+    return out
+
+
+def cold() -> str:
+    events, users, items = frames(olist(SHARED_DATA / "olist"))
+    cutoff = events["occurred_at"].quantile(0.8)
+    split = new_users_split(events, cutoff)
+    lines = cold_table(
+        f"Olist sample, customers whose first order is after {cutoff:%Y-%m-%d}",
+        events,
+        users,
+        items,
+        split,
+        items["shop_id"],
+        items["category_path"],
+    )
+    demo = generate(DemoSize(), seed=42, end=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+    events, users, items = frames(demo)
+    split = held_out_users_split(events, 0.2, seed=0)
+    title = "Demo data (default size, seed 42), 20% of users hidden; categories are the 23 subcategories"
+    lines += ["", *cold_table(title, events, users, items, split, items["shop_id"], items["category_path"])]
+    return "\n".join(lines)
+
+
+def pipeline(users: int) -> str:
+    setup_django()
+    from django.db import transaction
+    from django.utils import timezone
+    from threadpoolctl import threadpool_limits
+
+    from recommendations.demo_data.store import catalog_store
+    from recommendations.models import AppUser, Item
+    from recommendations.services.event_store import events_insert
+    from recommendations.services.training.data_load import training_frames
+    from recommendations.services.training.pipeline import training_run_create, training_run_execute
+
+    scale = users / DemoSize().users
+    size = DemoSize(shops=int(200 * scale / 4), items=int(5000 * scale / 2), users=users, days=30)
+    end = timezone.now().replace(minute=0, second=0, microsecond=0)
+    data = generate(size, seed=7, end=end)
+    for kind in ("shops", "items", "users"):
+        catalog_store(kind, getattr(data, kind))
+    user_pk = dict(AppUser.objects.values_list("external_id", "id"))
+    item_pk = dict(Item.objects.values_list("external_id", "id"))
+    now = timezone.now()
+    for start in range(0, len(data.events), 20_000):
+        chunk = data.events[start : start + 20_000]
+        with transaction.atomic():
+            events_insert(
+                [
+                    (
+                        e["event_id"],
+                        user_pk[e["user_id"]],
+                        item_pk[e["item_id"]],
+                        e["session_id"],
+                        e["type"],
+                        e["occurred_at"],
+                        "",
+                        now,
+                    )
+                    for e in chunk
+                ]
+            )
+    run = training_run_create(algorithm="als", trigger="command")
+    started = time.perf_counter()
+    run = training_run_execute(run.pk)
+    wall = time.perf_counter() - started
+    assert run.status == "succeeded", run.error
+
+    frames_ = training_frames()
+    from recommendations.engine.interactions import interaction_matrix
+    from recommendations.services.training.candidates import matrix_options
+
+    matrix, _u, _i = interaction_matrix(frames_.events, now=frames_.now, **matrix_options())
+    import implicit
+
+    with threadpool_limits(1, "blas"):
+        params = {**ALGORITHMS["als"].default_params, **run.params}
+        bare = implicit.als.AlternatingLeastSquares(**params)
+        started = time.perf_counter()
+        bare.fit(matrix, show_progress=False)
+        bare_seconds = time.perf_counter() - started
+    stages = ", ".join(f"{k} {v:.1f}" for k, v in run.timings.items())
+    return "\n".join(
+        [
+            f"{len(data.events):,} events, {size.users:,} users, {size.items:,} items, {size.shops:,} shops; ALS "
+            f"{params}.",
+            "",
+            "| | seconds | vs bare fit |",
+            "| --- | ---: | ---: |",
+            f"| bare `implicit` ALS fit, same parameters, all events | {bare_seconds:.1f} | 1.00 |",
+            f"| recsite pipeline (`training_run_execute`) | {wall:.1f} | {wall / bare_seconds:.2f} |",
+            "",
+            f"Pipeline stages (s): {stages}. NDCG@10 {run.ndcg():.4f}, popularity {run.ndcg('popularity'):.4f}.",
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sections", default="movielens,cold,pipeline")
+    parser.add_argument("--pipeline-users", type=int, default=26_000, help="demo users; 26,000 give ~1M events")
+    parser.add_argument("--write", action="store_true", help="write the figures into BENCHMARKS.md")
+    args = parser.parse_args()
+    sections = args.sections.split(",")
+    command = f"`.venv/bin/python bench/train.py --sections {args.sections}`"
+    header = f"Command: {command}. Machine: {machine()}; run {dt.date.today()}."
+    for name, make in [("train-movielens", movielens), ("train-cold", cold)]:
+        if name.split("-")[1] in sections:
+            text = f"{header}\n\n{make()}"
+            print(text, "\n")
+            if args.write:
+                write_block(name, text)
+    if "pipeline" in sections:
+        text = f"{header}\n\n{pipeline(args.pipeline_users)}"
+        print(text)
+        if args.write:
+            write_block("train-pipeline", text.replace(header, f"{header} (PostgreSQL)"))
+
+
+if __name__ == "__main__":
+    main()
