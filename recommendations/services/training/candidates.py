@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from recommendations.engine.algorithms import Recommender, SegmentPopularity
-from recommendations.engine.interactions import interaction_matrix, training_data
+from recommendations.engine.interactions import TrainingData, training_data
 from recommendations.models import Item, ModelVersion, SegmentCandidates, Slot, UserCandidates
 from recommendations.models.training import PackedList
 from recommendations.services.bulk_copy import copy_available, copy_rows
@@ -78,12 +79,18 @@ def candidates_write(
     """Write the version's user and segment lists; returns how many of each were written."""
     n_items, n_shops = settings.CANDIDATES_PER_USER, settings.SHOP_CANDIDATES_PER_USER
     shop_of = dict(Item.objects.values_list("id", "shop_id"))
+    # one matrix of all the data serves both the users' lists and the segment lists
+    full = training_data(frames.events, users=frames.users, items=frames.items, now=frames.now, **matrix_options())
     item_keys = np.asarray(model.item_ids)
     column_shop = _column_shops(item_keys, shop_of)
-    known_users = None if model.scores_from_history else model.user_ids
-    matrix, user_keys, _ = interaction_matrix(
-        frames.events, now=frames.now, item_ids=item_keys, user_ids=known_users, **matrix_options()
-    )
+    columns = pd.Index(full.item_ids).get_indexer(item_keys)
+    if model.scores_from_history:
+        user_keys, matrix = np.asarray(full.user_ids), full.matrix
+    else:
+        user_keys = np.asarray(model.user_ids)
+        matrix = full.matrix[pd.Index(full.user_ids).get_indexer(user_keys)]
+    # the model's columns, in its order (every item it knows has events in the full data)
+    matrix = matrix[:, columns].tocsr()
     rows = np.flatnonzero(matrix.getnnz(axis=1) > 0)
     written = 0
     for start in range(0, len(rows), WRITE_BATCH):
@@ -101,17 +108,16 @@ def candidates_write(
         written += len(block)
         if progress:
             progress(len(block))
-    segments = _segment_lists(version, frames, shop_of, n_items, n_shops)
+    segments = _segment_lists(version, full, shop_of, n_items, n_shops)
     version.candidates_written_at = timezone.now()
     version.save(update_fields=["candidates_written_at"])
     return {"users": written, "segments": segments}
 
 
 def _segment_lists(
-    version: ModelVersion, frames: TrainingFrames, shop_of: dict[int, int], n_items: int, n_shops: int
+    version: ModelVersion, data: TrainingData, shop_of: dict[int, int], n_items: int, n_shops: int
 ) -> int:
     """Segment popularity over all the data, for users the version does not know."""
-    data = training_data(frames.events, users=frames.users, items=frames.items, now=frames.now, **matrix_options())
     popularity = SegmentPopularity(shrinkage=settings.SEGMENT_SHRINKAGE)
     popularity.fit(data)
     item_keys = np.asarray(data.item_ids)
