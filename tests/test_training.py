@@ -35,7 +35,10 @@ def train(algorithm, **kwargs):
     return training_run_execute(run.pk)
 
 
-def test_demo_data_trains_publishes_and_writes_candidates(demo):
+def test_demo_data_trains_publishes_and_writes_candidates(demo, monkeypatch):
+    from recommendations.services.training import candidates
+
+    monkeypatch.setattr(candidates, "WRITE_BATCH", 64)  # several blocks of users, as with real data
     run = train("als")
 
     assert run.status == TrainingRun.Status.SUCCEEDED, run.error
@@ -51,6 +54,8 @@ def test_demo_data_trains_publishes_and_writes_candidates(demo):
     assert len(items.keys) == 200 and items.values == sorted(items.values, reverse=True)
     assert 0 < len(shops.keys) <= 50
     assert set(items.keys) <= set(Item.objects.values_list("id", flat=True))
+    active_users = AppUser.objects.filter(events__isnull=False).distinct().count()
+    assert UserCandidates.objects.filter(version=version, slot=Slot.ITEMS).count() == active_users
     # users the model never saw are served from segment lists, finest segment included
     segments = set(SegmentCandidates.objects.filter(version=version, slot=Slot.ITEMS).values_list("segment", flat=True))
     assert "all" in segments and any(s.count("|") == 2 for s in segments)
@@ -189,3 +194,18 @@ def test_the_nightly_task_trains_every_enabled_algorithm(demo, django_capture_on
     assert sorted(runs.values_list("algorithm", flat=True)) == ["item_knn", "segment_popularity"]
     assert set(runs.values_list("status", flat=True)) == {"succeeded"}
     assert set(runs.values_list("trigger", flat=True)) == {"schedule"}
+
+
+def test_shops_are_ranked_by_their_best_candidate_item():
+    import numpy as np
+
+    from recommendations.services.training.candidates import _shops_from_items
+
+    ids = np.array([[0, 1, 2, 3], [2, 4, -1, -1]])
+    scores = np.array([[0.9, 0.8, 0.7, 0.6], [0.5, 0.4, -np.inf, -np.inf]], dtype=np.float32)
+    column_shop = np.array([10, 10, 20, 30, -1])  # item 4 has no known shop
+
+    shops, shop_scores = _shops_from_items(ids, scores, column_shop, 2)
+
+    assert shops.tolist() == [[10, 20], [20, -1]]
+    assert np.allclose(shop_scores[0], [0.9, 0.7]) and shop_scores[1, 0] == np.float32(0.5)

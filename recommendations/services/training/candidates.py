@@ -19,12 +19,11 @@ from django.utils import timezone
 from recommendations.engine.algorithms import Recommender, SegmentPopularity
 from recommendations.engine.interactions import TrainingData, training_data
 from recommendations.models import Item, ModelVersion, SegmentCandidates, Slot, UserCandidates
-from recommendations.models.training import PackedList
 from recommendations.services.bulk_copy import copy_available, copy_rows
 from recommendations.services.training.data_load import TrainingFrames
 
 WRITE_BATCH = 2000
-RankedList = tuple[int, str, np.ndarray, np.ndarray]  # user, slot, keys, scores
+PackedRow = tuple[int, str, bytes, bytes]  # user, slot, packed keys, packed scores
 
 
 def matrix_options() -> dict:
@@ -38,21 +37,51 @@ def matrix_options() -> dict:
 def _shops_from_items(
     item_columns: np.ndarray, scores: np.ndarray, column_shop: np.ndarray, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Shops in order of their best item among the candidates (given best first)."""
-    shops = column_shop[item_columns]
-    known = shops >= 0
-    shops, scores = shops[known], scores[known]
-    _unique, first = np.unique(shops, return_index=True)
-    order = np.sort(first)[:n]
-    return shops[order], scores[order]
+    """Shops of each row's candidates in order of their best item; -1 / -inf pad, like the item lists.
+
+    Vectorised over a block of users: numpy finds each (user, shop)'s first position in one sort,
+    where a loop per user cost 1.5 s at 22,000 users.
+    """
+    n_rows, width = item_columns.shape
+    shops = np.where(item_columns >= 0, column_shop[np.maximum(item_columns, 0)], -1)
+    row, position = np.divmod(np.arange(n_rows * width), width)
+    shop = shops.ravel()
+    known = shop >= 0
+    row, position, shop = row[known], position[known], shop[known]
+    order = np.lexsort((position, shop, row))
+    row, position, shop = row[order], position[order], shop[order]
+    first = np.ones(len(row), dtype=bool)
+    first[1:] = (row[1:] != row[:-1]) | (shop[1:] != shop[:-1])
+    row, position, shop = row[first], position[first], shop[first]
+    order = np.lexsort((position, row))
+    row, position, shop = row[order], position[order], shop[order]
+    counts = np.bincount(row, minlength=n_rows)
+    rank = np.arange(len(row)) - np.repeat(np.cumsum(counts) - counts, counts)
+    keep = rank < n
+    out_shops = np.full((n_rows, n), -1, dtype=np.int64)
+    out_scores = np.full((n_rows, n), -np.inf, dtype=np.float32)
+    out_shops[row[keep], rank[keep]] = shop[keep]
+    out_scores[row[keep], rank[keep]] = scores[row[keep], position[keep]]
+    return out_shops, out_scores
+
+
+def _packed_rows(keys: np.ndarray, scores: np.ndarray) -> list[tuple[bytes, bytes]]:
+    """Each row's entries up to its first -1, packed like PackedList.pack, from one buffer per block."""
+    lengths = (keys >= 0).sum(axis=1)
+    key_bytes = np.ascontiguousarray(keys, dtype="<i8").tobytes()
+    score_bytes = np.ascontiguousarray(scores, dtype="<f4").tobytes()
+    width = keys.shape[1]
+    return [
+        (key_bytes[r * width * 8 : (r * width + n) * 8], score_bytes[r * width * 4 : (r * width + n) * 4])
+        for r, n in enumerate(lengths.tolist())
+    ]
 
 
 def _column_shops(item_keys: np.ndarray, shop_of: dict[int, int]) -> np.ndarray:
     return np.array([shop_of.get(int(k), -1) for k in item_keys], dtype=np.int64)
 
 
-def _user_lists_insert(version: ModelVersion, lists: list[RankedList]) -> None:
-    packed = [(user, slot, *PackedList.pack(keys, scores)) for user, slot, keys, scores in lists]
+def _user_lists_insert(version: ModelVersion, packed: list[PackedRow]) -> None:
     if copy_available():  # several times faster than bulk_create at hundreds of thousands of rows
         copy_rows(
             UserCandidates,
@@ -96,15 +125,16 @@ def candidates_write(
     for start in range(0, len(rows), WRITE_BATCH):
         block = rows[start : start + WRITE_BATCH]
         ids, scores = model.recommend(block, matrix[block], n_items)
-        lists: list[RankedList] = []
-        for row, user_ids, user_scores in zip(block, ids, scores, strict=True):
-            valid = user_ids >= 0
-            columns, values = user_ids[valid], user_scores[valid]
-            shops, shop_values = _shops_from_items(columns, values, column_shop, n_shops)
-            user = int(user_keys[row])
-            lists += [(user, Slot.ITEMS, item_keys[columns], values), (user, Slot.SHOPS, shops, shop_values)]
+        keys = np.where(ids >= 0, item_keys[np.maximum(ids, 0)], -1)
+        shops, shop_scores = _shops_from_items(ids, scores, column_shop, n_shops)
+        users = user_keys[block].tolist()
+        packed: list[PackedRow] = []
+        for user, item_list, shop_list in zip(
+            users, _packed_rows(keys, scores), _packed_rows(shops, shop_scores), strict=True
+        ):
+            packed += [(user, Slot.ITEMS, *item_list), (user, Slot.SHOPS, *shop_list)]
         with transaction.atomic():
-            _user_lists_insert(version, lists)
+            _user_lists_insert(version, packed)
         written += len(block)
         if progress:
             progress(len(block))
@@ -123,12 +153,16 @@ def _segment_lists(
     item_keys = np.asarray(data.item_ids)
     column_shop = _column_shops(item_keys, shop_of)
     objs = []
-    for segment, (ids, scores) in popularity.segment_lists(n_items).items():
-        valid = ids >= 0
-        columns, values = ids[valid], scores[valid]
-        shops, shop_values = _shops_from_items(columns, values, column_shop, n_shops)
-        for slot, keys, key_scores in ((Slot.ITEMS, item_keys[columns], values), (Slot.SHOPS, shops, shop_values)):
-            packed_ids, packed_scores = PackedList.pack(keys, key_scores)
+    lists = popularity.segment_lists(n_items)
+    segments = list(lists)
+    ids = np.vstack([lists[s][0] for s in segments])
+    scores = np.vstack([lists[s][1] for s in segments])
+    keys = np.where(ids >= 0, item_keys[np.maximum(ids, 0)], -1)
+    shops, shop_scores = _shops_from_items(ids, scores, column_shop, n_shops)
+    for segment, item_list, shop_list in zip(
+        segments, _packed_rows(keys, scores), _packed_rows(shops, shop_scores), strict=True
+    ):
+        for slot, (packed_ids, packed_scores) in ((Slot.ITEMS, item_list), (Slot.SHOPS, shop_list)):
             objs.append(
                 SegmentCandidates(version=version, slot=slot, segment=segment, ids=packed_ids, scores=packed_scores)
             )
