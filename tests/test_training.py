@@ -209,3 +209,20 @@ def test_shops_are_ranked_by_their_best_candidate_item():
 
     assert shops.tolist() == [[10, 20], [20, -1]]
     assert np.allclose(shop_scores[0], [0.9, 0.7]) and shop_scores[1, 0] == np.float32(0.5)
+
+
+def test_the_admin_refuses_parameters_an_algorithm_does_not_have(client):
+    from recommendations.models import AlgorithmSetting
+
+    admin = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-for-tests-only")
+    client.force_login(admin)
+    setting = AlgorithmSetting.objects.get(algorithm="als")
+    url = f"/admin/recommendations/algorithmsetting/{setting.pk}/change/"
+
+    bad = client.post(url, {"enabled": "on", "params": '{"factorz": 128}'})
+    good = client.post(url, {"enabled": "on", "params": '{"factors": 128}'})
+
+    assert "unknown parameter(s) factorz" in bad.content.decode() and "factors (default 64)" in bad.content.decode()
+    assert good.status_code == 302
+    setting.refresh_from_db()
+    assert setting.params == {"factors": 128}

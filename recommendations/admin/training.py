@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from recommendations.admin.charts import line_chart
+from recommendations.engine.algorithms import ALGORITHMS
 from recommendations.errors import ApplicationError
 from recommendations.models import AlgorithmSetting, ModelVersion, TrainingRun
 from recommendations.services.training.pipeline import training_run_create
@@ -29,11 +32,31 @@ def _ndcg(value: float | None) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
+class AlgorithmSettingForm(forms.ModelForm):
+    class Meta:
+        model = AlgorithmSetting
+        fields = ["enabled", "params"]
+
+    def clean_params(self) -> dict:
+        params = self.cleaned_data["params"] or {}
+        if not isinstance(params, dict):
+            raise ValidationError('Parameters are a JSON object, e.g. {"factors": 128}.')
+        algorithm = ALGORITHMS[self.instance.algorithm]
+        try:
+            algorithm(**params)
+        except (TypeError, ValueError) as exc:
+            known = ", ".join(f"{k} (default {v!r})" for k, v in algorithm.default_params.items()) or "none"
+            raise ValidationError(f"{exc}. Parameters of {algorithm.name}: {known}.") from None
+        return params
+
+
 @admin.register(AlgorithmSetting)
 class AlgorithmSettingAdmin(admin.ModelAdmin):
+    form = AlgorithmSettingForm
     list_display = ("algorithm", "enabled", "live_version", "live_ndcg", "last_run", "tuned_at")
     list_editable = ("enabled",)
-    readonly_fields = ("tuned_params", "tuned_at")
+    readonly_fields = ("algorithm", "tuned_params", "tuned_at")
+    fields = ("algorithm", "enabled", "params", "tuned_params", "tuned_at")
     actions = ["train_now", "tune"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
