@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from recommendations.admin.charts import line_chart
 from recommendations.engine.algorithms import ALGORITHMS
@@ -123,8 +123,33 @@ class TrainingRunAdmin(admin.ModelAdmin):
     )
     list_filter = ("algorithm", "status", "trigger")
     actions = ["publish_anyway"]
-    readonly_fields = [f.name for f in TrainingRun._meta.fields]
+    readonly_fields = ["metrics_table", "stage_timings", *[f.name for f in TrainingRun._meta.fields]]
     change_list_template = "admin/recommendations/trainingrun/change_list.html"
+
+    @admin.display(description="offline metrics")
+    def metrics_table(self, obj: TrainingRun) -> str:
+        model, popularity = obj.metrics.get("model") or {}, obj.metrics.get("popularity") or {}
+        names = [n for n in model if n not in ("users", "fit_seconds")]
+        if not names:
+            return "-"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((n, f"{model[n]:.4f}", f"{popularity.get(n, float('nan')):.4f}") for n in names),
+        )
+        return format_html(
+            "<table><tr><th>metric</th><th>{}</th><th>popularity</th></tr>{}</table><p>{} users evaluated; {}.</p>",
+            obj.algorithm,
+            rows,
+            model.get("users", "?"),
+            obj.metrics.get("split", ""),
+        )
+
+    @admin.display(description="stage timings")
+    def stage_timings(self, obj: TrainingRun) -> str:
+        if not obj.timings:
+            return "-"
+        return format_html_join(", ", "{} {} s", ((stage, f"{seconds:.1f}") for stage, seconds in obj.timings.items()))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # runs are started from Algorithm settings, the schedule or `manage.py train`

@@ -117,6 +117,7 @@ def _execute(run: TrainingRun, on_stage: Stage | None) -> None:
             evaluation = fit_and_evaluate(
                 run.algorithm, run.params, split, users=frames.users, items=frames.items, **options
             )
+            run.params = evaluation.model.params  # every parameter used, defaults included
     with _stage(run, "evaluate", on_stage):
         popularity = GlobalPopularity()
         popularity.fit(evaluation.train)
