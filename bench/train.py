@@ -164,13 +164,10 @@ def cold() -> str:
 
 def pipeline(users: int) -> str:
     setup_django()
-    from django.db import transaction
     from django.utils import timezone
     from threadpoolctl import threadpool_limits
 
-    from recommendations.demo_data.store import catalog_store
-    from recommendations.models import AppUser, Item
-    from recommendations.services.event_store import events_insert
+    from recommendations.demo_data.store import catalog_store, trusted_events_store
     from recommendations.services.training.data_load import training_frames
     from recommendations.services.training.pipeline import training_run_create, training_run_execute
 
@@ -180,27 +177,7 @@ def pipeline(users: int) -> str:
     data = generate(size, seed=7, end=end)
     for kind in ("shops", "items", "users"):
         catalog_store(kind, getattr(data, kind))
-    user_pk = dict(AppUser.objects.values_list("external_id", "id"))
-    item_pk = dict(Item.objects.values_list("external_id", "id"))
-    now = timezone.now()
-    for start in range(0, len(data.events), 20_000):
-        chunk = data.events[start : start + 20_000]
-        with transaction.atomic():
-            events_insert(
-                [
-                    (
-                        e["event_id"],
-                        user_pk[e["user_id"]],
-                        item_pk[e["item_id"]],
-                        e["session_id"],
-                        e["type"],
-                        e["occurred_at"],
-                        "",
-                        now,
-                    )
-                    for e in chunk
-                ]
-            )
+    trusted_events_store(data.events)
     run = training_run_create(algorithm="als", trigger="command")
     started = time.perf_counter()
     run = training_run_execute(run.pk)

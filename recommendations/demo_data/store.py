@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from recommendations.models import AppUser, Event, Item, Shop
 from recommendations.services.catalog_upsert import ENTITIES, catalog_rows_check, catalog_rows_write
 from recommendations.services.event_ingest import IngestResult, event_batch_check, event_batch_write
+from recommendations.services.event_store import events_insert
 
 CHUNK = 1000
 Progress = Callable[[int], None]
@@ -42,26 +44,28 @@ def events_store(rows: list[dict], progress: Progress | None = None) -> IngestRe
 
 
 def trusted_events_store(rows: list[dict], progress: Progress | None = None) -> int:
-    """Bulk insert generated events without per-field validation (the generator made them well-formed)."""
+    """Insert generated events without per-field validation (the generator made them well-formed)."""
     users = dict(AppUser.objects.values_list("external_id", "id"))
     items = dict(Item.objects.values_list("external_id", "id"))
     now = timezone.now()
     stored = 0
     for chunk in _chunks(rows, 5000):
-        objs = [
-            Event(
-                event_id=row["event_id"],
-                user_id=users[row["user_id"]],
-                item_id=items[row["item_id"]],
-                session_id=row["session_id"],
-                type=row["type"],
-                occurred_at=row["occurred_at"],
-                received_at=now,
-            )
-            for row in chunk
-        ]
         with transaction.atomic():
-            stored += len(Event.objects.bulk_create(objs, ignore_conflicts=True))
+            stored += events_insert(
+                [
+                    (
+                        uuid.UUID(str(row["event_id"])),
+                        users[row["user_id"]],
+                        items[row["item_id"]],
+                        row["session_id"],
+                        row["type"],
+                        row["occurred_at"],
+                        "",
+                        now,
+                    )
+                    for row in chunk
+                ]
+            )
         if progress:
             progress(len(chunk))
     return stored

@@ -11,7 +11,6 @@ import scipy.sparse as sp
 
 # Relative strength of each kind of event; not_interested is a negative signal and never a positive.
 DEFAULT_EVENT_WEIGHTS = {"view": 1.0, "favorite": 3.0, "cart_add": 5.0, "purchase": 8.0}
-EVENT_COLUMNS = ["user_id", "item_id", "type", "occurred_at"]
 
 
 @dataclass

@@ -41,6 +41,12 @@ def segment_path(user: dict, year: int) -> list[str]:
     return [GLOBAL, gender, f"{gender}|{band}", f"{gender}|{band}|{region}"]
 
 
+def item_shares(matrix: sp.csr_matrix) -> np.ndarray:
+    """Each item's share of all the weight in the matrix."""
+    totals = np.asarray(matrix.sum(axis=0)).ravel()
+    return totals / max(totals.sum(), 1e-9)
+
+
 def user_segment_paths(users: pd.DataFrame, user_ids: np.ndarray, year: int) -> list[list[str]]:
     """Segment path of each id in `user_ids` (unknown users get the unknown segments)."""
     records = users.reindex(user_ids).to_dict("records") if len(users) else [{} for _ in user_ids]
@@ -53,8 +59,7 @@ class GlobalPopularity(Recommender):
     scores_from_history: ClassVar[bool] = True  # everyone gets the same list
 
     def _fit(self, data: TrainingData) -> None:
-        totals = np.asarray(data.matrix.sum(axis=0)).ravel()
-        self.item_scores = totals / max(totals.sum(), 1e-9)
+        self.item_scores = item_shares(data.matrix)
 
     def scores(self, user_rows: np.ndarray, user_items: sp.csr_matrix) -> np.ndarray:
         return np.broadcast_to(self.item_scores, (len(user_rows), len(self.item_scores)))
@@ -69,13 +74,10 @@ class GlobalPopularity(Recommender):
         out_ids = np.full((len(user_rows), n), -1, dtype=np.int64)
         out_scores = np.full((len(user_rows), n), -np.inf, dtype=np.float32)
         for row in range(len(user_rows)):
-            keep = ranked
+            keep = ranked >= 0
             if exclude_seen:
-                seen = user_items.indices[user_items.indptr[row] : user_items.indptr[row + 1]]
-                keep = ~np.isin(ranked, seen) & (ranked >= 0)
-                chosen, chosen_values = ranked[keep][:n], values[keep][:n]
-            else:
-                chosen, chosen_values = ranked[:n], values[:n]
+                keep &= ~np.isin(ranked, user_items.indices[user_items.indptr[row] : user_items.indptr[row + 1]])
+            chosen, chosen_values = ranked[keep][:n], values[keep][:n]
             out_ids[row, : len(chosen)], out_scores[row, : len(chosen)] = chosen, chosen_values
         return out_ids, out_scores
 
@@ -96,8 +98,7 @@ class TrendingPopularity(GlobalPopularity):
         matrix, _users, _items = interaction_matrix(
             recent, half_life_days=self.params["half_life_days"], now=data.now, item_ids=data.item_ids
         )
-        totals = np.asarray(matrix.sum(axis=0)).ravel()
-        self.item_scores = totals / max(totals.sum(), 1e-9)
+        self.item_scores = item_shares(matrix)
 
 
 class SegmentPopularity(Recommender):
@@ -114,7 +115,6 @@ class SegmentPopularity(Recommender):
         active_users = max(int((data.matrix.getnnz(axis=1) > 0).sum()), 1)
         m = float(self.params["shrinkage"]) * float(data.matrix.sum()) / active_users
         self.segment_scores: dict[str, np.ndarray] = {}
-        self.segment_weight: dict[str, float] = {}
         for level in range(4):
             keys = pd.Index(sorted({p[level] for p in paths}))
             membership = sp.csr_matrix(
@@ -131,7 +131,6 @@ class SegmentPopularity(Recommender):
                     parent = self.segment_scores[parent_of[key]]
                     shares = (counts[row] + m * parent) / (total + m)
                 self.segment_scores[key] = shares.astype(np.float32)
-                self.segment_weight[key] = float(total)
 
     def _scores_for_paths(self, paths: list[list[str]]) -> np.ndarray:
         rows = []
