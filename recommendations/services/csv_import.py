@@ -161,7 +161,7 @@ def _events_chunk(
         report.problems.append(RowProblem(file, HEADER_ROW, "", "the file has no rows after the header"))
         return
     rows, convert_errors = _convert(records, fmt.interaction_row)
-    problems, bad, _checked = _chunk_problems(
+    problems, bad, checked = _chunk_problems(
         file,
         first_row,
         fmt.INTERACTIONS,
@@ -172,11 +172,14 @@ def _events_chunk(
     report.problems += problems
     if report.problems and not skip_invalid:
         return  # keep reading to report every bad row, but write nothing
-    good = [row for index, row in enumerate(rows) if index not in bad]
-    if not good:
-        return
+    if checked is None or bad:
+        # some rows were bad (only possible with skip_invalid): check the good ones on their own
+        good = [row for index, row in enumerate(rows) if index not in bad]
+        if not good:
+            return
+        checked = event_ingest.event_batch_check(good, max_rows=chunk_size)
     with transaction.atomic():
-        result: IngestResult = event_ingest.event_batch_write(event_ingest.event_batch_check(good, max_rows=chunk_size))
+        result: IngestResult = event_ingest.event_batch_write(checked)
     report.stored += result.stored
     report.duplicates += result.duplicates
     report.users_created += result.users_created
