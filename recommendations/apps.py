@@ -7,3 +7,6 @@ class RecommendationsConfig(AppConfig):
 
     def ready(self) -> None:
         from .api import schema  # noqa: F401  registers the API key auth scheme with drf-spectacular
+        from .services.serving.invalidation import connect_invalidation
+
+        connect_invalidation()

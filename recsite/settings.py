@@ -209,6 +209,22 @@ TRAINING_LEASE_SECONDS = env.int("TRAINING_LEASE_SECONDS", default=3600)
 TRAINING_MAX_ATTEMPTS = env.int("TRAINING_MAX_ATTEMPTS", default=2)
 TRAINING_SOFT_TIME_LIMIT = env.int("TRAINING_SOFT_TIME_LIMIT", default=3 * 3600)
 
+# Co-visitation: neighbours kept per item, and the silence that ends a session (minutes).
+NEIGHBOURS_PER_ITEM = env.int("NEIGHBOURS_PER_ITEM", default=20)
+SESSION_GAP_MINUTES = env.float("SESSION_GAP_MINUTES", default=30.0)
+
+# --- serving --------------------------------------------------------------------------------
+# Without a session_id, the user's events of this many minutes make their current session.
+SESSION_WINDOW_MINUTES = env.int("SESSION_WINDOW_MINUTES", default=30)
+# How far a co-visited neighbour of what the user just viewed moves up (1 = a whole list's length).
+SESSION_BOOST = env.float("SESSION_BOOST", default=0.5)
+# Seconds a served list is kept so `offset` pages through the same recommendation_id.
+RECOMMENDATION_LIST_TTL = env.int("RECOMMENDATION_LIST_TTL", default=3600)
+# Impressions are written off the request path: "background" batches them in a thread each
+# IMPRESSION_FLUSH_SECONDS; "inline" writes each one in the request (tests, debugging).
+IMPRESSION_LOG_MODE = env.str("IMPRESSION_LOG_MODE", default="background")
+IMPRESSION_FLUSH_SECONDS = env.float("IMPRESSION_FLUSH_SECONDS", default=1.0)
+
 # --- data retention -------------------------------------------------------------------------
 # Events older than this are deleted by the daily prune task; 0 keeps them forever.
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=400)

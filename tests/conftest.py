@@ -4,15 +4,19 @@ from rest_framework.test import APIClient
 
 from recommendations.models import Scope
 from recommendations.services.api_keys import api_key_create
+from recommendations.services.serving.state import serving_state_reset
 from recsite.celery import app as celery_app
 
 
 @pytest.fixture(autouse=True)
-def _isolated_runtime():
-    """Tasks run in-process and throttle counters start at zero in every test (one test runs a real worker)."""
+def _isolated_runtime(settings):
+    """Tasks run in-process, throttle counters and serving state start afresh, and impressions are written
+    at once in every test (one test runs a real worker; one the background impression writer)."""
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
+    settings.IMPRESSION_LOG_MODE = "inline"
     cache.clear()
+    serving_state_reset()
     yield
     celery_app.conf.task_always_eager = eager
 

@@ -90,3 +90,52 @@ class EventBatchResultSerializer(serializers.Serializer):
 class UserEraseResultSerializer(serializers.Serializer):
     user_id = serializers.CharField()
     erased = serializers.DictField(child=serializers.IntegerField(), help_text="Rows deleted, by kind.")
+
+
+class RecommendationQuerySerializer(serializers.Serializer):
+    """Query parameters of the recommendation endpoints (validated, so a bad one is named in the 400)."""
+
+    limit = serializers.IntegerField(
+        min_value=1, max_value=100, required=False, help_text="Entries to return; the slot's size when left out."
+    )
+    offset = serializers.IntegerField(
+        min_value=0, max_value=1000, default=0, help_text="Position to start from, for infinite scroll."
+    )
+    session_id = serializers.CharField(
+        max_length=128, default="", allow_blank=True, help_text="The app's current session, for the re-rank."
+    )
+    recommendation_id = serializers.UUIDField(
+        required=False, help_text="Page through this earlier answer (with offset) instead of ranking afresh."
+    )
+
+
+class SimilarQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+    user_id = serializers.CharField(
+        max_length=128, default="", allow_blank=True, help_text="Leave out what this user bought or turned down."
+    )
+
+
+class RecommendedEntrySerializer(serializers.Serializer):
+    item_id = serializers.CharField(required=False, help_text="Items slot and similar items.")
+    shop_id = serializers.CharField(required=False, help_text="Shops slot.")
+    rank = serializers.IntegerField(help_text="1-based position in the whole list (offset included).")
+    score = serializers.FloatField(help_text="The proposing source's own score; comparable only within a source.")
+    source = serializers.CharField(help_text="What put it there: an algorithm, 'session' or 'pinned'.")
+
+
+class RecommendationSerializer(serializers.Serializer):
+    recommendation_id = serializers.UUIDField(help_text="Send it back with events that follow, and to page.")
+    slot = serializers.CharField()
+    variant = serializers.CharField(help_text="The experiment variant that served this user.")
+    algorithm = serializers.CharField(help_text="What supplied the list: the variant's algorithm or a fallback.")
+    model_version = serializers.IntegerField(allow_null=True)
+    offset = serializers.IntegerField()
+    total = serializers.IntegerField(help_text="Entries this recommendation_id can page through.")
+    items = RecommendedEntrySerializer(many=True)
+
+
+class FeatureListSerializer(serializers.Serializer):
+    recommendation_id = serializers.UUIDField()
+    slot = serializers.CharField()
+    features = serializers.ListField(child=serializers.DictField(), help_text="Published, in-schedule features.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recommendations.api import catalog, events, users
+from recommendations.api import catalog, events, recommendations, users
 
 urlpatterns = [
     path("events", events.EventBatchIngestApi.as_view(), name="events-ingest"),
@@ -8,4 +8,20 @@ urlpatterns = [
     path("items", catalog.ItemUpsertApi.as_view(), name="items-upsert"),
     path("users", catalog.UserUpsertApi.as_view(), name="users-upsert"),
     path("users/<str:user_id>", users.UserEraseApi.as_view(), name="user-erase"),
+    path(
+        "users/<str:user_id>/recommendations/items",
+        recommendations.UserRecommendationsApi.as_view(slot="items"),
+        name="recommendations-items",
+    ),
+    path(
+        "users/<str:user_id>/recommendations/shops",
+        recommendations.UserRecommendationsApi.as_view(slot="shops"),
+        name="recommendations-shops",
+    ),
+    path(
+        "users/<str:user_id>/recommendations/features",
+        recommendations.UserFeaturesApi.as_view(),
+        name="recommendations-features",
+    ),
+    path("items/<str:item_id>/similar", recommendations.SimilarItemsApi.as_view(), name="similar-items"),
 ]

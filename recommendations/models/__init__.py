@@ -2,7 +2,17 @@ from . import lookups  # noqa: F401  registers __any_of
 from .api_keys import ApiKey, Scope
 from .catalog import AppUser, Gender, Item, Shop
 from .events import Event, EventType
-from .training import AlgorithmSetting, ModelVersion, SegmentCandidates, Slot, TrainingRun, UserCandidates
+from .serving import Impression, ServingSlot, SlotConfig, Variant, VariantPin
+from .training import (
+    AlgorithmSetting,
+    ItemNeighbours,
+    ModelVersion,
+    PackedList,
+    SegmentCandidates,
+    Slot,
+    TrainingRun,
+    UserCandidates,
+)
 
 __all__ = [
     "AlgorithmSetting",
@@ -11,12 +21,19 @@ __all__ = [
     "Event",
     "EventType",
     "Gender",
+    "Impression",
     "Item",
+    "ItemNeighbours",
     "ModelVersion",
+    "PackedList",
     "Scope",
     "SegmentCandidates",
+    "ServingSlot",
     "Shop",
     "Slot",
+    "SlotConfig",
     "TrainingRun",
     "UserCandidates",
+    "Variant",
+    "VariantPin",
 ]

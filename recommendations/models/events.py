@@ -1,6 +1,7 @@
 """What app users did with items: the raw material every recommender learns from."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from .catalog import AppUser, Item
@@ -34,6 +35,10 @@ class Event(models.Model):
             models.Index(fields=["user", "-occurred_at"], name="event_user_latest"),
             # "everything since T": training snapshots and metric roll-ups
             models.Index(fields=["occurred_at"], name="event_occurred_at"),
+            # "what this user bought or turned down, ever": filtered out of every list they are served
+            models.Index(
+                fields=["user"], condition=Q(type__in=["purchase", "not_interested"]), name="event_user_excluding"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from recommendations.engine.algorithms import ALGORITHMS
 
-from .catalog import AppUser
+from .catalog import AppUser, Item
 
 ALGORITHM_CHOICES = [(name, name) for name in ALGORITHMS]
 
@@ -157,3 +157,16 @@ class SegmentCandidates(PackedList):
 
     def __str__(self) -> str:
         return f"{self.slot} for segment {self.segment} from version {self.version_id}"
+
+
+class ItemNeighbours(PackedList):
+    """Items viewed in the same sessions as this one, strongest first: the session re-rank and 'similar items'."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="item_neighbours")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "item"], name="one_neighbour_list_per_version_item")]
+
+    def __str__(self) -> str:
+        return f"neighbours of item {self.item_id} from version {self.version_id}"

@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from recommendations.engine.algorithms import Recommender, SegmentPopularity
+from recommendations.engine.covisitation import covisitation_neighbours
 from recommendations.engine.interactions import TrainingData, training_data
-from recommendations.models import Item, ModelVersion, SegmentCandidates, Slot, UserCandidates
+from recommendations.models import Item, ItemNeighbours, ModelVersion, SegmentCandidates, Slot, UserCandidates
 from recommendations.services.bulk_copy import copy_available, copy_rows
 from recommendations.services.training.data_load import TrainingFrames
 
@@ -81,16 +82,17 @@ def _column_shops(item_keys: np.ndarray, shop_of: dict[int, int]) -> np.ndarray:
     return np.array([shop_of.get(int(k), -1) for k in item_keys], dtype=np.int64)
 
 
+def _bytea(value: bytes) -> str:
+    """bytea in COPY's text format: \\x then hex, with the backslash itself escaped."""
+    return f"\\\\x{value.hex()}"
+
+
 def _user_lists_insert(version: ModelVersion, packed: list[PackedRow]) -> None:
     if copy_available():  # several times faster than bulk_create at hundreds of thousands of rows
         copy_rows(
             UserCandidates,
             ("version_id", "slot", "user_id", "ids", "scores"),
-            # bytea in COPY's text format: \x then hex, with the backslash itself escaped
-            [
-                f"{version.pk}\t{slot}\t{user}\t\\\\x{ids.hex()}\t\\\\x{scores.hex()}"
-                for user, slot, ids, scores in packed
-            ],
+            [f"{version.pk}\t{slot}\t{user}\t{_bytea(ids)}\t{_bytea(scores)}" for user, slot, ids, scores in packed],
         )
         return
     UserCandidates.objects.bulk_create(
@@ -139,9 +141,10 @@ def candidates_write(
         if progress:
             progress(len(block))
     segments = _segment_lists(version, full, shop_of, n_items, n_shops)
+    neighbours = _neighbour_lists(version, full)
     version.candidates_written_at = timezone.now()
     version.save(update_fields=["candidates_written_at"])
-    return {"users": written, "segments": segments}
+    return {"users": written, "segments": segments, "items_with_neighbours": neighbours}
 
 
 def _segment_lists(
@@ -168,3 +171,34 @@ def _segment_lists(
             )
     SegmentCandidates.objects.bulk_create(objs, batch_size=WRITE_BATCH)
     return len(objs) // 2
+
+
+def _neighbour_lists(version: ModelVersion, data: TrainingData) -> int:
+    """Co-visitation neighbours of every item with sessions, for the session re-rank and similar items."""
+    item_keys = np.asarray(data.item_ids)
+    columns, scores = covisitation_neighbours(
+        data.events, item_keys, n=settings.NEIGHBOURS_PER_ITEM, gap_minutes=settings.SESSION_GAP_MINUTES
+    )
+    has = np.flatnonzero(columns[:, 0] >= 0)
+    keys = np.where(columns >= 0, item_keys[np.maximum(columns, 0)], -1)
+    packed = _packed_rows(keys[has], scores[has])
+    items = item_keys[has].tolist()
+    with transaction.atomic():
+        if copy_available():
+            copy_rows(
+                ItemNeighbours,
+                ("version_id", "item_id", "ids", "scores"),
+                [
+                    f"{version.pk}\t{item}\t{_bytea(ids)}\t{_bytea(s)}"
+                    for item, (ids, s) in zip(items, packed, strict=True)
+                ],
+            )
+        else:
+            ItemNeighbours.objects.bulk_create(
+                [
+                    ItemNeighbours(version=version, item_id=item, ids=ids, scores=s)
+                    for item, (ids, s) in zip(items, packed, strict=True)
+                ],
+                batch_size=WRITE_BATCH,
+            )
+    return len(items)

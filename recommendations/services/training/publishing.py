@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from recommendations.engine.algorithms import Recommender
 from recommendations.errors import ApplicationError
-from recommendations.models import ModelVersion, SegmentCandidates, TrainingRun, UserCandidates
+from recommendations.models import ItemNeighbours, ModelVersion, SegmentCandidates, TrainingRun, UserCandidates
+from recommendations.services.serving.state import serving_state_changed
 from recommendations.services.training.artifacts import artifact_load
 from recommendations.services.training.candidates import candidates_write
 from recommendations.services.training.data_load import TrainingFrames, training_frames
@@ -43,6 +44,7 @@ def model_version_make_live(version: ModelVersion) -> None:
         list(ModelVersion.objects.select_for_update().filter(algorithm=version.algorithm, is_live=True))
         ModelVersion.objects.filter(algorithm=version.algorithm, is_live=True).update(is_live=False)
         ModelVersion.objects.filter(pk=version.pk).update(is_live=True)
+        serving_state_changed()
     version.is_live = True
 
 
@@ -55,6 +57,7 @@ def _prune_old_candidates(algorithm: str) -> None:
     for version in old:
         UserCandidates.objects.filter(version=version).delete()
         SegmentCandidates.objects.filter(version=version).delete()
+        ItemNeighbours.objects.filter(version=version).delete()
         ModelVersion.objects.filter(pk=version.pk).update(candidates_written_at=None)
 
 

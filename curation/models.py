@@ -1,0 +1,128 @@
+"""What merchandisers set by hand: NG lists, pins, boosts and buries.
+
+The serving pipeline reads these live (through its cached state, rebuilt on every change), so an
+edit takes effect at the next request without retraining.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from recommendations.models import Item, Shop
+
+
+class ServedSlot(models.TextChoices):
+    ITEMS = "items", "Recommended items"
+    SHOPS = "shops", "Recommended shops"
+
+
+class NgEntry(models.Model):
+    reason = models.CharField(max_length=300, help_text="Why it must never be recommended; shown in the preview.")
+    created_by = models.CharField(max_length=150, blank=True, help_text="The person or API key that added it.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class NgItem(NgEntry):
+    """An item never to recommend, in any slot."""
+
+    item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="ng_entry")
+
+    class Meta:
+        verbose_name = "NG item"
+        verbose_name_plural = "NG items"
+
+    def __str__(self) -> str:
+        return f"NG item {self.item_id}: {self.reason}"
+
+
+class NgShop(NgEntry):
+    """A shop none of whose items (nor the shop itself) is ever recommended."""
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="ng_entry")
+
+    class Meta:
+        verbose_name = "NG shop"
+        verbose_name_plural = "NG shops"
+
+    def __str__(self) -> str:
+        return f"NG shop {self.shop_id}: {self.reason}"
+
+
+class Validity(models.Model):
+    starts_at = models.DateTimeField(null=True, blank=True, help_text="Empty: from now on.")
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until removed.")
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The end must come after the start."})
+
+
+class Pin(Validity):
+    """Put an item (items slot) or a shop (shops slot) at a fixed position, 1 being the top."""
+
+    slot = models.CharField(max_length=16, choices=ServedSlot.choices, default=ServedSlot.ITEMS)
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    position = models.PositiveSmallIntegerField(help_text="1 is the first place.")
+
+    class Meta:
+        ordering = ["slot", "position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(slot="items", item__isnull=False, shop__isnull=True))
+                | (Q(slot="shops", shop__isnull=False, item__isnull=True)),
+                name="pin_target_matches_slot",
+            ),
+            models.CheckConstraint(condition=Q(position__gte=1), name="pin_position_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"pin {self.item_id or self.shop_id} at {self.position} in {self.slot}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.slot == ServedSlot.ITEMS and (self.item_id is None or self.shop_id is not None):
+            raise ValidationError({"item": "A pin in the items slot names an item (and no shop)."})
+        if self.slot == ServedSlot.SHOPS and (self.shop_id is None or self.item_id is not None):
+            raise ValidationError({"shop": "A pin in the shops slot names a shop (and no item)."})
+
+
+class Boost(Validity):
+    """Multiply the ranking weight of an item, a shop's items or a category's items: above 1 boosts, below 1 buries."""
+
+    slot = models.CharField(max_length=16, choices=ServedSlot.choices, default=ServedSlot.ITEMS)
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    category_path = models.CharField(
+        max_length=300, blank=True, help_text="Applies to this category and everything under it."
+    )
+    factor = models.FloatField(help_text="2 doubles the weight, 0.5 halves it (a bury).")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(factor__gt=0), name="boost_factor_positive"),
+        ]
+
+    def __str__(self) -> str:
+        target = self.item_id or self.shop_id or self.category_path
+        return f"{'boost' if self.factor >= 1 else 'bury'} {target} x{self.factor:g} in {self.slot}"
+
+    def clean(self) -> None:
+        super().clean()
+        targets = [self.item_id is not None, self.shop_id is not None, bool(self.category_path)]
+        if sum(targets) != 1:
+            raise ValidationError("Name exactly one of item, shop or category path.")
+        if self.slot == ServedSlot.SHOPS and not self.shop_id:
+            raise ValidationError({"shop": "In the shops slot only a shop can be boosted or buried."})

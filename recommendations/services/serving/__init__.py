@@ -1,0 +1,1 @@
+"""Serving: the request-time pipeline behind the recommendations API and the staff preview."""

@@ -1,0 +1,21 @@
+"""Every save or delete of what the serving state holds makes every worker rebuild it."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_delete, post_save
+
+from recommendations.services.serving.state import serving_state_changed
+
+
+def _changed(sender: type, **kwargs: object) -> None:
+    serving_state_changed()
+
+
+def connect_invalidation() -> None:
+    """Connect the signals (from AppConfig.ready). Bulk updates call serving_state_changed themselves."""
+    from curation.models import Boost, NgItem, NgShop, Pin
+    from recommendations.models import ModelVersion, SlotConfig, Variant, VariantPin
+
+    for model in (NgItem, NgShop, Pin, Boost, SlotConfig, Variant, VariantPin, ModelVersion):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"serving-state-{model.__name__}-save")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"serving-state-{model.__name__}-delete")

@@ -1,0 +1,363 @@
+"""recommend(): one request's answer, and the trace of how it was made (the API sends the first,
+the staff preview shows both).
+
+Order: variant -> candidates along the variant's chain -> session re-rank -> live filters (NG,
+unpublished, sold out, bought, not interested) -> per-shop cap -> backfill from the chain while the
+list is short -> boosts and buries -> pins -> cut to the page. docs/serving.md explains each step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from recommendations.engine.algorithms.popularity import GLOBAL, segment_path
+from recommendations.errors import ApplicationError
+from recommendations.models import EventType
+from recommendations.services.serving import reads
+from recommendations.services.serving.impressions import impression_log
+from recommendations.services.serving.state import ServingState, SlotSpec, current_state
+from recommendations.services.serving.steps import (
+    Entry,
+    Trace,
+    boosts_apply,
+    entries_from_list,
+    live_filter,
+    pins_place,
+    session_rerank,
+    shop_cap,
+    variant_pick,
+)
+
+MAX_LIMIT = 100
+# Entries kept under a recommendation_id for `offset` to page through; backfill fills a list to at
+# least PAGE_POOL so a few pages of infinite scroll follow the first.
+MAX_LIST = 200
+PAGE_POOL = 60
+POPULARITY_ALGORITHMS = {"segment_popularity", "popularity", "trending"}
+SESSION_ITEMS = 10  # the latest distinct items of a session that steer the re-rank
+SESSION_TYPES = {EventType.VIEW, EventType.FAVORITE, EventType.CART_ADD}
+LIST_KEY = "serving:list:{}"
+
+
+@dataclass
+class Recommendation:
+    recommendation_id: str
+    slot: str
+    variant: str
+    algorithm: str  # what supplied the list (the first of the chain that had one)
+    model_version: int | None
+    offset: int
+    entries: list[Entry]  # this page, in order
+    external_ids: dict[int, str]  # key -> item or shop id
+    total: int  # entries the recommendation_id can page through
+    trace: Trace = field(default_factory=Trace)
+    user_known: bool = True
+
+
+@dataclass
+class _Source:
+    algorithm: str
+    keys: np.ndarray
+    scores: np.ndarray
+    version: int | None
+    label: str
+
+
+def recommend(
+    slot: str,
+    user_id: str,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    session_id: str = "",
+    recommendation_id: str | None = None,
+    variant: str | None = None,
+    now: dt.datetime | None = None,
+    log: bool = True,
+) -> Recommendation:
+    """The `slot` list for a user as the API serves it; `variant` forces one (the staff preview)."""
+    now = now or timezone.now()
+    state = current_state()
+    spec = state.slots.get(slot)
+    if spec is None or slot not in ("items", "shops"):
+        raise ApplicationError(f"Slot '{slot}' is not configured; add it under Serving > Slots in the admin.")
+    limit = limit or spec.size
+    trace = Trace()
+    if recommendation_id:
+        stored = cache.get(LIST_KEY.format(recommendation_id))
+        if stored and stored["user"] == user_id and stored["slot"] == slot:
+            result = _page_of_stored(state, stored, recommendation_id, offset, limit, trace)
+            if log:
+                _log(result, user_id, None)
+            return result
+        trace.step("paging", f"recommendation {recommendation_id} has expired or is unknown: ranked afresh")
+    pinned = variant or state.user_variants.get((slot, user_id))
+    chosen = variant_pick(spec, user_id, pinned, trace)
+    chain = list(chosen.chain) if chosen else ["segment_popularity", "popularity"]
+    versions = [state.live_versions[a] for a in chain if a in state.live_versions]
+    user, lists = reads.user_with_lists(user_id, slot, versions)
+    sources = _sources(slot, chain, user, lists, state, now, trace)
+    if user is None:
+        trace.step("user", "unknown to recsite: popularity for everyone")
+    entries, external_ids = (_items if slot == "items" else _shops)(
+        spec, state, sources, user, max(offset + limit, PAGE_POOL), session_id, now, trace
+    )
+    first = sources[0] if sources else None
+    result = Recommendation(
+        recommendation_id=str(uuid.uuid4()),
+        slot=slot,
+        variant=chosen.name if chosen else "",
+        algorithm=first.algorithm if first else "",
+        model_version=first.version if first else None,
+        offset=offset,
+        entries=entries[offset : offset + limit],
+        external_ids=external_ids,
+        total=len(entries),
+        trace=trace,
+        user_known=user is not None,
+    )
+    trace.step("cut", f"{len(result.entries)} from position {offset + 1} of {len(entries)}")
+    if len(entries) > offset + limit:
+        _store(result, entries[:MAX_LIST], user_id)
+    if log:
+        _log(result, user_id, user.pk if user else None)
+    return result
+
+
+def _sources(
+    slot: str,
+    chain: list[str],
+    user: reads.UserRow | None,
+    lists: dict[int, tuple[np.ndarray, np.ndarray]],
+    state: ServingState,
+    now: dt.datetime,
+    trace: Trace,
+) -> list[_Source]:
+    """Each chain entry's list for this user, in chain order; the trace says why an entry had none."""
+    sources, missing = [], []
+    for algorithm in chain:
+        version = state.live_versions.get(algorithm)
+        if version is not None and version in lists:
+            keys, scores = lists[version]
+            sources.append(_Source(algorithm, keys, scores, version, f"{algorithm} v{version}"))
+            continue
+        if algorithm in POPULARITY_ALGORITHMS and state.segment_version is not None:
+            path = [GLOBAL]
+            if algorithm == "segment_popularity" and user is not None:
+                attributes = {"gender": user.gender, "birth_year": user.birth_year, "region": user.region}
+                path = segment_path(attributes, now.year)
+            for segment in reversed(path):
+                if (slot, segment) in state.segment_lists:
+                    keys, scores = state.segment_lists[(slot, segment)]
+                    label = f"{algorithm} (segment {segment}, v{state.segment_version})"
+                    sources.append(_Source(algorithm, keys, scores, state.segment_version, label))
+                    break
+            else:
+                missing.append(f"{algorithm}: no segment list")
+            continue
+        if version is None:
+            missing.append(f"{algorithm}: no live version")
+        elif user is None:
+            missing.append(f"{algorithm}: user unknown")
+        else:
+            missing.append(f"{algorithm}: user not in v{version} (no events before it was trained)")
+    used = " -> ".join(s.label for s in sources) or "nothing"
+    trace.step(
+        "candidates",
+        f"chain {' -> '.join(chain)}; lists: {used}" + (f"; skipped {'; '.join(missing)}" if missing else ""),
+    )
+    return sources
+
+
+def excluded_by_history(activity: list[reads.Activity]) -> dict[int, str]:
+    excluded: dict[int, str] = {}
+    for event in activity:
+        if event.type == EventType.PURCHASE:
+            excluded.setdefault(event.item, f"bought on {event.occurred_at:%Y-%m-%d}")
+        elif event.type == EventType.NOT_INTERESTED:
+            excluded.setdefault(event.item, "marked not interested")
+    return excluded
+
+
+def _items(
+    spec: SlotSpec,
+    state: ServingState,
+    sources: list[_Source],
+    user: reads.UserRow | None,
+    need: int,
+    session_id: str,
+    now: dt.datetime,
+    trace: Trace,
+) -> tuple[list[Entry], dict[int, str]]:
+    activity = (
+        reads.user_activity(user.pk, now - dt.timedelta(minutes=settings.SESSION_WINDOW_MINUTES), session_id)
+        if user
+        else []
+    )
+    excluded = excluded_by_history(activity)
+    session_items = list(dict.fromkeys(a.item for a in activity if a.in_session and a.type in SESSION_TYPES))
+    session_items = session_items[:SESSION_ITEMS]
+    pins = [p for p in state.pins.get("items", []) if p.window.active(now)]
+    rows: dict[int, reads.ItemRow] = {}
+
+    def allowed(key: int) -> str | None:
+        if key in state.ng_items:
+            return state.ng_items[key]
+        row = rows.get(key)
+        if row is None:
+            return "not servable: unpublished, sold out or no longer listed"
+        if row.shop in state.ng_shops:
+            return state.ng_shops[row.shop]
+        if key in excluded:
+            return excluded[key]
+        return None
+
+    pool: list[Entry] = []
+    seen: set[int] = set()
+    for group, source in enumerate(sources):
+        new = entries_from_list(source.keys, source.scores, source.algorithm, source.version)
+        if group == 0:
+            neighbours = {}
+            if session_items and state.neighbours_version is not None:
+                neighbours = reads.item_neighbours(state.neighbours_version, session_items)
+            new = session_rerank(new, session_items, neighbours, settings.SESSION_BOOST, trace)
+        new = [e for e in new if e.key not in seen]
+        for entry in new:
+            entry.group = group
+            seen.add(entry.key)
+        extra = [p.key for p in pins if p.key not in rows] if group == 0 else []
+        rows.update(reads.servable_items([e.key for e in new] + extra))
+        pool += live_filter(new, allowed, trace, source.label)
+        pool = shop_cap(pool, {k: r.shop for k, r in rows.items()}, spec.per_shop_cap, trace)
+        if len(pool) >= need:
+            break
+        if group + 1 < len(sources):
+            trace.step("backfill", f"{len(pool)} left of {need} wanted: adding {sources[group + 1].label}")
+    boosts = [b for b in state.boosts.get("items", []) if b.window.active(now)]
+    pool = boosts_apply(pool, boosts, lambda k: (rows[k].shop, rows[k].category) if k in rows else (None, ""), trace)
+    placed = []
+    by_key = {e.key: e for e in pool}
+    for pin in pins:
+        why = allowed(pin.key)
+        if why is None:
+            placed.append((pin, by_key.get(pin.key) or Entry(pin.key, 0.0, "pinned", 0.0)))
+        else:
+            trace.removed[pin.key] = f"pin at position {pin.position} not placed: {why}"
+    pool = pins_place(pool, placed, trace)
+    return pool, {k: r.external_id for k, r in rows.items()}
+
+
+def _shops(
+    spec: SlotSpec,
+    state: ServingState,
+    sources: list[_Source],
+    user: reads.UserRow | None,
+    need: int,
+    session_id: str,
+    now: dt.datetime,
+    trace: Trace,
+) -> tuple[list[Entry], dict[int, str]]:
+    pins = [p for p in state.pins.get("shops", []) if p.window.active(now)]
+    names: dict[int, str] = {}
+
+    def allowed(key: int) -> str | None:
+        if key in state.ng_shops:
+            return state.ng_shops[key]
+        return None if key in names else "shop no longer listed"
+
+    pool: list[Entry] = []
+    seen: set[int] = set()
+    for group, source in enumerate(sources):
+        new = [
+            e
+            for e in entries_from_list(source.keys, source.scores, source.algorithm, source.version)
+            if e.key not in seen
+        ]
+        for entry in new:
+            entry.group = group
+            seen.add(entry.key)
+        names.update(reads.existing_shops([e.key for e in new] + ([p.key for p in pins] if group == 0 else [])))
+        pool += live_filter(new, allowed, trace, source.label)
+        if len(pool) >= need:
+            break
+        if group + 1 < len(sources):
+            trace.step("backfill", f"{len(pool)} left of {need} wanted: adding {sources[group + 1].label}")
+    boosts = [b for b in state.boosts.get("shops", []) if b.window.active(now)]
+    pool = boosts_apply(pool, boosts, lambda k: (k, ""), trace)
+    by_key = {e.key: e for e in pool}
+    placed = []
+    for pin in pins:
+        why = allowed(pin.key)
+        if why is None:
+            placed.append((pin, by_key.get(pin.key) or Entry(pin.key, 0.0, "pinned", 0.0)))
+        else:
+            trace.removed[pin.key] = f"pin at position {pin.position} not placed: {why}"
+    return pins_place(pool, placed, trace), names
+
+
+def _store(result: Recommendation, entries: list[Entry], user_id: str) -> None:
+    cache.set(
+        LIST_KEY.format(result.recommendation_id),
+        {
+            "user": user_id,
+            "slot": result.slot,
+            "variant": result.variant,
+            "algorithm": result.algorithm,
+            "version": result.model_version,
+            "entries": [(e.key, e.score, e.source, result.external_ids.get(e.key, "")) for e in entries],
+        },
+        settings.RECOMMENDATION_LIST_TTL,
+    )
+
+
+def _page_of_stored(
+    state: ServingState, stored: dict, recommendation_id: str, offset: int, limit: int, trace: Trace
+) -> Recommendation:
+    """A later page of a list already served, checked again against NG lists and stock."""
+    page = stored["entries"][offset : offset + limit]
+    if stored["slot"] == "items":
+        rows = reads.servable_items([key for key, *_ in page])
+        ok = {k for k, r in rows.items() if k not in state.ng_items and r.shop not in state.ng_shops}
+    else:
+        ok = {k for k in reads.existing_shops([key for key, *_ in page]) if k not in state.ng_shops}
+    entries = [Entry(key, score, source, 0.0) for key, score, source, _e in page if key in ok]
+    trace.step(
+        "paging",
+        f"page at {offset + 1} of recommendation {recommendation_id}; {len(page) - len(entries)} no longer servable",
+    )
+    return Recommendation(
+        recommendation_id=recommendation_id,
+        slot=stored["slot"],
+        variant=stored["variant"],
+        algorithm=stored["algorithm"],
+        model_version=stored["version"],
+        offset=offset,
+        entries=entries,
+        external_ids={key: external for key, _s, _src, external in page},
+        total=len(stored["entries"]),
+        trace=trace,
+    )
+
+
+def _log(result: Recommendation, user_id: str, user_pk: int | None) -> None:
+    impression_log(
+        {
+            "recommendation_id": result.recommendation_id,
+            "user_id": user_id,
+            "user_pk": user_pk,
+            "slot": result.slot,
+            "variant": result.variant,
+            "algorithm": result.algorithm,
+            "model_version": result.model_version,
+            "offset": result.offset,
+            "keys": [e.key for e in result.entries],
+            "served_at": timezone.now(),
+        }
+    )

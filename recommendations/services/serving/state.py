@@ -1,0 +1,216 @@
+"""What every request needs and rarely changes, held per process and rebuilt when it changes.
+
+Slot settings, live model versions, segment lists, NG sets, pins and boosts are read once and kept
+in memory. Any change to them calls `serving_state_changed`, which stores a new generation in the
+shared cache; each request compares one cache read against its copy, so an NG edit made in the
+admin applies at the next request in every worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.core.cache import cache
+from django.db import transaction
+
+GENERATION_KEY = "serving:generation"
+
+_lock = threading.Lock()
+_state: ServingState | None = None
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    pk: int
+    name: str
+    algorithm: str
+    chain: tuple[str, ...]
+    weight: int
+
+
+@dataclass(frozen=True)
+class SlotSpec:
+    slot: str
+    size: int
+    per_shop_cap: int
+    experiment: str
+    variants: tuple[VariantSpec, ...]
+
+    def variant(self, name: str) -> VariantSpec | None:
+        return next((v for v in self.variants if v.name == name), None)
+
+
+@dataclass(frozen=True)
+class Window:
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+
+    def active(self, now: dt.datetime) -> bool:
+        return (self.starts_at is None or self.starts_at <= now) and (self.ends_at is None or now < self.ends_at)
+
+
+@dataclass(frozen=True)
+class PinSpec:
+    pk: int
+    key: int
+    position: int
+    window: Window
+    note: str
+
+
+@dataclass(frozen=True)
+class BoostSpec:
+    pk: int
+    item: int | None
+    shop: int | None
+    category: str
+    factor: float
+    window: Window
+    note: str
+
+    def matches(self, key: int, shop: int | None, category: str) -> bool:
+        if self.item is not None:
+            return key == self.item
+        if self.shop is not None:
+            return shop == self.shop
+        return category == self.category or category.startswith(self.category + " > ")
+
+
+@dataclass
+class ServingState:
+    generation: str
+    slots: dict[str, SlotSpec]
+    # (slot, user id) -> variant name, for users staff put on a variant
+    user_variants: dict[tuple[str, str], str]
+    live_versions: dict[str, int]  # algorithm -> live ModelVersion id
+    # The version whose segment popularity lists answer users no model knows, and its lists.
+    segment_version: int | None
+    segment_lists: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+    neighbours_version: int | None
+    ng_items: dict[int, str]  # item key -> why
+    ng_shops: dict[int, str]
+    pins: dict[str, list[PinSpec]] = field(default_factory=dict)
+    boosts: dict[str, list[BoostSpec]] = field(default_factory=dict)
+
+
+def serving_state_changed() -> None:
+    """Make every worker rebuild its state at its next request (now, and again once the transaction commits)."""
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+    transaction.on_commit(lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, None))
+
+
+def current_state() -> ServingState:
+    """This process's state, rebuilt first if anything changed since it was built."""
+    global _state
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
+        generation = cache.get(GENERATION_KEY)
+    state = _state
+    if state is not None and state.generation == generation:
+        return state
+    with _lock:
+        if _state is None or _state.generation != generation:
+            _state = _build(generation)
+        return _state
+
+
+def serving_state_reset() -> None:
+    """Forget this process's state (tests)."""
+    global _state
+    _state = None
+
+
+def _build(generation: str) -> ServingState:
+    from curation.models import Boost, NgItem, NgShop, Pin
+    from recommendations.models import ModelVersion, SegmentCandidates, SlotConfig, Variant, VariantPin
+
+    variants: dict[int, list[VariantSpec]] = {}
+    for v in Variant.objects.order_by("name"):
+        variants.setdefault(v.slot_id, []).append(
+            VariantSpec(pk=v.pk, name=v.name, algorithm=v.algorithm, chain=tuple(v.chain), weight=v.weight)
+        )
+    slots = {
+        c.slot: SlotSpec(
+            slot=c.slot,
+            size=c.size,
+            per_shop_cap=c.per_shop_cap,
+            experiment=c.experiment,
+            variants=tuple(variants.get(c.pk, [])),
+        )
+        for c in SlotConfig.objects.all()
+    }
+    user_variants = {
+        (slot, user): name
+        for slot, user, name in VariantPin.objects.order_by("created_at").values_list(
+            "variant__slot__slot", "user__external_id", "variant__name"
+        )
+    }
+    live = list(
+        ModelVersion.objects.filter(is_live=True, candidates_written_at__isnull=False)
+        .order_by("-published_at")
+        .values_list("pk", "algorithm")
+    )
+    live_versions = {algorithm: pk for pk, algorithm in live}
+    segment_version = live_versions.get("segment_popularity", live[0][0] if live else None)
+    segment_lists = {}
+    if segment_version is not None:
+        for slot, segment, ids, scores in SegmentCandidates.objects.filter(version_id=segment_version).values_list(
+            "slot", "segment", "ids", "scores"
+        ):
+            segment_lists[(slot, segment)] = (
+                np.frombuffer(bytes(ids), dtype="<i8"),
+                np.frombuffer(bytes(scores), dtype="<f4"),
+            )
+    with_neighbours = ModelVersion.objects.filter(
+        pk__in=[pk for pk, _a in live], item_neighbours__isnull=False
+    ).order_by("-published_at")
+    neighbours_version = with_neighbours.values_list("pk", flat=True).first()
+
+    pins: dict[str, list[PinSpec]] = {}
+    for p in Pin.objects.order_by("position", "created_at"):
+        pins.setdefault(p.slot, []).append(
+            PinSpec(
+                pk=p.pk,
+                key=p.item_id if p.item_id is not None else p.shop_id,
+                position=p.position,
+                window=Window(p.starts_at, p.ends_at),
+                note=p.note,
+            )
+        )
+    boosts: dict[str, list[BoostSpec]] = {}
+    for b in Boost.objects.order_by("created_at"):
+        boosts.setdefault(b.slot, []).append(
+            BoostSpec(
+                pk=b.pk,
+                item=b.item_id,
+                shop=b.shop_id,
+                category=b.category_path,
+                factor=b.factor,
+                window=Window(b.starts_at, b.ends_at),
+                note=b.note,
+            )
+        )
+    return ServingState(
+        generation=generation,
+        slots=slots,
+        user_variants=user_variants,
+        live_versions=live_versions,
+        segment_version=segment_version,
+        segment_lists=segment_lists,
+        neighbours_version=neighbours_version,
+        ng_items={
+            item: f"NG item: {reason}" + (f" (added by {by})" if by else "")
+            for item, reason, by in NgItem.objects.values_list("item_id", "reason", "created_by")
+        },
+        ng_shops={
+            shop: f"NG shop: {reason}" + (f" (added by {by})" if by else "")
+            for shop, reason, by in NgShop.objects.values_list("shop_id", "reason", "created_by")
+        },
+        pins=pins,
+        boosts=boosts,
+    )

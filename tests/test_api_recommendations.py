@@ -1,0 +1,132 @@
+"""The recommendation endpoints through HTTP: parameters, scopes, unknown users, impressions."""
+
+from __future__ import annotations
+
+import pytest
+
+from recommendations.models import Impression, Scope, Variant
+from recommendations.services.serving import impressions
+from tests.factories import AppUserFactory, ItemFactory, ShopFactory
+from tests.serving.world import live_version, neighbours, segment_list, user_list
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reader(make_client):
+    return make_client(Scope.RECOMMENDATIONS_READ)
+
+
+@pytest.fixture
+def world():
+    shops = [ShopFactory(external_id=f"shop-{s}") for s in range(3)]
+    items = [ItemFactory(external_id=f"item-{n}", shop=shops[n % 3]) for n in range(30)]
+    user = AppUserFactory(external_id="alice")
+    version = live_version("item_knn")
+    user_list(version, user, [i.pk for i in items])
+    user_list(version, user, [s.pk for s in shops], slot="shops")
+    segment_list(version, "all", [i.pk for i in reversed(items)])
+    segment_list(version, "all", [s.pk for s in shops], slot="shops")
+    neighbours(version, items[0], [items[9].pk, items[12].pk])
+    Variant.objects.filter(slot__slot__in=["items", "shops"]).update(algorithm="item_knn")
+    return {"items": items, "user": user, "version": version}
+
+
+def test_items_for_a_known_user(reader, world):
+    response = reader.get("/api/v1/users/alice/recommendations/items", {"limit": 3})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["slot"] == "items" and body["algorithm"] == "item_knn"
+    assert body["model_version"] == world["version"].pk and body["variant"] in {"A", "B"}
+    assert [e["rank"] for e in body["items"]] == [1, 2, 3]
+    assert body["items"][0] == {"item_id": "item-0", "rank": 1, "score": 30.0, "source": "item_knn"}
+
+
+def test_shops_for_a_known_user(reader, world):
+    body = reader.get("/api/v1/users/alice/recommendations/shops").json()
+    assert [e["shop_id"] for e in body["items"]] == ["shop-0", "shop-1", "shop-2"]
+
+
+def test_unknown_user_gets_popularity_not_404(reader, world):
+    response = reader.get("/api/v1/users/stranger/recommendations/items", {"limit": 2})
+    assert response.status_code == 200
+    assert [e["item_id"] for e in response.json()["items"]] == ["item-29", "item-28"]
+
+
+def test_second_page_with_recommendation_id(reader, world):
+    first = reader.get("/api/v1/users/alice/recommendations/items", {"limit": 2}).json()
+    second = reader.get(
+        "/api/v1/users/alice/recommendations/items",
+        {"limit": 2, "offset": 2, "recommendation_id": first["recommendation_id"]},
+    ).json()
+    assert second["recommendation_id"] == first["recommendation_id"]
+    assert [e["rank"] for e in second["items"]] == [3, 4]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"recommendation_id": "not-a-uuid"}, "recommendation_id"),
+    ],
+)
+def test_bad_parameters_are_named(reader, world, params, field):
+    response = reader.get("/api/v1/users/alice/recommendations/items", params)
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_scope_is_required(make_client, world):
+    response = make_client(Scope.EVENTS_WRITE).get("/api/v1/users/alice/recommendations/items")
+    assert response.status_code == 403
+    assert "recommendations:read" in response.json()["message"]
+
+
+def test_no_key_is_401(client, world):
+    assert client.get("/api/v1/users/alice/recommendations/items").status_code == 401
+
+
+def test_each_served_page_is_recorded_as_an_impression(reader, world):
+    body = reader.get("/api/v1/users/alice/recommendations/items", {"limit": 3}).json()
+    impression = Impression.objects.get()
+    assert str(impression.recommendation_id) == body["recommendation_id"]
+    assert impression.user == world["user"] and impression.slot == "items"
+    assert impression.variant == body["variant"] and impression.model_version_id == world["version"].pk
+    assert impression.shown == [world["items"][i].pk for i in range(3)]
+
+
+def test_an_unknown_users_impression_creates_the_user(reader, world):
+    reader.get("/api/v1/users/newcomer/recommendations/items", {"limit": 3})
+    assert Impression.objects.get().user.external_id == "newcomer"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_mode_writes_impressions_off_the_request(reader, world, settings):
+    settings.IMPRESSION_LOG_MODE = "background"
+    settings.IMPRESSION_FLUSH_SECONDS = 3600  # the thread must not race the test's explicit flush
+    reader.get("/api/v1/users/alice/recommendations/items", {"limit": 3})
+    assert Impression.objects.count() == 0  # the request only buffered it
+    assert impressions.impressions_flush() == 1
+    assert Impression.objects.count() == 1
+
+
+def test_features_is_an_empty_list_until_features_exist(reader, world):
+    body = reader.get("/api/v1/users/alice/recommendations/features").json()
+    assert body["features"] == [] and body["slot"] == "features"
+
+
+def test_similar_items_from_covisitation_then_same_category(reader, world):
+    response = reader.get("/api/v1/items/item-0/similar", {"limit": 5})
+    assert response.status_code == 200
+    ids = [e["item_id"] for e in response.json()["items"]]
+    assert ids[:2] == ["item-9", "item-12"] and "item-0" not in ids and len(ids) == 5
+    assert response.json()["items"][2]["source"] == "popularity"
+
+
+def test_similar_items_of_an_unknown_item_is_404(reader, world):
+    response = reader.get("/api/v1/items/nope/similar")
+    assert response.status_code == 404
+    assert "nope" in response.json()["message"]
