@@ -55,6 +55,12 @@ class NgShop(NgEntry):
 
 
 class Validity(models.Model):
+    segment = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Only for users of this segment, as segment lists name them: 'female', 'female|25-34' or "
+        "'female|25-34|Kanto'. Empty: everyone.",
+    )
     starts_at = models.DateTimeField(null=True, blank=True, help_text="Empty: from now on.")
     ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until removed.")
     note = models.CharField(max_length=300, blank=True)

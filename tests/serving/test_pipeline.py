@@ -203,3 +203,11 @@ def test_shops_slot_ranks_shops_and_drops_ng_shops(world):
     NgShop.objects.create(shop=world["shops"][0], reason="fraud")
     result = recommend("shops", "alice", limit=10)
     assert _ids(result) == ["shop-1", "shop-2", "shop-3"]
+
+
+def test_segment_pin_applies_only_to_that_segment(world):
+    AppUserFactory(external_id="ken", gender="male", birth_year=1990, region="Kanto")
+    Pin.objects.create(slot="items", item=world["items"][39], position=1, segment="female|35-44")
+    assert _ids(recommend("items", "alice", limit=3))[0] == "item-3-9"
+    assert "item-3-9" not in _ids(recommend("items", "ken", limit=3))
+    assert "item-3-9" not in _ids(recommend("items", "stranger", limit=1))

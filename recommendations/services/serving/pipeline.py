@@ -22,7 +22,7 @@ from recommendations.errors import ApplicationError
 from recommendations.models import EventType
 from recommendations.services.serving import reads
 from recommendations.services.serving.impressions import impression_log
-from recommendations.services.serving.state import ServingState, SlotSpec, current_state
+from recommendations.services.serving.state import PinSpec, ServingState, SlotSpec, current_state
 from recommendations.services.serving.steps import (
     Entry,
     Trace,
@@ -103,11 +103,12 @@ def recommend(
     chain = list(chosen.chain) if chosen else ["segment_popularity", "popularity"]
     versions = [state.live_versions[a] for a in chain if a in state.live_versions]
     user, lists = reads.user_with_lists(user_id, slot, versions)
-    sources = _sources(slot, chain, user, lists, state, now, trace)
+    segments = _segments(user, now)
+    sources = _sources(slot, chain, segments, lists, state, trace)
     if user is None:
         trace.step("user", "unknown to recsite: popularity for everyone")
     entries, external_ids = (_items if slot == "items" else _shops)(
-        spec, state, sources, user, max(offset + limit, PAGE_POOL), session_id, now, trace
+        spec, state, sources, user, segments, max(offset + limit, PAGE_POOL), session_id, now, trace
     )
     first = sources[0] if sources else None
     result = Recommendation(
@@ -131,13 +132,19 @@ def recommend(
     return result
 
 
+def _segments(user: reads.UserRow | None, now: dt.datetime) -> list[str]:
+    """The user's segments, coarsest ('all') first; only 'all' for a user recsite does not know."""
+    if user is None:
+        return [GLOBAL]
+    return segment_path({"gender": user.gender, "birth_year": user.birth_year, "region": user.region}, now.year)
+
+
 def _sources(
     slot: str,
     chain: list[str],
-    user: reads.UserRow | None,
+    segments: list[str],
     lists: dict[int, tuple[np.ndarray, np.ndarray]],
     state: ServingState,
-    now: dt.datetime,
     trace: Trace,
 ) -> list[_Source]:
     """Each chain entry's list for this user, in chain order; the trace says why an entry had none."""
@@ -149,10 +156,7 @@ def _sources(
             sources.append(_Source(algorithm, keys, scores, version, f"{algorithm} v{version}"))
             continue
         if algorithm in POPULARITY_ALGORITHMS and state.segment_version is not None:
-            path = [GLOBAL]
-            if algorithm == "segment_popularity" and user is not None:
-                attributes = {"gender": user.gender, "birth_year": user.birth_year, "region": user.region}
-                path = segment_path(attributes, now.year)
+            path = segments if algorithm == "segment_popularity" else [GLOBAL]
             for segment in reversed(path):
                 if (slot, segment) in state.segment_lists:
                     keys, scores = state.segment_lists[(slot, segment)]
@@ -164,7 +168,7 @@ def _sources(
             continue
         if version is None:
             missing.append(f"{algorithm}: no live version")
-        elif user is None:
+        elif segments == [GLOBAL]:  # only for a user recsite does not know
             missing.append(f"{algorithm}: user unknown")
         else:
             missing.append(f"{algorithm}: user not in v{version} (no events before it was trained)")
@@ -174,6 +178,15 @@ def _sources(
         f"chain {' -> '.join(chain)}; lists: {used}" + (f"; skipped {'; '.join(missing)}" if missing else ""),
     )
     return sources
+
+
+def _pins(state: ServingState, slot: str, segments: list[str], now: dt.datetime, trace: Trace) -> list[PinSpec]:
+    """Pins active now for the user's segments, within the longest list a user can page through."""
+    pins = state.rules_for(state.pins, slot, segments, now)
+    reachable = [p for p in pins if p.position <= MAX_LIST]
+    if len(reachable) < len(pins):
+        trace.step("rules", f"{len(pins) - len(reachable)} pin(s) past position {MAX_LIST} ignored")
+    return reachable
 
 
 def excluded_by_history(activity: list[reads.Activity]) -> dict[int, str]:
@@ -191,6 +204,7 @@ def _items(
     state: ServingState,
     sources: list[_Source],
     user: reads.UserRow | None,
+    segments: list[str],
     need: int,
     session_id: str,
     now: dt.datetime,
@@ -204,7 +218,7 @@ def _items(
     excluded = excluded_by_history(activity)
     session_items = list(dict.fromkeys(a.item for a in activity if a.in_session and a.type in SESSION_TYPES))
     session_items = session_items[:SESSION_ITEMS]
-    pins = [p for p in state.pins.get("items", []) if p.window.active(now)]
+    pins = _pins(state, "items", segments, now, trace)
     rows: dict[int, reads.ItemRow] = {}
 
     def allowed(key: int) -> str | None:
@@ -240,7 +254,7 @@ def _items(
             break
         if group + 1 < len(sources):
             trace.step("backfill", f"{len(pool)} left of {need} wanted: adding {sources[group + 1].label}")
-    boosts = [b for b in state.boosts.get("items", []) if b.window.active(now)]
+    boosts = state.rules_for(state.boosts, "items", segments, now)
     pool = boosts_apply(pool, boosts, lambda k: (rows[k].shop, rows[k].category) if k in rows else (None, ""), trace)
     placed = []
     by_key = {e.key: e for e in pool}
@@ -259,12 +273,13 @@ def _shops(
     state: ServingState,
     sources: list[_Source],
     user: reads.UserRow | None,
+    segments: list[str],
     need: int,
     session_id: str,
     now: dt.datetime,
     trace: Trace,
 ) -> tuple[list[Entry], dict[int, str]]:
-    pins = [p for p in state.pins.get("shops", []) if p.window.active(now)]
+    pins = _pins(state, "shops", segments, now, trace)
     names: dict[int, str] = {}
 
     def allowed(key: int) -> str | None:
@@ -289,7 +304,7 @@ def _shops(
             break
         if group + 1 < len(sources):
             trace.step("backfill", f"{len(pool)} left of {need} wanted: adding {sources[group + 1].label}")
-    boosts = [b for b in state.boosts.get("shops", []) if b.window.active(now)]
+    boosts = state.rules_for(state.boosts, "shops", segments, now)
     pool = boosts_apply(pool, boosts, lambda k: (k, ""), trace)
     by_key = {e.key: e for e in pool}
     placed = []

@@ -17,6 +17,8 @@ import numpy as np
 from django.core.cache import cache
 from django.db import transaction
 
+from recommendations.engine.algorithms.popularity import GLOBAL
+
 GENERATION_KEY = "serving:generation"
 
 _lock = threading.Lock()
@@ -93,8 +95,13 @@ class ServingState:
     neighbours_version: int | None
     ng_items: dict[int, str]  # item key -> why
     ng_shops: dict[int, str]
-    pins: dict[str, list[PinSpec]] = field(default_factory=dict)
-    boosts: dict[str, list[BoostSpec]] = field(default_factory=dict)
+    # (slot, segment) -> rules; segment "all" for rules without one
+    pins: dict[tuple[str, str], list[PinSpec]] = field(default_factory=dict)
+    boosts: dict[tuple[str, str], list[BoostSpec]] = field(default_factory=dict)
+
+    def rules_for(self, rules: dict, slot: str, segments: list[str], now: dt.datetime) -> list:
+        """The rules of `slot` active now for a user in `segments` (coarsest first, 'all' included)."""
+        return [r for segment in segments for r in rules.get((slot, segment), ()) if r.window.active(now)]
 
 
 def serving_state_changed() -> None:
@@ -171,9 +178,9 @@ def _build(generation: str) -> ServingState:
     ).order_by("-published_at")
     neighbours_version = with_neighbours.values_list("pk", flat=True).first()
 
-    pins: dict[str, list[PinSpec]] = {}
+    pins: dict[tuple[str, str], list[PinSpec]] = {}
     for p in Pin.objects.order_by("position", "created_at"):
-        pins.setdefault(p.slot, []).append(
+        pins.setdefault((p.slot, p.segment or GLOBAL), []).append(
             PinSpec(
                 pk=p.pk,
                 key=p.item_id if p.item_id is not None else p.shop_id,
@@ -182,9 +189,9 @@ def _build(generation: str) -> ServingState:
                 note=p.note,
             )
         )
-    boosts: dict[str, list[BoostSpec]] = {}
+    boosts: dict[tuple[str, str], list[BoostSpec]] = {}
     for b in Boost.objects.order_by("created_at"):
-        boosts.setdefault(b.slot, []).append(
+        boosts.setdefault((b.slot, b.segment or GLOBAL), []).append(
             BoostSpec(
                 pk=b.pk,
                 item=b.item_id,

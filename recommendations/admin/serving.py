@@ -1,0 +1,90 @@
+"""Admin for how slots are served: size, per-shop cap, experiment variants, users pinned to a variant."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from recommendations.models import Impression, ModelVersion, ServingSlot, SlotConfig, Variant, VariantPin
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    fields = ("name", "algorithm", "fallbacks", "weight", "share", "live_version")
+    readonly_fields = ("share", "live_version")
+
+    @admin.display(description="share of users")
+    def share(self, obj: Variant) -> str:
+        if not obj.pk:
+            return "-"
+        total = sum(v.weight for v in obj.slot.variants.all())
+        return f"{100 * obj.weight / total:.0f}%" if total else "-"
+
+    @admin.display(description="serves from")
+    def live_version(self, obj: Variant) -> str:
+        if not obj.pk:
+            return "-"
+        live = {v.algorithm: v for v in ModelVersion.objects.filter(is_live=True, algorithm__in=obj.chain)}
+        parts = [f"{a} v{live[a].pk}" if a in live else f"{a}: no live version" for a in obj.chain]
+        if obj.algorithm not in live:
+            return format_html("<strong>{}</strong>: {}", "falls back", " → ".join(parts))
+        return " → ".join(parts)
+
+
+@admin.register(SlotConfig)
+class SlotConfigAdmin(admin.ModelAdmin):
+    list_display = ("slot", "size", "per_shop_cap", "experiment", "variant_summary")
+    inlines = [VariantInline]
+
+    @admin.display(description="variants")
+    def variant_summary(self, obj: SlotConfig) -> str:
+        return ", ".join(f"{v.name}: {v.algorithm} (weight {v.weight})" for v in obj.variants.all()) or "none"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: SlotConfig | None = None) -> tuple[str, ...]:
+        return ("slot",) if obj else ()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return SlotConfig.objects.count() < len(ServingSlot)  # every slot exists from the migrations
+
+    def has_delete_permission(self, request: HttpRequest, obj: SlotConfig | None = None) -> bool:
+        return False
+
+
+@admin.register(VariantPin)
+class VariantPinAdmin(admin.ModelAdmin):
+    list_display = ("user", "variant", "created_by", "created_at")
+    list_filter = ("variant__slot", "variant__name")
+    autocomplete_fields = ("user",)
+    search_fields = ("user__external_id",)
+    exclude = ("created_by", "created_at")
+
+    def save_model(self, request: HttpRequest, obj: VariantPin, form: object, change: bool) -> None:
+        # one variant per slot: pinning to B removes the same user's pin to A
+        VariantPin.objects.filter(user=obj.user, variant__slot=obj.variant.slot).exclude(pk=obj.pk).delete()
+        obj.created_by = request.user.get_username()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Impression)
+class ImpressionAdmin(admin.ModelAdmin):
+    list_display = ("served_at", "slot", "variant", "algorithm", "model_version", "user", "offset", "size")
+    list_filter = ("slot", "variant", "algorithm")
+    search_fields = ("=user__external_id", "=recommendation_id")
+    date_hierarchy = "served_at"
+    show_full_result_count = False
+
+    @admin.display(description="entries")
+    def size(self, obj: Impression) -> int:
+        return len(obj.shown)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("user")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Impression | None = None) -> bool:
+        return False
