@@ -4,6 +4,7 @@ from rest_framework.test import APIClient
 
 from recommendations.models import Scope
 from recommendations.services.api_keys import api_key_create
+from recommendations.services.serving.item_flags import item_flags_reset
 from recommendations.services.serving.state import serving_state_reset
 from recsite.celery import app as celery_app
 
@@ -15,8 +16,10 @@ def _isolated_runtime(settings):
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     settings.IMPRESSION_LOG_MODE = "inline"
+    settings.ITEM_FLAGS_REFRESH_SECONDS = 0
     cache.clear()
     serving_state_reset()
+    item_flags_reset()
     yield
     celery_app.conf.task_always_eager = eager
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,7 +36,7 @@ def _body(result: Recommendation, id_field: str) -> dict:
     }
 
 
-def _query(request: Request, serializer_class: type) -> dict:
+def _query(request: Request, serializer_class: type[serializers.Serializer]) -> dict:
     serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
@@ -68,6 +69,7 @@ class UserRecommendationsApi(APIView):
             offset=query["offset"],
             session_id=query["session_id"],
             recommendation_id=str(rid) if rid else None,
+            explain=False,
         )
         return Response(_body(result, "item_id" if self.slot == "items" else "shop_id"))
 

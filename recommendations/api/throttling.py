@@ -30,12 +30,10 @@ class ApiKeyRateThrottle(BaseThrottle):
         limit, self.window = parse_rate(api_key.throttle_rate or settings.API_KEY_THROTTLE_RATE)
         self.window_start = int(time.time()) // self.window * self.window
         key = f"throttle:{api_key.prefix}:{self.window_start}"
-        cache.add(key, 0, timeout=self.window + 1)
         try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=self.window + 1)
-            count = 1
+            count = cache.incr(key)  # one round trip for every request but a window's first
+        except ValueError:  # the window's first request
+            count = 1 if cache.add(key, 1, timeout=self.window + 1) else cache.incr(key)
         return count <= limit
 
     def wait(self) -> float:

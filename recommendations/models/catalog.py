@@ -42,7 +42,8 @@ class Item(models.Model):
     in_stock = models.BooleanField(default=True, help_text="Sold-out items are never recommended.")
     attributes = models.JSONField(default=dict, blank=True, help_text="Free-form attributes from the marketplace.")
     created_at = models.DateTimeField(default=timezone.now, help_text="When the item was listed.")
-    updated_at = models.DateTimeField(auto_now=True)
+    # indexed: serving refreshes its in-memory item flags from the items updated since it last looked
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["external_id"]

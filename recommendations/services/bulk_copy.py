@@ -29,4 +29,5 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], lines: list[str
         return
     data = io.StringIO("\n".join(lines) + "\n")
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.cursor.copy_expert(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN", data)
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)  # "offset" is a reserved word
+        cursor.cursor.copy_expert(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN", data)

@@ -91,10 +91,10 @@ def test_live_filter_removes_and_says_why():
 def test_shop_cap_keeps_the_best_of_each_shop():
     shop_of = {1: 10, 2: 10, 3: 10, 4: 20, 5: 10}
     trace = Trace()
-    kept = shop_cap(_entries([1, 2, 3, 4, 5]), shop_of, 2, trace)
+    kept = shop_cap(_entries([1, 2, 3, 4, 5]), shop_of.get, 2, trace)
     assert [e.key for e in kept] == [1, 2, 4]
     assert "shop 10" in trace.removed[3]
-    assert [e.key for e in shop_cap(_entries([1, 2, 3]), shop_of, 0, Trace())] == [1, 2, 3]
+    assert [e.key for e in shop_cap(_entries([1, 2, 3]), shop_of.get, 0, Trace())] == [1, 2, 3]
 
 
 def test_boost_lifts_and_bury_sinks_by_item_shop_and_category():

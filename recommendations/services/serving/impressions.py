@@ -19,8 +19,22 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 
 from recommendations.models import AppUser, Impression, ModelVersion
+from recommendations.services.bulk_copy import copy_available, copy_rows, copy_text
 
 logger = logging.getLogger(__name__)
+
+COLUMNS = (
+    "recommendation_id",
+    "user_id",
+    "slot",
+    "variant",
+    "algorithm",
+    "model_version_id",
+    "offset",
+    "keys",
+    "served_at",
+)
+NULL = "\\N"
 
 _lock = threading.Lock()
 _buffer: list[dict] = []
@@ -54,31 +68,54 @@ def impressions_flush() -> int:
 
 
 def impressions_write(rows: list[dict]) -> None:
-    """Insert impressions in one transaction, creating users recsite had not heard of (as event ingest does)."""
+    """Insert impressions in one transaction, creating users recsite had not heard of (as event ingest does).
+
+    A user erased, or a model version deleted, since the request was served is skipped or recorded as
+    none rather than failing the batch.
+    """
     unknown = {r["user_id"] for r in rows if r["user_pk"] is None}
     versions = {r["model_version"] for r in rows} - {None}
     with transaction.atomic():
-        # a version deleted since the request was served is recorded as none rather than failing the batch
         versions = set(ModelVersion.objects.filter(pk__in=versions).values_list("pk", flat=True)) if versions else set()
+        pks = {}
         if unknown:
             AppUser.objects.bulk_create([AppUser(external_id=u) for u in unknown], ignore_conflicts=True)
             pks = dict(AppUser.objects.filter(external_id__any_of=list(unknown)).values_list("external_id", "pk"))
-        else:
-            pks = {}
+        known = {r["user_pk"] for r in rows} - {None}
+        existing = set(AppUser.objects.filter(pk__in=known).values_list("pk", flat=True)) if known else set()
+        values = []
+        for r in rows:
+            user = r["user_pk"] if r["user_pk"] in existing else pks.get(r["user_id"])
+            if user is None:
+                continue
+            version = r["model_version"] if r["model_version"] in versions else None
+            values.append((r, user, version, np.asarray(r["keys"], dtype="<i8").tobytes()))
+        if copy_available():  # a tenth of the ORM's Python time, which the serving worker would feel
+            copy_rows(
+                Impression,
+                COLUMNS,
+                [
+                    f"{r['recommendation_id']}\t{user}\t{r['slot']}\t{copy_text(r['variant'])}\t"
+                    f"{copy_text(r['algorithm'])}\t{version if version is not None else NULL}\t{r['offset']}\t"
+                    f"\\\\x{keys.hex()}\t{r['served_at'].isoformat()}"
+                    for r, user, version, keys in values
+                ],
+            )
+            return
         Impression.objects.bulk_create(
             [
                 Impression(
                     recommendation_id=r["recommendation_id"],
-                    user_id=r["user_pk"] or pks[r["user_id"]],
+                    user_id=user,
                     slot=r["slot"],
                     variant=r["variant"],
                     algorithm=r["algorithm"],
-                    model_version_id=r["model_version"] if r["model_version"] in versions else None,
+                    model_version_id=version,
                     offset=r["offset"],
-                    keys=np.asarray(r["keys"], dtype="<i8").tobytes(),
+                    keys=keys,
                     served_at=r["served_at"],
                 )
-                for r in rows
+                for r, user, version, keys in values
             ],
             batch_size=1000,
         )

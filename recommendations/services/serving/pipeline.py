@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,12 +23,14 @@ from recommendations.errors import ApplicationError
 from recommendations.models import EventType
 from recommendations.services.serving import reads
 from recommendations.services.serving.impressions import impression_log
-from recommendations.services.serving.state import PinSpec, ServingState, SlotSpec, current_state
+from recommendations.services.serving.item_flags import ItemFlags, item_flags
+from recommendations.services.serving.state import PinSpec, ServingState, SlotSpec, current_state, mask_lookup
 from recommendations.services.serving.steps import (
     Entry,
     Trace,
     boosts_apply,
     entries_from_list,
+    list_filter,
     live_filter,
     pins_place,
     session_rerank,
@@ -81,15 +84,19 @@ def recommend(
     variant: str | None = None,
     now: dt.datetime | None = None,
     log: bool = True,
+    explain: bool = True,
 ) -> Recommendation:
-    """The `slot` list for a user as the API serves it; `variant` forces one (the staff preview)."""
+    """The `slot` list for a user as the API serves it; `variant` forces one (the staff preview).
+
+    With `explain`, the trace says why each removed entry went; the API leaves it off to save time.
+    """
     now = now or timezone.now()
     state = current_state()
     spec = state.slots.get(slot)
     if spec is None or slot not in ("items", "shops"):
         raise ApplicationError(f"Slot '{slot}' is not configured; add it under Serving > Slots in the admin.")
     limit = limit or spec.size
-    trace = Trace()
+    trace = Trace(explain=explain)
     if recommendation_id:
         stored = cache.get(LIST_KEY.format(recommendation_id))
         if stored and stored["user"] == user_id and stored["slot"] == slot:
@@ -107,9 +114,10 @@ def recommend(
     sources = _sources(slot, chain, segments, lists, state, trace)
     if user is None:
         trace.step("user", "unknown to recsite: popularity for everyone")
-    entries, external_ids = (_items if slot == "items" else _shops)(
+    entries = (_items if slot == "items" else _shops)(
         spec, state, sources, user, segments, max(offset + limit, PAGE_POOL), session_id, now, trace
     )
+    page, external_ids = live_page(slot, entries, offset, limit, state, trace)
     first = sources[0] if sources else None
     result = Recommendation(
         recommendation_id=str(uuid.uuid4()),
@@ -118,13 +126,13 @@ def recommend(
         algorithm=first.algorithm if first else "",
         model_version=first.version if first else None,
         offset=offset,
-        entries=entries[offset : offset + limit],
+        entries=page,
         external_ids=external_ids,
         total=len(entries),
         trace=trace,
         user_known=user is not None,
     )
-    trace.step("cut", f"{len(result.entries)} from position {offset + 1} of {len(entries)}")
+    trace.step("cut", f"{len(page)} from position {offset + 1} of {len(entries)}")
     if len(entries) > offset + limit:
         _store(result, entries[:MAX_LIST], user_id)
     if log:
@@ -209,7 +217,7 @@ def _items(
     session_id: str,
     now: dt.datetime,
     trace: Trace,
-) -> tuple[list[Entry], dict[int, str]]:
+) -> list[Entry]:
     activity = (
         reads.user_activity(user.pk, now - dt.timedelta(minutes=settings.SESSION_WINDOW_MINUTES), session_id)
         if user
@@ -219,53 +227,86 @@ def _items(
     session_items = list(dict.fromkeys(a.item for a in activity if a.in_session and a.type in SESSION_TYPES))
     session_items = session_items[:SESSION_ITEMS]
     pins = _pins(state, "items", segments, now, trace)
-    rows: dict[int, reads.ItemRow] = {}
+    flags = item_flags()
+    allowed = item_filter(state, flags, excluded)
 
-    def allowed(key: int) -> str | None:
-        if key in state.ng_items:
-            return state.ng_items[key]
-        row = rows.get(key)
-        if row is None:
-            return "not servable: unpublished, sold out or no longer listed"
-        if row.shop in state.ng_shops:
-            return state.ng_shops[row.shop]
-        if key in excluded:
-            return excluded[key]
-        return None
+    excluded_keys = np.fromiter(excluded, dtype=np.int64, count=len(excluded))
+
+    def ok_mask(keys: np.ndarray) -> np.ndarray:
+        ok = flags.servable_mask(keys) & ~mask_lookup(state.ng_item_mask, keys)
+        ok &= ~mask_lookup(state.ng_shop_mask, flags.shops_of(keys))
+        return ok & ~np.isin(keys, excluded_keys) if len(excluded_keys) else ok
 
     pool: list[Entry] = []
     seen: set[int] = set()
     for group, source in enumerate(sources):
-        new = entries_from_list(source.keys, source.scores, source.algorithm, source.version)
+        new = list_filter(
+            source.keys,
+            source.scores,
+            source.algorithm,
+            source.version,
+            ok_mask(source.keys),
+            allowed,
+            trace,
+            source.label,
+        )
         if group == 0:
             neighbours = {}
             if session_items and state.neighbours_version is not None:
                 neighbours = reads.item_neighbours(state.neighbours_version, session_items)
             new = session_rerank(new, session_items, neighbours, settings.SESSION_BOOST, trace)
+            new = [e for e in new if e.source != "session" or _keep_added(e, allowed, trace)]
         new = [e for e in new if e.key not in seen]
         for entry in new:
             entry.group = group
             seen.add(entry.key)
-        extra = [p.key for p in pins if p.key not in rows] if group == 0 else []
-        rows.update(reads.servable_items([e.key for e in new] + extra))
-        pool += live_filter(new, allowed, trace, source.label)
-        pool = shop_cap(pool, {k: r.shop for k, r in rows.items()}, spec.per_shop_cap, trace)
+        pool += new
+        pool = shop_cap(pool, flags.shop_of, spec.per_shop_cap, trace)
         if len(pool) >= need:
             break
         if group + 1 < len(sources):
             trace.step("backfill", f"{len(pool)} left of {need} wanted: adding {sources[group + 1].label}")
     boosts = state.rules_for(state.boosts, "items", segments, now)
-    pool = boosts_apply(pool, boosts, lambda k: (rows[k].shop, rows[k].category) if k in rows else (None, ""), trace)
-    placed = []
+    pool = boosts_apply(pool, boosts, lambda k: (flags.shop_of(k), flags.category_of(k)), trace)
+    return _with_pins(pool, pins, allowed, trace)
+
+
+def _keep_added(entry: Entry, allowed: Callable[[int], str | None], trace: Trace) -> bool:
+    """Whether an item the session re-rank added may be served."""
+    why = allowed(entry.key)
+    if why is not None and trace.explain:
+        trace.remove(entry.key, f"removed: {why}")
+    return why is None
+
+
+def item_filter(state: ServingState, flags: ItemFlags, excluded: dict[int, str]) -> Callable[[int], str | None]:
+    """Why an item may not be served (NG, NG shop, not servable, the user's history), or None."""
+
+    def allowed(key: int) -> str | None:
+        if key in state.ng_items:
+            return state.ng_items[key]
+        if not flags.is_servable(key):
+            return "not servable: unpublished, sold out or no longer listed"
+        shop = flags.shop_of(key)
+        if shop in state.ng_shops:
+            return state.ng_shops[shop]
+        return excluded.get(key)
+
+    return allowed
+
+
+def _with_pins(
+    pool: list[Entry], pins: list[PinSpec], allowed: Callable[[int], str | None], trace: Trace
+) -> list[Entry]:
     by_key = {e.key: e for e in pool}
+    placed = []
     for pin in pins:
         why = allowed(pin.key)
         if why is None:
             placed.append((pin, by_key.get(pin.key) or Entry(pin.key, 0.0, "pinned", 0.0)))
         else:
             trace.removed[pin.key] = f"pin at position {pin.position} not placed: {why}"
-    pool = pins_place(pool, placed, trace)
-    return pool, {k: r.external_id for k, r in rows.items()}
+    return pins_place(pool, placed, trace)
 
 
 def _shops(
@@ -278,14 +319,11 @@ def _shops(
     session_id: str,
     now: dt.datetime,
     trace: Trace,
-) -> tuple[list[Entry], dict[int, str]]:
+) -> list[Entry]:
     pins = _pins(state, "shops", segments, now, trace)
-    names: dict[int, str] = {}
 
     def allowed(key: int) -> str | None:
-        if key in state.ng_shops:
-            return state.ng_shops[key]
-        return None if key in names else "shop no longer listed"
+        return state.ng_shops.get(key)
 
     pool: list[Entry] = []
     seen: set[int] = set()
@@ -298,7 +336,6 @@ def _shops(
         for entry in new:
             entry.group = group
             seen.add(entry.key)
-        names.update(reads.existing_shops([e.key for e in new] + ([p.key for p in pins] if group == 0 else [])))
         pool += live_filter(new, allowed, trace, source.label)
         if len(pool) >= need:
             break
@@ -306,18 +343,42 @@ def _shops(
             trace.step("backfill", f"{len(pool)} left of {need} wanted: adding {sources[group + 1].label}")
     boosts = state.rules_for(state.boosts, "shops", segments, now)
     pool = boosts_apply(pool, boosts, lambda k: (k, ""), trace)
-    by_key = {e.key: e for e in pool}
-    placed = []
-    for pin in pins:
-        why = allowed(pin.key)
-        if why is None:
-            placed.append((pin, by_key.get(pin.key) or Entry(pin.key, 0.0, "pinned", 0.0)))
+    return _with_pins(pool, pins, allowed, trace)
+
+
+def live_page(
+    slot: str, pool: list[Entry], offset: int, limit: int, state: ServingState, trace: Trace
+) -> tuple[list[Entry], dict[int, str]]:
+    """The page at `offset`, each entry checked live against the database (and the NG lists) as it is
+    served; entries found unservable are dropped from `pool` and the page fills from the entries after."""
+    external_ids: dict[int, str] = {}
+    start = offset
+    while True:
+        window = [e for e in pool[start : offset + limit] if e.key not in external_ids]
+        if not window:
+            break
+        keys = [e.key for e in window]
+        if slot == "shops":
+            found = {k: name for k, name in reads.existing_shops(keys).items() if k not in state.ng_shops}
         else:
-            trace.removed[pin.key] = f"pin at position {pin.position} not placed: {why}"
-    return pins_place(pool, placed, trace), names
+            rows = reads.servable_items(keys)
+            found = {
+                k: r.external_id for k, r in rows.items() if k not in state.ng_items and r.shop not in state.ng_shops
+            }
+        external_ids.update(found)
+        gone = [e for e in window if e.key not in found]
+        if not gone:
+            break
+        for entry in gone:
+            trace.remove(entry.key, "removed: no longer servable when the page was served")
+        gone_keys = {e.key for e in gone}
+        pool[:] = [e for e in pool if e.key not in gone_keys]
+        start = offset + limit - len(gone)
+    return pool[offset : offset + limit], external_ids
 
 
 def _store(result: Recommendation, entries: list[Entry], user_id: str) -> None:
+    sources = sorted({e.source for e in entries})
     cache.set(
         LIST_KEY.format(result.recommendation_id),
         {
@@ -326,7 +387,11 @@ def _store(result: Recommendation, entries: list[Entry], user_id: str) -> None:
             "variant": result.variant,
             "algorithm": result.algorithm,
             "version": result.model_version,
-            "entries": [(e.key, e.score, e.source, result.external_ids.get(e.key, "")) for e in entries],
+            # packed: a few KB of pickled tuples per request was a visible share of its time
+            "keys": np.fromiter((e.key for e in entries), dtype="<i8", count=len(entries)).tobytes(),
+            "scores": np.fromiter((e.score for e in entries), dtype="<f4", count=len(entries)).tobytes(),
+            "sources": sources,
+            "source_codes": bytes(sources.index(e.source) for e in entries),
         },
         settings.RECOMMENDATION_LIST_TTL,
     )
@@ -336,17 +401,12 @@ def _page_of_stored(
     state: ServingState, stored: dict, recommendation_id: str, offset: int, limit: int, trace: Trace
 ) -> Recommendation:
     """A later page of a list already served, checked again against NG lists and stock."""
-    page = stored["entries"][offset : offset + limit]
-    if stored["slot"] == "items":
-        rows = reads.servable_items([key for key, *_ in page])
-        ok = {k for k, r in rows.items() if k not in state.ng_items and r.shop not in state.ng_shops}
-    else:
-        ok = {k for k in reads.existing_shops([key for key, *_ in page]) if k not in state.ng_shops}
-    entries = [Entry(key, score, source, 0.0) for key, score, source, _e in page if key in ok]
-    trace.step(
-        "paging",
-        f"page at {offset + 1} of recommendation {recommendation_id}; {len(page) - len(entries)} no longer servable",
-    )
+    keys = np.frombuffer(stored["keys"], dtype="<i8").tolist()
+    scores = np.frombuffer(stored["scores"], dtype="<f4").tolist()
+    sources = [stored["sources"][code] for code in stored["source_codes"]]
+    pool = [Entry(k, score, source, 0.0) for k, score, source in zip(keys, scores, sources, strict=True)]
+    page, external_ids = live_page(stored["slot"], pool, offset, limit, state, trace)
+    trace.step("paging", f"page at {offset + 1} of recommendation {recommendation_id}")
     return Recommendation(
         recommendation_id=recommendation_id,
         slot=stored["slot"],
@@ -354,9 +414,9 @@ def _page_of_stored(
         algorithm=stored["algorithm"],
         model_version=stored["version"],
         offset=offset,
-        entries=entries,
-        external_ids={key: external for key, _s, _src, external in page},
-        total=len(stored["entries"]),
+        entries=page,
+        external_ids=external_ids,
+        total=len(keys),
         trace=trace,
     )
 

@@ -7,7 +7,8 @@ import uuid
 from recommendations.errors import NotFound
 from recommendations.models import Item
 from recommendations.services.serving import reads
-from recommendations.services.serving.pipeline import Recommendation, excluded_by_history
+from recommendations.services.serving.item_flags import item_flags
+from recommendations.services.serving.pipeline import Recommendation, excluded_by_history, item_filter, live_page
 from recommendations.services.serving.state import current_state
 from recommendations.services.serving.steps import Entry, Trace, entries_from_list, live_filter
 
@@ -40,24 +41,18 @@ def similar_items(item_id: str, *, limit: int = 20, user_id: str = "") -> Recomm
         for entry in backfill:
             entry.group = 1
         entries += backfill
-    rows = reads.servable_items([e.key for e in entries])
+    flags = item_flags()
+    base = item_filter(state, flags, excluded)
     neighbours = {e.key for e in entries if e.group == 0}
 
     def allowed(k: int) -> str | None:
-        if k in excluded:
-            return excluded[k]
-        if k in state.ng_items:
-            return state.ng_items[k]
-        row = rows.get(k)
-        if row is None:
-            return "not servable: unpublished, sold out or no longer listed"
-        if row.shop in state.ng_shops:
-            return state.ng_shops[row.shop]
-        if k not in neighbours and row.category != category:
+        why = base(k)
+        if why is None and k not in neighbours and flags.category_of(k) != category:
             return "popular, but of another category"
-        return None
+        return why
 
-    kept = live_filter(entries, allowed, trace, "co-visited and popular items")[:limit]
+    kept = live_filter(entries, allowed, trace, "co-visited and popular items")
+    page, external_ids = live_page("items", kept, 0, limit, state, trace)
     return Recommendation(
         recommendation_id=str(uuid.uuid4()),
         slot="similar",
@@ -65,8 +60,8 @@ def similar_items(item_id: str, *, limit: int = 20, user_id: str = "") -> Recomm
         algorithm=SOURCE,
         model_version=state.neighbours_version,
         offset=0,
-        entries=kept,
-        external_ids={k: r.external_id for k, r in rows.items()},
-        total=len(kept),
+        entries=page,
+        external_ids=external_ids,
+        total=len(page),
         trace=trace,
     )

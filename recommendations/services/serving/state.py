@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,6 +96,9 @@ class ServingState:
     neighbours_version: int | None
     ng_items: dict[int, str]  # item key -> why
     ng_shops: dict[int, str]
+    # the same as boolean arrays indexed by key, to filter a whole candidate list at once
+    ng_item_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    ng_shop_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     # (slot, segment) -> rules; segment "all" for rules without one
     pins: dict[tuple[str, str], list[PinSpec]] = field(default_factory=dict)
     boosts: dict[tuple[str, str], list[BoostSpec]] = field(default_factory=dict)
@@ -202,6 +206,14 @@ def _build(generation: str) -> ServingState:
                 note=b.note,
             )
         )
+    ng_items = {
+        item: f"NG item: {reason}" + (f" (added by {by})" if by else "")
+        for item, reason, by in NgItem.objects.values_list("item_id", "reason", "created_by")
+    }
+    ng_shops = {
+        shop: f"NG shop: {reason}" + (f" (added by {by})" if by else "")
+        for shop, reason, by in NgShop.objects.values_list("shop_id", "reason", "created_by")
+    }
     return ServingState(
         generation=generation,
         slots=slots,
@@ -210,14 +222,26 @@ def _build(generation: str) -> ServingState:
         segment_version=segment_version,
         segment_lists=segment_lists,
         neighbours_version=neighbours_version,
-        ng_items={
-            item: f"NG item: {reason}" + (f" (added by {by})" if by else "")
-            for item, reason, by in NgItem.objects.values_list("item_id", "reason", "created_by")
-        },
-        ng_shops={
-            shop: f"NG shop: {reason}" + (f" (added by {by})" if by else "")
-            for shop, reason, by in NgShop.objects.values_list("shop_id", "reason", "created_by")
-        },
+        ng_items=ng_items,
+        ng_shops=ng_shops,
+        ng_item_mask=key_mask(ng_items),
+        ng_shop_mask=key_mask(ng_shops),
         pins=pins,
         boosts=boosts,
     )
+
+
+def key_mask(keys: Iterable[int]) -> np.ndarray:
+    """A boolean array, True at each key."""
+    keys = np.fromiter(keys, dtype=np.int64)
+    mask = np.zeros(int(keys.max()) + 1 if len(keys) else 0, dtype=bool)
+    mask[keys] = True
+    return mask
+
+
+def mask_lookup(mask: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """mask[keys], False for keys past its end."""
+    inside = (keys >= 0) & (keys < len(mask))
+    out = np.zeros(len(keys), dtype=bool)
+    out[inside] = mask[keys[inside]]
+    return out

@@ -32,6 +32,8 @@ class Entry:
 class Trace:
     steps: list[str] = field(default_factory=list)
     removed: dict[int, str] = field(default_factory=dict)  # key -> why it is not in the list
+    # False for the API: step summaries only, no reason per removed entry (the preview asks for them)
+    explain: bool = True
 
     def step(self, name: str, text: str) -> None:
         self.steps.append(f"{name}: {text}")
@@ -70,12 +72,41 @@ def variant_pick(slot: SlotSpec, user_id: str, pinned: str | None, trace: Trace)
     return variant
 
 
-def entries_from_list(keys: np.ndarray, scores: np.ndarray, source: str, version: int | None) -> list[Entry]:
+def entries_from_list(
+    keys: np.ndarray, scores: np.ndarray, source: str, version: int | None, keep: np.ndarray | None = None
+) -> list[Entry]:
+    """Entries for a ranked list, weighted by position; with `keep`, only where it is True."""
     n = len(keys)
+    positions = np.flatnonzero(keep) if keep is not None else np.arange(n)
     return [
         Entry(key, score, source, 1.0 - i / n, version)
-        for i, (key, score) in enumerate(zip(keys.tolist(), scores.tolist(), strict=True))
+        for i, key, score in zip(positions.tolist(), keys[positions].tolist(), scores[positions].tolist(), strict=True)
     ]
+
+
+def list_filter(
+    keys: np.ndarray,
+    scores: np.ndarray,
+    source: str,
+    version: int | None,
+    ok: np.ndarray,
+    allowed: Callable[[int], str | None],
+    trace: Trace,
+    label: str,
+) -> list[Entry]:
+    """Entries of a ranked list where `ok` (the whole list filtered at once); `allowed` names why for
+    each removed key when the trace explains."""
+    if trace.explain:
+        reasons: dict[str, int] = {}
+        for key in keys[~ok].tolist():
+            why = allowed(key) or "not servable"
+            trace.remove(key, f"removed: {why}")
+            reasons[why.split(":")[0]] = reasons.get(why.split(":")[0], 0) + 1
+        summary = ", ".join(f"{n} {why}" for why, n in sorted(reasons.items())) or "nothing"
+    else:
+        summary = str(int((~ok).sum()))
+    trace.step("filters", f"{label}: removed {summary}")
+    return entries_from_list(keys, scores, source, version, ok)
 
 
 def session_rerank(
@@ -134,21 +165,22 @@ def live_filter(
         if why is None:
             kept.append(entry)
         else:
-            trace.remove(entry.key, f"removed: {why}")
+            if trace.explain:
+                trace.remove(entry.key, f"removed: {why}")
             reasons[why.split(":")[0]] = reasons.get(why.split(":")[0], 0) + 1
     summary = ", ".join(f"{n} {why}" for why, n in sorted(reasons.items())) or "nothing"
     trace.step("filters", f"{label}: removed {summary}")
     return kept
 
 
-def shop_cap(entries: list[Entry], shop_of: dict[int, int], cap: int, trace: Trace) -> list[Entry]:
+def shop_cap(entries: list[Entry], shop_of: Callable[[int], int | None], cap: int, trace: Trace) -> list[Entry]:
     """At most `cap` entries of any one shop; 0 means no cap."""
     if cap <= 0:
         return entries
     seen: dict[int, int] = {}
     kept = []
     for entry in entries:
-        shop = shop_of.get(entry.key)
+        shop = shop_of(entry.key)
         seen[shop] = seen.get(shop, 0) + 1
         if shop is not None and seen[shop] > cap:
             trace.remove(entry.key, f"removed: shop {shop} already has {cap} item(s) in the list")
