@@ -193,10 +193,11 @@ def test_offset_pages_through_the_same_recommendation(world):
     assert _ids(first) + _ids(second) == whole
 
 
-def test_unknown_recommendation_id_ranks_afresh(world):
-    result = recommend("items", "alice", limit=4, recommendation_id="3f1c8a1e-0000-4000-8000-000000000000")
-    assert result.recommendation_id != "3f1c8a1e-0000-4000-8000-000000000000"
-    assert len(result.entries) == 4
+def test_a_page_whose_list_is_not_stored_is_ranked_again_under_the_same_id(world):
+    first = recommend("items", "alice", limit=4, log=False)  # log=False: its list is never stored
+    second = recommend("items", "alice", limit=4, offset=4, recommendation_id=first.recommendation_id)
+    assert second.recommendation_id == first.recommendation_id
+    assert _ids(second) == _ids(recommend("items", "alice", limit=8, log=False))[4:]
 
 
 def test_shops_slot_ranks_shops_and_drops_ng_shops(world):

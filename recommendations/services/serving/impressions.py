@@ -1,4 +1,4 @@
-"""Impressions: what was shown, written off the request path.
+"""Impressions: what was shown, written off the request path, with the lists later pages are served from.
 
 In "background" mode a request only appends to an in-process buffer; a daemon thread writes the
 buffer every IMPRESSION_FLUSH_SECONDS in one bulk insert (and at exit). A worker killed with
@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db import close_old_connections, transaction
 
 from recommendations.models import AppUser, Impression, ModelVersion
@@ -43,7 +44,7 @@ _flusher_pid: int | None = None
 
 def impression_log(row: dict) -> None:
     """Record one served page (keys: recommendation_id, user_id, user_pk, slot, variant, algorithm,
-    model_version, offset, keys, served_at)."""
+    model_version, offset, keys, served_at, and stored_list: a (cache key, value) pair or None)."""
     if settings.IMPRESSION_LOG_MODE == "inline":
         impressions_write([row])
         return
@@ -68,11 +69,15 @@ def impressions_flush() -> int:
 
 
 def impressions_write(rows: list[dict]) -> None:
-    """Insert impressions in one transaction, creating users recsite had not heard of (as event ingest does).
+    """Store the rows' lists in the cache (one round trip), then insert the impressions in one
+    transaction, creating users recsite had not heard of (as event ingest does).
 
     A user erased, or a model version deleted, since the request was served is skipped or recorded as
     none rather than failing the batch.
     """
+    lists = dict(r["stored_list"] for r in rows if r.get("stored_list"))
+    if lists:
+        cache.set_many(lists, settings.RECOMMENDATION_LIST_TTL)
     unknown = {r["user_id"] for r in rows if r["user_pk"] is None}
     versions = {r["model_version"] for r in rows} - {None}
     with transaction.atomic():

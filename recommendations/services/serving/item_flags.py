@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.utils.dateparse import parse_datetime
+from django.utils import timezone
 
 from recommendations.models import Item
 
-# Items written up to this long before the newest one seen are read again: a transaction that
-# stamped its rows earlier but committed later is not missed.
-OVERLAP = dt.timedelta(seconds=30)
+# Each refresh reads the items stamped since this long before the previous refresh began: a
+# transaction that stamped its rows earlier but committed later, or a writer whose clock is a little
+# behind, is not missed.
+OVERLAP = dt.timedelta(seconds=10)
 
 _lock = threading.Lock()
 _flags: ItemFlags | None = None
@@ -36,7 +37,7 @@ class ItemFlags:
     category: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     categories: list[str] = field(default_factory=list)
     category_codes: dict[str, int] = field(default_factory=dict)
-    newest: dt.datetime | None = None
+    refreshed_from: dt.datetime | None = None  # wall clock when the last refresh began
     checked_at: float = 0.0
 
     def is_servable(self, key: int) -> bool:
@@ -72,17 +73,13 @@ class ItemFlags:
             self.shop = np.concatenate([self.shop, np.full(size - len(self.shop), -1, dtype=np.int64)])
             self.category = np.concatenate([self.category, np.zeros(size - len(self.category), dtype=np.int32)])
         codes = self.category_codes
-        for _key, _shop, _ok, category, _at in rows:
+        for _key, _shop, _ok, category in rows:
             if category not in codes:
                 codes[category] = len(self.categories)
                 self.categories.append(category)
         self.servable[keys] = np.fromiter((bool(r[2]) for r in rows), dtype=bool, count=len(rows))
         self.shop[keys] = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
         self.category[keys] = np.fromiter((codes[r[3]] for r in rows), dtype=np.int32, count=len(rows))
-        newest = max(r[4] for r in rows)
-        if isinstance(newest, str):  # SQLite hands raw datetimes back as text
-            newest = parse_datetime(newest)
-        self.newest = newest if self.newest is None or newest > self.newest else self.newest
 
 
 def item_flags() -> ItemFlags:
@@ -95,7 +92,9 @@ def item_flags() -> ItemFlags:
         flags = _flags or ItemFlags()
         if _flags is None or time.monotonic() - flags.checked_at >= settings.ITEM_FLAGS_REFRESH_SECONDS:
             flags.checked_at = time.monotonic()
-            flags._update(_changed_since(flags.newest))
+            began = timezone.now()
+            flags._update(_changed_since(flags.refreshed_from))
+            flags.refreshed_from = began
             _flags = flags
     return flags
 
@@ -106,13 +105,13 @@ def item_flags_reset() -> None:
     _flags = None
 
 
-def _changed_since(newest: dt.datetime | None) -> list[tuple]:
+def _changed_since(since: dt.datetime | None) -> list[tuple]:
     table = Item._meta.db_table
-    sql = f"SELECT id, shop_id, published AND in_stock, category_path, updated_at FROM {table}"
+    sql = f"SELECT id, shop_id, published AND in_stock, category_path FROM {table}"
     params: list = []
-    if newest is not None:
+    if since is not None:
         sql += " WHERE updated_at >= %s"
-        params.append(connection.ops.adapt_datetimefield_value(newest - OVERLAP))
+        params.append(connection.ops.adapt_datetimefield_value(since - OVERLAP))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

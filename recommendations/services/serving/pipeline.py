@@ -104,23 +104,28 @@ def recommend(
             if log:
                 _log(result, user_id, None)
             return result
-        trace.step("paging", f"recommendation {recommendation_id} has expired or is unknown: ranked afresh")
+        # not stored yet (lists are stored off the request path), or expired: the same inputs give
+        # the same list, ranked again under the id the app holds
+        trace.step("paging", f"recommendation {recommendation_id} not stored: ranked again under the same id")
     pinned = variant or state.user_variants.get((slot, user_id))
     chosen = variant_pick(spec, user_id, pinned, trace)
     chain = list(chosen.chain) if chosen else ["segment_popularity", "popularity"]
     versions = [state.live_versions[a] for a in chain if a in state.live_versions]
-    user, lists = reads.user_with_lists(user_id, slot, versions)
+    since = now - dt.timedelta(minutes=settings.SESSION_WINDOW_MINUTES) if slot == "items" else None
+    user, lists, activity = reads.user_context(user_id, slot, versions, since, session_id)
     segments = _segments(user, now)
     sources = _sources(slot, chain, segments, lists, state, trace)
     if user is None:
         trace.step("user", "unknown to recsite: popularity for everyone")
-    entries = (_items if slot == "items" else _shops)(
-        spec, state, sources, user, segments, max(offset + limit, PAGE_POOL), session_id, now, trace
-    )
+    need = max(offset + limit, PAGE_POOL)
+    if slot == "items":
+        entries = _items(spec, state, sources, activity, segments, need, now, trace)
+    else:
+        entries = _shops(state, sources, segments, need, now, trace)
     page, external_ids = live_page(slot, entries, offset, limit, state, trace)
     first = sources[0] if sources else None
     result = Recommendation(
-        recommendation_id=str(uuid.uuid4()),
+        recommendation_id=recommendation_id or str(uuid.uuid4()),
         slot=slot,
         variant=chosen.name if chosen else "",
         algorithm=first.algorithm if first else "",
@@ -133,10 +138,9 @@ def recommend(
         user_known=user is not None,
     )
     trace.step("cut", f"{len(page)} from position {offset + 1} of {len(entries)}")
-    if len(entries) > offset + limit:
-        _store(result, entries[:MAX_LIST], user_id)
+    stored = _stored_list(result, entries[:MAX_LIST], user_id) if len(entries) > offset + limit else None
     if log:
-        _log(result, user_id, user.pk if user else None)
+        _log(result, user_id, user.pk if user else None, stored)
     return result
 
 
@@ -211,18 +215,12 @@ def _items(
     spec: SlotSpec,
     state: ServingState,
     sources: list[_Source],
-    user: reads.UserRow | None,
+    activity: list[reads.Activity],
     segments: list[str],
     need: int,
-    session_id: str,
     now: dt.datetime,
     trace: Trace,
 ) -> list[Entry]:
-    activity = (
-        reads.user_activity(user.pk, now - dt.timedelta(minutes=settings.SESSION_WINDOW_MINUTES), session_id)
-        if user
-        else []
-    )
     excluded = excluded_by_history(activity)
     session_items = list(dict.fromkeys(a.item for a in activity if a.in_session and a.type in SESSION_TYPES))
     session_items = session_items[:SESSION_ITEMS]
@@ -310,15 +308,7 @@ def _with_pins(
 
 
 def _shops(
-    spec: SlotSpec,
-    state: ServingState,
-    sources: list[_Source],
-    user: reads.UserRow | None,
-    segments: list[str],
-    need: int,
-    session_id: str,
-    now: dt.datetime,
-    trace: Trace,
+    state: ServingState, sources: list[_Source], segments: list[str], need: int, now: dt.datetime, trace: Trace
 ) -> list[Entry]:
     pins = _pins(state, "shops", segments, now, trace)
 
@@ -377,9 +367,10 @@ def live_page(
     return pool[offset : offset + limit], external_ids
 
 
-def _store(result: Recommendation, entries: list[Entry], user_id: str) -> None:
+def _stored_list(result: Recommendation, entries: list[Entry], user_id: str) -> tuple[str, dict]:
+    """The cache key and value that let later pages of this recommendation be served from it."""
     sources = sorted({e.source for e in entries})
-    cache.set(
+    return (
         LIST_KEY.format(result.recommendation_id),
         {
             "user": user_id,
@@ -393,7 +384,6 @@ def _store(result: Recommendation, entries: list[Entry], user_id: str) -> None:
             "sources": sources,
             "source_codes": bytes(sources.index(e.source) for e in entries),
         },
-        settings.RECOMMENDATION_LIST_TTL,
     )
 
 
@@ -421,7 +411,7 @@ def _page_of_stored(
     )
 
 
-def _log(result: Recommendation, user_id: str, user_pk: int | None) -> None:
+def _log(result: Recommendation, user_id: str, user_pk: int | None, stored: tuple[str, dict] | None = None) -> None:
     impression_log(
         {
             "recommendation_id": result.recommendation_id,
@@ -434,5 +424,6 @@ def _log(result: Recommendation, user_id: str, user_pk: int | None) -> None:
             "offset": result.offset,
             "keys": [e.key for e in result.entries],
             "served_at": timezone.now(),
+            "stored_list": stored,
         }
     )

@@ -36,6 +36,10 @@ class ItemRow:
     category: str
 
 
+# Event types that remove an item from a user's lists for good.
+_EXCLUDING = [EventType.PURCHASE.value, EventType.NOT_INTERESTED.value]
+
+
 def _any_of(column: str, keys: list) -> tuple[str, list]:
     """`column` is one of `keys`: one array parameter on PostgreSQL (one plan for every length)."""
     if connection.vendor == "postgresql":
@@ -47,48 +51,68 @@ def _unpack(ids: bytes | memoryview, scores: bytes | memoryview) -> tuple[np.nda
     return np.frombuffer(bytes(ids), dtype="<i8"), np.frombuffer(bytes(scores), dtype="<f4")
 
 
-def user_with_lists(
-    external_id: str, slot: str, version_ids: list[int]
-) -> tuple[UserRow | None, dict[int, tuple[np.ndarray, np.ndarray]]]:
-    """The user's attributes and their candidate lists for the slot in the given versions, in one query."""
-    users, lists = AppUser._meta.db_table, UserCandidates._meta.db_table
+def _activity_condition(since: dt.datetime | None, session_id: str) -> tuple[str, list]:
+    """SQL for "in the current session" (since `since`, or with `session_id`) and its parameters."""
+    if since is None:
+        return "1 = 0", []
+    since_value = connection.ops.adapt_datetimefield_value(since)
+    if session_id:
+        return "e.occurred_at >= %s OR e.session_id = %s", [since_value, session_id]
+    return "e.occurred_at >= %s", [since_value]
+
+
+def user_context(
+    external_id: str, slot: str, version_ids: list[int], since: dt.datetime | None = None, session_id: str = ""
+) -> tuple[UserRow | None, dict[int, tuple[np.ndarray, np.ndarray]], list[Activity]]:
+    """The user's attributes, candidate lists for the slot in the given versions and, given `since`, the
+    activity of `user_activity`. One round trip on PostgreSQL (the activity as a JSON aggregate), two elsewhere.
+    """
+    users, lists, events = AppUser._meta.db_table, UserCandidates._meta.db_table, Event._meta.db_table
     if version_ids:
-        in_versions, params = _any_of("c.version_id", version_ids)
-        sql = (
-            f"SELECT u.id, u.gender, u.birth_year, u.region, c.version_id, c.ids, c.scores FROM {users} u "
-            f"LEFT JOIN {lists} c ON c.user_id = u.id AND c.slot = %s AND {in_versions} WHERE u.external_id = %s"
-        )
-        params = [slot, *params, external_id]
+        in_versions, version_params = _any_of("c.version_id", version_ids)
+        join = f"LEFT JOIN {lists} c ON c.user_id = u.id AND c.slot = %s AND {in_versions}"
+        columns, join_params = "c.version_id, c.ids, c.scores", [slot, *version_params]
     else:
-        sql = f"SELECT id, gender, birth_year, region, NULL, NULL, NULL FROM {users} WHERE external_id = %s"
-        params = [external_id]
+        join, columns, join_params = "", "NULL, NULL, NULL", []
+    combined = since is not None and connection.vendor == "postgresql"
+    activity_sql, activity_params = "NULL", []
+    if combined:
+        recent, recent_params = _activity_condition(since, session_id)
+        activity_sql = (
+            f"(SELECT json_agg(json_build_array(e.item_id, e.type, e.occurred_at, {recent}) "
+            f"ORDER BY e.occurred_at DESC) FROM {events} e WHERE e.user_id = u.id AND ({recent} OR e.type IN (%s, %s)))"
+        )
+        activity_params = [*recent_params, *recent_params, *_EXCLUDING]
+    sql = (
+        f"SELECT u.id, u.gender, u.birth_year, u.region, {columns}, {activity_sql} FROM {users} u {join} "
+        "WHERE u.external_id = %s"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*activity_params, *join_params, external_id])
         rows = cursor.fetchall()
     if not rows:
-        return None, {}
+        return None, {}, []
     pk, gender, birth_year, region = rows[0][:4]
-    found = {version: _unpack(ids, scores) for *_u, version, ids, scores in rows if version is not None}
-    return UserRow(pk, gender, birth_year, region), found
+    found = {version: _unpack(ids, scores) for *_u, version, ids, scores, _a in rows if version is not None}
+    if combined:
+        activity = [
+            Activity(item, kind, dt.datetime.fromisoformat(at), bool(flag)) for item, kind, at, flag in rows[0][7] or []
+        ]
+    else:
+        activity = user_activity(pk, since, session_id) if since is not None else []
+    return UserRow(pk, gender, birth_year, region), found, activity
 
 
 def user_activity(user: int, since: dt.datetime | None, session_id: str = "") -> list[Activity]:
     """The user's events of the current session (since `since`, or with `session_id`) and every purchase
     and not_interested they ever made, newest first; `since` None asks for the latter only."""
-    table = Event._meta.db_table
-    if since is None:
-        recent, recent_params = "1 = 0", []
-    else:
-        since_value = connection.ops.adapt_datetimefield_value(since)
-        recent = "occurred_at >= %s OR session_id = %s" if session_id else "occurred_at >= %s"
-        recent_params = [since_value, session_id] if session_id else [since_value]
+    recent, recent_params = _activity_condition(since, session_id)
     sql = (
-        f"SELECT item_id, type, occurred_at, CASE WHEN {recent} THEN 1 ELSE 0 END FROM {table} "
-        f"WHERE user_id = %s AND ({recent} OR type IN (%s, %s)) ORDER BY occurred_at DESC"
+        f"SELECT e.item_id, e.type, e.occurred_at, CASE WHEN {recent} THEN 1 ELSE 0 END FROM {Event._meta.db_table} e "
+        f"WHERE e.user_id = %s AND ({recent} OR e.type IN (%s, %s)) ORDER BY e.occurred_at DESC"
     )
-    params = [*recent_params, user, *recent_params, EventType.PURCHASE.value, EventType.NOT_INTERESTED.value]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*recent_params, user, *recent_params, *_EXCLUDING])
         return [Activity(item, kind, at, bool(flag)) for item, kind, at, flag in cursor.fetchall()]
 
 

@@ -31,7 +31,7 @@ def similar_items(item_id: str, *, limit: int = 20, user_id: str = "") -> Recomm
     trace.step("candidates", f"{len(entries)} co-visited item(s) (version {state.neighbours_version})")
     excluded: dict[int, str] = {key: "the item itself"}
     if user_id:
-        user, _lists = reads.user_with_lists(user_id, "items", [])
+        user, _lists, _activity = reads.user_context(user_id, "items", [])
         if user is not None:
             excluded.update(excluded_by_history(reads.user_activity(user.pk, None)))
     popular = state.segment_lists.get(("items", "all"))
