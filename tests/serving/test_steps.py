@@ -139,3 +139,9 @@ def test_window_applies_between_start_and_end():
     assert Window(now - dt.timedelta(days=1), now + dt.timedelta(days=1)).active(now)
     assert not Window(now + dt.timedelta(hours=1), None).active(now)
     assert not Window(None, now).active(now)
+
+
+def test_two_pins_at_one_position_the_older_keeps_it():
+    older = (PinSpec(pk=1, key=50, position=2, window=ALWAYS, note=""), Entry(50, 0.0, "pinned", 0.0))
+    newer = (PinSpec(pk=2, key=60, position=2, window=ALWAYS, note=""), Entry(60, 0.0, "pinned", 0.0))
+    assert [e.key for e in pins_place(_entries([1, 2, 3]), [older, newer], Trace())] == [1, 50, 60, 2, 3]

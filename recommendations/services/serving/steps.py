@@ -215,14 +215,28 @@ def boosts_apply(
 
 
 def pins_place(entries: list[Entry], pins: list[tuple[PinSpec, Entry]], trace: Trace) -> list[Entry]:
-    """Put each pinned entry at its position (1 = first), lowest position first; ties go to the older pin."""
+    """Put each pinned entry at its position (1 = first). Of two pins at one position the first given
+    (the older) keeps it and the other takes the next; pins past the list's end go last."""
     pinned_keys = {entry.key for _pin, entry in pins}
-    out = [e for e in entries if e.key not in pinned_keys]
-    for pin, entry in sorted(pins, key=lambda p: p[0].position):
-        index = min(pin.position - 1, len(out))
-        entry.source = "pinned"
-        entry.notes.append(f"pinned at position {pin.position}" + (f" ({pin.note})" if pin.note else ""))
-        out.insert(index, entry)
+    rest = iter([e for e in entries if e.key not in pinned_keys])
+    queue = sorted(pins, key=lambda p: p[0].position)  # stable: equal positions keep their order
+    out: list[Entry] = []
+    while queue:
+        pin, entry = queue[0]
+        if pin.position - 1 <= len(out):
+            queue.pop(0)
+            entry.source = "pinned"
+            entry.notes.append(f"pinned at position {pin.position}" + (f" ({pin.note})" if pin.note else ""))
+            out.append(entry)
+            continue
+        following = next(rest, None)
+        if following is None:
+            out.extend(e for _p, e in queue)
+            for _p, e in queue:
+                e.source = "pinned"
+            break
+        out.append(following)
+    out.extend(rest)
     if pins:
         trace.step("rules", f"{len(pins)} pin(s) placed")
     return out
