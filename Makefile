@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint format bench-ingest bench-train clean
+.PHONY: demo test install lint format bench-ingest bench-train bench-serve clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ bench-ingest: install
 
 bench-train: install
 	$(BIN)/python bench/train.py
+
+bench-serve: install
+	$(BIN)/python bench/serve.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -36,7 +36,8 @@ class Command(BaseCommand):
                     f"  Password: {password}",
                     "  API docs: http://127.0.0.1:8000/api/docs/",
                     f"  API key for the demo app (all scopes): {plain}",
-                    f"    curl -H 'Authorization: Api-Key {plain}' ...",
+                    f"    curl -H 'Authorization: Api-Key {plain}' \\",
+                    "      http://127.0.0.1:8000/api/v1/users/demo-user-00001/recommendations/items?limit=5",
                     "",
                 ]
             )
