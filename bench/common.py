@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import platform
 import re
+import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
@@ -53,6 +56,32 @@ def setup_django(db_url: str | None = None, *, fresh: bool = True) -> str:
 
     call_command("migrate", verbosity=0)
     return db_url
+
+
+QUIET = ("--log-level", "warning")
+
+
+def gunicorn_start(port: int, workers: int = 2, **env: str) -> subprocess.Popen:
+    """gunicorn serving recsite on loopback with the benchmark's settings (plus `env`), once /healthz answers."""
+    # Static files are not collected for benchmarks; WhiteNoise's warning about it is noise here.
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "recsite.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", *QUIET],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONWARNINGS="ignore:No directory at", **env),
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            raise RuntimeError("gunicorn did not start")
+        time.sleep(0.3)
 
 
 def machine() -> str:

@@ -18,19 +18,16 @@ import csv
 import datetime as dt
 import http.client
 import json
-import os
 import queue
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
 
-from common import ROOT, machine, setup_django, write_block
+from common import gunicorn_start, machine, setup_django, write_block
 
 BATCH = 500
 SHOPS, ITEMS, USERS = 200, 10_000, 50_000
@@ -128,37 +125,8 @@ def bench_service(batches: list[list[dict]]) -> dict:
 
 
 def bench_http(batches: list[list[dict]], key: str, workers: int, clients: int) -> dict:
-    # Static files are not collected for the benchmark; WhiteNoise's warning about it is noise here.
-    env = dict(os.environ, PYTHONWARNINGS="ignore:No directory at")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "recsite.wsgi",
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = gunicorn_start(PORT, workers)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start")
-            time.sleep(0.3)
         bodies: queue.Queue[bytes] = queue.Queue()
         for b in batches:
             bodies.put(json.dumps({"events": b}).encode())

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import os
 import random
 import statistics
 import subprocess
@@ -29,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, machine, setup_django, write_block
+from common import ROOT, gunicorn_start, machine, setup_django, write_block
 
 PORT = 18766
 CONCURRENCY = 16
@@ -144,46 +143,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def start_server() -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="serve_settings",
-        PYTHONPATH=f"{ROOT / 'bench'}:{ROOT}",
-        PYTHONWARNINGS="ignore:No directory at",
-    )
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "recsite.wsgi",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while asyncio.run(_probe()) != 200:
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            raise RuntimeError("gunicorn did not start")
-        time.sleep(0.3)
-    return server
-
-
-async def _probe() -> int:
-    try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
-    except OSError:
-        return 0
-    writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-    data = await reader.read(-1)
-    writer.close()
-    return int(data[9:12]) if len(data) >= 12 else 0
+    return gunicorn_start(PORT, 2, DJANGO_SETTINGS_MODULE="serve_settings", PYTHONPATH=f"{ROOT / 'bench'}:{ROOT}")
 
 
 def main() -> None:
