@@ -34,6 +34,18 @@ def test_a_revoked_key_is_401():
     assert client.post("/api/v1/events", {"events": []}, format="json").status_code == 401
 
 
+def test_a_key_revoked_while_in_use_fails_at_the_next_request():
+    key, plain = api_key_create(name="app", scopes=[Scope.EVENTS_WRITE])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {plain}")
+    assert client.post("/api/v1/events", {"events": []}, format="json").status_code == 400  # known and verified
+
+    key.revoked = True
+    key.save()
+
+    assert client.post("/api/v1/events", {"events": []}, format="json").status_code == 401
+
+
 def test_a_key_without_the_scope_is_403_naming_the_scope(make_client):
     client = make_client(Scope.RECOMMENDATIONS_READ)
 

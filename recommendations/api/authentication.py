@@ -1,8 +1,15 @@
-"""`Authorization: Api-Key <key>` authentication; request.auth becomes the ApiKey row."""
+"""`Authorization: Api-Key <key>` authentication; request.auth becomes the ApiKey row.
+
+A verified key is remembered per worker (by its SHA-256, never in plain) until the shared generation
+changes, which every save or delete of an API key does: looking the key up and checking its hash
+was a fifth of a recommendation request (bench/serve.py), and a revoked key still fails at the next
+request.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
@@ -11,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
 from recommendations.models import ApiKey
+from recommendations.services.generation import current_generation
 
 # Marking a key as used costs a write; once in this interval is enough for the admin's "last used".
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
@@ -29,17 +37,42 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 f"Malformed Authorization header: send 'Authorization: {self.keyword} <key>'."
             )
-        try:
-            api_key = ApiKey.objects.get_from_key(key)
-        except ApiKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.") from None
+        api_key = _verified(key)
+        if api_key is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         if api_key.has_expired:
             raise exceptions.AuthenticationFailed("This API key has expired.")
         now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+            api_key.last_used_at = now
         return AnonymousUser(), api_key
 
     def authenticate_header(self, request: Request) -> str:
         # Makes DRF answer 401 (not 403) when no key is sent.
         return self.keyword
+
+
+_verified_keys: dict[bytes, ApiKey] = {}
+_verified_generation: str | None = None
+MAX_REMEMBERED = 10_000
+
+
+def _verified(key: str) -> ApiKey | None:
+    """The usable key row for a plain key, from this worker's memory while the generation holds."""
+    global _verified_generation
+    generation = current_generation()
+    if generation != _verified_generation:
+        _verified_keys.clear()
+        _verified_generation = generation
+    digest = hashlib.sha256(key.encode()).digest()
+    api_key = _verified_keys.get(digest)
+    if api_key is None:
+        try:
+            api_key = ApiKey.objects.get_from_key(key)
+        except ApiKey.DoesNotExist:
+            return None
+        if len(_verified_keys) >= MAX_REMEMBERED:
+            _verified_keys.clear()
+        _verified_keys[digest] = api_key
+    return api_key

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from recommendations.models import ApiKey, Scope
 from recommendations.services.api_keys import api_key_create
+from recommendations.services.generation import generation_changed
 
 DEMO_KEY_NAME = "demo app"
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         ApiKey.objects.filter(name=DEMO_KEY_NAME, revoked=False).update(revoked=True)
+        generation_changed()  # workers forget the keys they had verified
         _key, plain = api_key_create(name=DEMO_KEY_NAME, scopes=list(Scope.values), created_by=user)
         self.stdout.write(
             "\n".join(

@@ -1,4 +1,4 @@
-"""Every save or delete of what the serving state holds makes every worker rebuild it."""
+"""Every save or delete of what workers keep in memory (serving state, API keys) makes them rebuild it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ def _changed(sender: type, **kwargs: object) -> None:
 def connect_invalidation() -> None:
     """Connect the signals (from AppConfig.ready). Bulk updates call serving_state_changed themselves."""
     from curation.models import Boost, NgItem, NgShop, Pin
-    from recommendations.models import ModelVersion, SlotConfig, Variant, VariantPin
+    from recommendations.models import ApiKey, ModelVersion, SlotConfig, Variant, VariantPin
 
-    for model in (NgItem, NgShop, Pin, Boost, SlotConfig, Variant, VariantPin, ModelVersion):
+    for model in (NgItem, NgShop, Pin, Boost, SlotConfig, Variant, VariantPin, ModelVersion, ApiKey):
         post_save.connect(_changed, sender=model, dispatch_uid=f"serving-state-{model.__name__}-save")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"serving-state-{model.__name__}-delete")

@@ -1,8 +1,8 @@
 """What every request needs and rarely changes, held per process and rebuilt when it changes.
 
 Slot settings, live model versions, segment lists, NG sets, pins and boosts are read once and kept
-in memory. Any change to them calls `serving_state_changed`, which stores a new generation in the
-shared cache; each request compares one cache read against its copy, so an NG edit made in the
+in memory. Any change to them calls `serving_state_changed`, which changes the shared generation
+(services/generation.py); each request compares it with its copy's, so an NG edit made in the
 admin applies at the next request in every worker.
 """
 
@@ -11,17 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import threading
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.core.cache import cache
-from django.db import transaction
 
 from recommendations.engine.algorithms.popularity import GLOBAL
-
-GENERATION_KEY = "serving:generation"
+from recommendations.services.generation import current_generation, generation_changed
 
 _lock = threading.Lock()
 _state: ServingState | None = None
@@ -110,18 +106,14 @@ class ServingState:
 
 
 def serving_state_changed() -> None:
-    """Make every worker rebuild its state at its next request (now, and again once the transaction commits)."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(GENERATION_KEY, uuid.uuid4().hex, None))
+    """Make every worker rebuild its state at its next request."""
+    generation_changed()
 
 
 def current_state() -> ServingState:
     """This process's state, rebuilt first if anything changed since it was built."""
     global _state
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
-        generation = cache.get(GENERATION_KEY)
+    generation = current_generation()
     state = _state
     if state is not None and state.generation == generation:
         return state
