@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.fields import empty
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,9 +38,31 @@ def _body(result: Recommendation, id_field: str) -> dict:
 
 
 def _query(request: Request, serializer_class: type[serializers.Serializer]) -> dict:
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    """The serializer's fields read from the query string, as {field: [message]} errors if bad.
+
+    Validates with one serializer instance's fields: building a serializer per request (it deep-copies
+    its fields) was a tenth of a recommendation request (bench/serve.py).
+    """
+    fields = _FIELDS.get(serializer_class)
+    if fields is None:
+        fields = _FIELDS[serializer_class] = serializer_class().fields
+    values, errors = {}, {}
+    for name, field in fields.items():
+        raw = request.query_params.get(name)
+        if raw is None:
+            if field.default is not empty:
+                values[name] = field.default
+            continue
+        try:
+            values[name] = field.run_validation(raw)
+        except serializers.ValidationError as exc:
+            errors[name] = exc.detail
+    if errors:
+        raise serializers.ValidationError(errors)
+    return values
+
+
+_FIELDS: dict[type, dict] = {}
 
 
 class UserRecommendationsApi(APIView):

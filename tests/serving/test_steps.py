@@ -89,12 +89,12 @@ def test_live_filter_removes_and_says_why():
 
 
 def test_shop_cap_keeps_the_best_of_each_shop():
-    shop_of = {1: 10, 2: 10, 3: 10, 4: 20, 5: 10}
+    shops = np.array([10, 10, 10, 20, 10, -1, -1, -1])
     trace = Trace()
-    kept = shop_cap(_entries([1, 2, 3, 4, 5]), shop_of.get, 2, trace)
-    assert [e.key for e in kept] == [1, 2, 4]
+    kept = shop_cap(_entries([1, 2, 3, 4, 5, 6, 7, 8]), shops, 2, trace)
+    assert [e.key for e in kept] == [1, 2, 4, 6, 7, 8]  # an unknown shop is no shop: never capped
     assert "shop 10" in trace.removed[3]
-    assert [e.key for e in shop_cap(_entries([1, 2, 3]), shop_of.get, 0, Trace())] == [1, 2, 3]
+    assert [e.key for e in shop_cap(_entries([1, 2, 3]), shops[:3], 0, Trace())] == [1, 2, 3]
 
 
 def test_boost_lifts_and_bury_sinks_by_item_shop_and_category():

@@ -259,7 +259,8 @@ def _items(
             entry.group = group
             seen.add(entry.key)
         pool += new
-        pool = shop_cap(pool, flags.shop_of, spec.per_shop_cap, trace)
+        shops = flags.shops_of(np.fromiter((e.key for e in pool), dtype=np.int64, count=len(pool)))
+        pool = shop_cap(pool, shops, spec.per_shop_cap, trace)
         if len(pool) >= need:
             break
         if group + 1 < len(sources):
@@ -296,7 +297,10 @@ def item_filter(state: ServingState, flags: ItemFlags, excluded: dict[int, str])
 def _with_pins(
     pool: list[Entry], pins: list[PinSpec], allowed: Callable[[int], str | None], trace: Trace
 ) -> list[Entry]:
-    by_key = {e.key: e for e in pool}
+    if not pins:
+        return pool
+    wanted = {pin.key for pin in pins}
+    by_key = {e.key: e for e in pool if e.key in wanted}
     placed = []
     for pin in pins:
         why = allowed(pin.key)

@@ -1,14 +1,23 @@
 """The few indexed reads a request makes, in plain SQL: the ORM's per-query cost is a large share of a
-request this short (bench/serve.py), and each of these is one index lookup.
+request this short (bench/serve.py), and each of these is one index lookup. On PostgreSQL the two
+every request makes are prepared statements, which a pooler in transaction mode (PgBouncer) does not
+support: point recsite at PostgreSQL directly or use session pooling.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import itertools
+import re
+import threading
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.signals import connection_created
+from django.db.backends.utils import CursorWrapper
 
 from recommendations.models import AppUser, Event, EventType, Item, ItemNeighbours, Shop, UserCandidates
 
@@ -45,6 +54,38 @@ def _any_of(column: str, keys: list) -> tuple[str, list]:
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(keys)]
     return f"{column} IN ({', '.join(['%s'] * len(keys))})", list(keys)
+
+
+# Statements prepared on this thread's current database session; a new session starts with none.
+_local = threading.local()
+
+
+def _session_started(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
+    if connection.alias == DEFAULT_DB_ALIAS:
+        _local.prepared = set()
+
+
+connection_created.connect(_session_started, dispatch_uid="serving-reads-prepared")
+
+
+def _execute(cursor: CursorWrapper, sql: str, params: list) -> None:
+    """Run `sql`; on PostgreSQL as a prepared statement, planned once per connection.
+
+    Planning took as long as running these short queries; a request makes two of them.
+    """
+    if connection.vendor != "postgresql":
+        cursor.execute(sql, params)
+        return
+    name = "recsite_" + hashlib.md5(sql.encode()).hexdigest()[:16]
+    done = getattr(_local, "prepared", None)
+    if done is None:
+        done = _local.prepared = set()
+    if name not in done:
+        counter = itertools.count(1)
+        numbered = re.sub(r"%s", lambda _m: f"${next(counter)}", sql)
+        cursor.execute(f"PREPARE {name} AS {numbered}")
+        done.add(name)
+    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
 
 
 def _unpack(ids: bytes | memoryview, scores: bytes | memoryview) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +129,7 @@ def user_context(
         "WHERE u.external_id = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*activity_params, *join_params, external_id])
+        _execute(cursor, sql, [*activity_params, *join_params, external_id])
         rows = cursor.fetchall()
     if not rows:
         return None, {}, []
@@ -126,7 +167,7 @@ def servable_items(keys: list[int]) -> dict[int, ItemRow]:
         f"WHERE {where} AND published AND in_stock"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        _execute(cursor, sql, params)
         return {pk: ItemRow(external_id, shop, category) for pk, external_id, shop, category in cursor.fetchall()}
 
 

@@ -17,7 +17,7 @@ from recommendations.services.serving.state import BoostSpec, PinSpec, SlotSpec,
 BUCKETS = 10_000
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     key: int
     score: float  # the proposing source's own score
@@ -173,22 +173,24 @@ def live_filter(
     return kept
 
 
-def shop_cap(entries: list[Entry], shop_of: Callable[[int], int | None], cap: int, trace: Trace) -> list[Entry]:
-    """At most `cap` entries of any one shop; 0 means no cap."""
-    if cap <= 0:
+def shop_cap(entries: list[Entry], shops: np.ndarray, cap: int, trace: Trace) -> list[Entry]:
+    """At most `cap` entries of any one shop (`shops`: each entry's shop, -1 if unknown); 0 means no cap."""
+    if cap <= 0 or not entries:
         return entries
-    seen: dict[int, int] = {}
-    kept = []
-    for entry in entries:
-        shop = shop_of(entry.key)
-        seen[shop] = seen.get(shop, 0) + 1
-        if shop is not None and seen[shop] > cap:
-            trace.remove(entry.key, f"removed: shop {shop} already has {cap} item(s) in the list")
-        else:
-            kept.append(entry)
-    if len(kept) < len(entries):
-        trace.step("rules", f"per-shop cap {cap} removed {len(entries) - len(kept)}")
-    return kept
+    # each entry's rank among the entries of its shop, in list order, without a Python loop
+    order = np.argsort(shops, kind="stable")
+    ordered = shops[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(ordered)) + 1]
+    ranks = np.empty(len(shops), dtype=np.int64)
+    ranks[order] = np.arange(len(shops)) - np.repeat(starts, np.diff(np.r_[starts, len(shops)]))
+    keep = (ranks < cap) | (shops < 0)
+    if keep.all():
+        return entries
+    if trace.explain:
+        for i in np.flatnonzero(~keep).tolist():
+            trace.remove(entries[i].key, f"removed: shop {shops[i]} already has {cap} item(s) in the list")
+    trace.step("rules", f"per-shop cap {cap} removed {int((~keep).sum())}")
+    return [entries[i] for i in np.flatnonzero(keep).tolist()]
 
 
 def boosts_apply(
