@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.request import Request
@@ -66,22 +66,11 @@ _FIELDS: dict[type, dict] = {}
 
 
 class UserRecommendationsApi(APIView):
+    """The items and shops endpoints differ only in their slot."""
+
     required_scopes = [Scope.RECOMMENDATIONS_READ]
     slot = "items"
 
-    @extend_schema(
-        operation_id="user_recommendations",
-        summary="Recommended items or shops for a user",
-        description=(
-            "Ranked for the user's experiment variant, re-ranked by their current session, with NG items and shops, "
-            "unpublished and sold-out items and what they bought or turned down removed, per-shop cap, pins, boosts "
-            "and buries applied. An unknown user gets segment popularity, never a 404. Page with `offset` and the "
-            "`recommendation_id` of the first page."
-        ),
-        parameters=[s.RecommendationQuerySerializer],
-        responses={200: s.RecommendationSerializer, 400: s.ErrorSerializer},
-        tags=["recommendations"],
-    )
     def get(self, request: Request, user_id: str) -> Response:
         query = _query(request, s.RecommendationQuerySerializer)
         rid = query.get("recommendation_id")
@@ -95,6 +84,42 @@ class UserRecommendationsApi(APIView):
             explain=False,
         )
         return Response(_body(result, "item_id" if self.slot == "items" else "shop_id"))
+
+
+_PIPELINE = (
+    "Ranked for the user's experiment variant, re-ranked by their current session, with NG items and shops, "
+    "unpublished and sold-out items and what they bought or turned down removed, per-shop cap, pins, boosts "
+    "and buries applied. An unknown user gets segment popularity, never a 404. Page with `offset` and the "
+    "`recommendation_id` of the first page."
+)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="user_recommended_items",
+        summary="Recommended items for a user",
+        description=_PIPELINE,
+        parameters=[s.RecommendationQuerySerializer],
+        responses={200: s.RecommendationSerializer, 400: s.ErrorSerializer},
+        tags=["recommendations"],
+    )
+)
+class UserItemsApi(UserRecommendationsApi):
+    slot = "items"
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="user_recommended_shops",
+        summary="Recommended shops for a user",
+        description=_PIPELINE + " Entries carry `shop_id` instead of `item_id`.",
+        parameters=[s.RecommendationQuerySerializer],
+        responses={200: s.RecommendationSerializer, 400: s.ErrorSerializer},
+        tags=["recommendations"],
+    )
+)
+class UserShopsApi(UserRecommendationsApi):
+    slot = "shops"
 
 
 class UserFeaturesApi(APIView):

@@ -10,12 +10,12 @@ urlpatterns = [
     path("users/<str:user_id>", users.UserEraseApi.as_view(), name="user-erase"),
     path(
         "users/<str:user_id>/recommendations/items",
-        recommendations.UserRecommendationsApi.as_view(slot="items"),
+        recommendations.UserItemsApi.as_view(),
         name="recommendations-items",
     ),
     path(
         "users/<str:user_id>/recommendations/shops",
-        recommendations.UserRecommendationsApi.as_view(slot="shops"),
+        recommendations.UserShopsApi.as_view(),
         name="recommendations-shops",
     ),
     path(
