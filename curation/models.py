@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from recommendations.models import Item, Shop
 
@@ -19,19 +20,41 @@ class ServedSlot(models.TextChoices):
     SHOPS = "shops", "Recommended shops"
 
 
+SLOT_NAMES = ("items", "shops", "features")
+
+
 class NgEntry(models.Model):
     reason = models.CharField(max_length=300, help_text="Why it must never be recommended; shown in the preview.")
+    slots = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Slots it applies to, e.g. ["items"]; empty: every slot (items, shops, features).',
+    )
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="It stops applying by itself then. Empty: never."
+    )
     created_by = models.CharField(max_length=150, blank=True, help_text="The person or API key that added it.")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         abstract = True
 
+    def clean(self) -> None:
+        unknown = [s for s in self.slots or [] if s not in SLOT_NAMES] if isinstance(self.slots, list) else [self.slots]
+        if unknown:
+            raise ValidationError(
+                {"slots": f"Unknown slot(s) {unknown}; use {', '.join(SLOT_NAMES)} (or none for all)."}
+            )
+
+    def scope(self) -> str:
+        return ", ".join(self.slots) if self.slots else "all slots"
+
 
 class NgItem(NgEntry):
-    """An item never to recommend, in any slot."""
+    """An item never to recommend."""
 
     item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="ng_entry")
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "NG item"
@@ -45,6 +68,7 @@ class NgShop(NgEntry):
     """A shop none of whose items (nor the shop itself) is ever recommended."""
 
     shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="ng_entry")
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "NG shop"
@@ -52,6 +76,22 @@ class NgShop(NgEntry):
 
     def __str__(self) -> str:
         return f"NG shop {self.shop_id}: {self.reason}"
+
+
+class NgCategory(NgEntry):
+    """A category path none of whose items (subcategories included) is ever recommended."""
+
+    category_path = models.CharField(
+        max_length=300, unique=True, help_text="e.g. 'Health > Supplements': covers everything under it too."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "NG category"
+        verbose_name_plural = "NG categories"
+
+    def __str__(self) -> str:
+        return f"NG category {self.category_path}: {self.reason}"
 
 
 class Validity(models.Model):
@@ -82,6 +122,7 @@ class Pin(Validity):
     item = models.ForeignKey(Item, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     position = models.PositiveSmallIntegerField(help_text="1 is the first place.")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["slot", "position"]
@@ -115,6 +156,7 @@ class Boost(Validity):
         max_length=300, blank=True, help_text="Applies to this category and everything under it."
     )
     factor = models.FloatField(help_text="2 doubles the weight, 0.5 halves it (a bury).")
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from curation.models import Boost, NgItem, NgShop, Pin
+from curation.models import Boost, NgCategory, NgItem, NgShop, Pin
 from recommendations.models import EventType, SlotConfig, Variant
 from recommendations.services.serving.pipeline import recommend
 from tests.factories import AppUserFactory, EventFactory, ItemFactory, ShopFactory
@@ -213,3 +213,34 @@ def test_segment_pin_applies_only_to_that_segment(world):
     # ken and a stranger get the 'all' popularity list, whose first item happens to be the same one
     assert {e.source for e in recommend("items", "ken", limit=3).entries} == {"segment_popularity"}
     assert {e.source for e in recommend("items", "stranger", limit=3).entries} == {"segment_popularity"}
+
+
+def test_ng_category_covers_its_subcategories(world):
+    items = world["items"]
+    items[0].category_path = "Health > Supplements > Protein"
+    items[0].save()
+    NgCategory.objects.create(category_path="Health > Supplements", reason="regulated")
+    result = recommend("items", "alice", limit=40)
+    assert items[0].external_id not in _ids(result)
+    assert result.trace.removed[items[0].pk] == "removed: NG category: regulated"
+
+
+def test_ng_scoped_to_a_slot_leaves_the_other_slots_alone(world):
+    NgShop.objects.create(shop=world["shops"][0], reason="shop page under review", slots=["shops"])
+    assert "shop-0" not in _ids(recommend("shops", "alice", limit=10))
+    assert "item-0-0" in _ids(recommend("items", "alice", limit=10))
+
+
+def test_an_expired_ng_entry_stops_applying_by_itself(world, monkeypatch):
+    from django.utils import timezone as django_timezone
+
+    soon = timezone.now() + dt.timedelta(hours=1)
+    NgItem.objects.create(item=world["items"][0], reason="flash sale ended", expires_at=soon)
+    NgItem.objects.create(
+        item=world["items"][1], reason="expired yesterday", expires_at=timezone.now() - dt.timedelta(days=1)
+    )
+    now_ids = _ids(recommend("items", "alice", limit=10))
+    assert "item-0-0" not in now_ids and "item-1-0" in now_ids
+    later = soon + dt.timedelta(minutes=1)
+    monkeypatch.setattr(django_timezone, "now", lambda: later)
+    assert "item-0-0" in _ids(recommend("items", "alice", limit=10, now=later))

@@ -59,6 +59,13 @@ class ItemFlags:
         out[inside] = self.shop[keys[inside]]
         return out
 
+    def category_codes_of(self, keys: np.ndarray) -> np.ndarray:
+        """Each key's category code (an index into `categories`), 0 where unknown."""
+        inside = (keys >= 0) & (keys < len(self.category))
+        out = np.zeros(len(keys), dtype=np.int64)
+        out[inside] = self.category[keys[inside]]
+        return out
+
     def category_of(self, key: int) -> str:
         return self.categories[self.category[key]] if 0 <= key < len(self.category) else ""
 

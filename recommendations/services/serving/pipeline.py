@@ -24,7 +24,14 @@ from recommendations.models import EventType
 from recommendations.services.serving import reads
 from recommendations.services.serving.impressions import impression_log
 from recommendations.services.serving.item_flags import ItemFlags, item_flags
-from recommendations.services.serving.state import PinSpec, ServingState, SlotSpec, current_state, mask_lookup
+from recommendations.services.serving.state import (
+    NgView,
+    PinSpec,
+    ServingState,
+    SlotSpec,
+    current_state,
+    mask_lookup,
+)
 from recommendations.services.serving.steps import (
     Entry,
     Trace,
@@ -122,7 +129,7 @@ def recommend(
         entries = _items(spec, state, sources, activity, segments, need, now, trace)
     else:
         entries = _shops(state, sources, segments, need, now, trace)
-    page, external_ids = live_page(slot, entries, offset, limit, state, trace)
+    page, external_ids = live_page(slot, entries, offset, limit, state.ng[slot], trace)
     first = sources[0] if sources else None
     result = Recommendation(
         recommendation_id=recommendation_id or str(uuid.uuid4()),
@@ -226,13 +233,16 @@ def _items(
     session_items = session_items[:SESSION_ITEMS]
     pins = _pins(state, "items", segments, now, trace)
     flags = item_flags()
-    allowed = item_filter(state, flags, excluded)
+    ng = state.ng["items"]
+    allowed = item_filter(ng, flags, excluded)
 
     excluded_keys = np.fromiter(excluded, dtype=np.int64, count=len(excluded))
 
     def ok_mask(keys: np.ndarray) -> np.ndarray:
-        ok = flags.servable_mask(keys) & ~mask_lookup(state.ng_item_mask, keys)
-        ok &= ~mask_lookup(state.ng_shop_mask, flags.shops_of(keys))
+        ok = flags.servable_mask(keys) & ~mask_lookup(ng.item_mask, keys)
+        ok &= ~mask_lookup(ng.shop_mask, flags.shops_of(keys))
+        if ng.categories:
+            ok &= ~mask_lookup(ng.category_code_mask(flags.categories), flags.category_codes_of(keys))
         return ok & ~np.isin(keys, excluded_keys) if len(excluded_keys) else ok
 
     pool: list[Entry] = []
@@ -278,17 +288,19 @@ def _keep_added(entry: Entry, allowed: Callable[[int], str | None], trace: Trace
     return why is None
 
 
-def item_filter(state: ServingState, flags: ItemFlags, excluded: dict[int, str]) -> Callable[[int], str | None]:
-    """Why an item may not be served (NG, NG shop, not servable, the user's history), or None."""
+def item_filter(ng: NgView, flags: ItemFlags, excluded: dict[int, str]) -> Callable[[int], str | None]:
+    """Why an item may not be served (NG, NG shop or category, not servable, the user's history), or None."""
 
     def allowed(key: int) -> str | None:
-        if key in state.ng_items:
-            return state.ng_items[key]
+        if key in ng.items:
+            return ng.items[key]
         if not flags.is_servable(key):
             return "not servable: unpublished, sold out or no longer listed"
         shop = flags.shop_of(key)
-        if shop in state.ng_shops:
-            return state.ng_shops[shop]
+        if shop in ng.shops:
+            return ng.shops[shop]
+        if ng.categories and (why := ng.category_reason(flags.category_of(key))):
+            return why
         return excluded.get(key)
 
     return allowed
@@ -316,8 +328,10 @@ def _shops(
 ) -> list[Entry]:
     pins = _pins(state, "shops", segments, now, trace)
 
+    ng = state.ng["shops"]
+
     def allowed(key: int) -> str | None:
-        return state.ng_shops.get(key)
+        return ng.shops.get(key)
 
     pool: list[Entry] = []
     seen: set[int] = set()
@@ -341,7 +355,7 @@ def _shops(
 
 
 def live_page(
-    slot: str, pool: list[Entry], offset: int, limit: int, state: ServingState, trace: Trace
+    slot: str, pool: list[Entry], offset: int, limit: int, ng: NgView, trace: Trace
 ) -> tuple[list[Entry], dict[int, str]]:
     """The page at `offset`, each entry checked live against the database (and the NG lists) as it is
     served; entries found unservable are dropped from `pool` and the page fills from the entries after."""
@@ -353,11 +367,13 @@ def live_page(
             break
         keys = [e.key for e in window]
         if slot == "shops":
-            found = {k: name for k, name in reads.existing_shops(keys).items() if k not in state.ng_shops}
+            found = {k: name for k, name in reads.existing_shops(keys).items() if k not in ng.shops}
         else:
             rows = reads.servable_items(keys)
             found = {
-                k: r.external_id for k, r in rows.items() if k not in state.ng_items and r.shop not in state.ng_shops
+                k: r.external_id
+                for k, r in rows.items()
+                if k not in ng.items and r.shop not in ng.shops and ng.category_reason(r.category) is None
             }
         external_ids.update(found)
         gone = [e for e in window if e.key not in found]
@@ -399,7 +415,7 @@ def _page_of_stored(
     scores = np.frombuffer(stored["scores"], dtype="<f4").tolist()
     sources = [stored["sources"][code] for code in stored["source_codes"]]
     pool = [Entry(k, score, source, 0.0) for k, score, source in zip(keys, scores, sources, strict=True)]
-    page, external_ids = live_page(stored["slot"], pool, offset, limit, state, trace)
+    page, external_ids = live_page(stored["slot"], pool, offset, limit, state.ng[stored["slot"]], trace)
     trace.step("paging", f"page at {offset + 1} of recommendation {recommendation_id}")
     return Recommendation(
         recommendation_id=recommendation_id,

@@ -42,7 +42,7 @@ def similar_items(item_id: str, *, limit: int = 20, user_id: str = "") -> Recomm
             entry.group = 1
         entries += backfill
     flags = item_flags()
-    base = item_filter(state, flags, excluded)
+    base = item_filter(state.ng["items"], flags, excluded)
     neighbours = {e.key for e in entries if e.group == 0}
 
     def allowed(k: int) -> str | None:
@@ -52,7 +52,7 @@ def similar_items(item_id: str, *, limit: int = 20, user_id: str = "") -> Recomm
         return why
 
     kept = live_filter(entries, allowed, trace, "co-visited and popular items")
-    page, external_ids = live_page("items", kept, 0, limit, state, trace)
+    page, external_ids = live_page("items", kept, 0, limit, state.ng["items"], trace)
     return Recommendation(
         recommendation_id=str(uuid.uuid4()),
         slot="similar",

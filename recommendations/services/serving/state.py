@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.db.models import Q
+from django.utils import timezone
 
 from recommendations.engine.algorithms.popularity import GLOBAL
 from recommendations.services.generation import current_generation, generation_changed
@@ -81,6 +83,33 @@ class BoostSpec:
 
 
 @dataclass
+class NgView:
+    """The NG entries that apply to one slot, as reasons by key and as boolean arrays indexed by key."""
+
+    items: dict[int, str] = field(default_factory=dict)
+    shops: dict[int, str] = field(default_factory=dict)
+    categories: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    item_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    shop_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    _category_codes: tuple[int, np.ndarray] = (0, np.zeros(0, dtype=bool))
+
+    def category_reason(self, category: str) -> str | None:
+        """Why an item of this category is NG, if an NG category covers it."""
+        for path, why in self.categories:
+            if category == path or category.startswith(path + " > "):
+                return why
+        return None
+
+    def category_code_mask(self, categories: list[str]) -> np.ndarray:
+        """For each category (by its code in `categories`), whether an NG category covers it."""
+        known, mask = self._category_codes
+        if known != len(categories):
+            mask = np.array([self.category_reason(c) is not None for c in categories], dtype=bool)
+            self._category_codes = (len(categories), mask)
+        return mask
+
+
+@dataclass
 class ServingState:
     generation: str
     slots: dict[str, SlotSpec]
@@ -91,11 +120,9 @@ class ServingState:
     segment_version: int | None
     segment_lists: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
     neighbours_version: int | None
-    ng_items: dict[int, str]  # item key -> why
-    ng_shops: dict[int, str]
-    # the same as boolean arrays indexed by key, to filter a whole candidate list at once
-    ng_item_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    ng_shop_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    ng: dict[str, NgView]  # slot -> the NG entries that apply to it
+    # when the soonest NG entry expires: the state is rebuilt then, so it stops applying by itself
+    ng_expires_next: dt.datetime | None = None
     # (slot, segment) -> rules; segment "all" for rules without one
     pins: dict[tuple[str, str], list[PinSpec]] = field(default_factory=dict)
     boosts: dict[tuple[str, str], list[BoostSpec]] = field(default_factory=dict)
@@ -115,15 +142,19 @@ def current_state() -> ServingState:
     global _state
     generation = current_generation()
     state = _state
-    if state is not None and state.generation == generation:
+    if state is not None and state.generation == generation and not _expired(state):
         return state
     with _lock:
-        if _state is None or _state.generation != generation:
+        if _state is None or _state.generation != generation or _expired(_state):
             _state = _build(generation)
             # The state and everything loaded before it live as long as the process: moved out of the
             # collector's reach, full collections stop walking them mid-request (p99, bench/serve.py).
             gc.freeze()
         return _state
+
+
+def _expired(state: ServingState) -> bool:
+    return state.ng_expires_next is not None and timezone.now() >= state.ng_expires_next
 
 
 def serving_state_reset() -> None:
@@ -133,7 +164,7 @@ def serving_state_reset() -> None:
 
 
 def _build(generation: str) -> ServingState:
-    from curation.models import Boost, NgItem, NgShop, Pin
+    from curation.models import Boost, Pin
     from recommendations.models import ModelVersion, SegmentCandidates, SlotConfig, Variant, VariantPin
 
     variants: dict[int, list[VariantSpec]] = {}
@@ -202,14 +233,7 @@ def _build(generation: str) -> ServingState:
                 note=b.note,
             )
         )
-    ng_items = {
-        item: f"NG item: {reason}" + (f" (added by {by})" if by else "")
-        for item, reason, by in NgItem.objects.values_list("item_id", "reason", "created_by")
-    }
-    ng_shops = {
-        shop: f"NG shop: {reason}" + (f" (added by {by})" if by else "")
-        for shop, reason, by in NgShop.objects.values_list("shop_id", "reason", "created_by")
-    }
+    ng, ng_expires_next = _ng_views()
     return ServingState(
         generation=generation,
         slots=slots,
@@ -218,13 +242,45 @@ def _build(generation: str) -> ServingState:
         segment_version=segment_version,
         segment_lists=segment_lists,
         neighbours_version=neighbours_version,
-        ng_items=ng_items,
-        ng_shops=ng_shops,
-        ng_item_mask=key_mask(ng_items),
-        ng_shop_mask=key_mask(ng_shops),
+        ng=ng,
+        ng_expires_next=ng_expires_next,
         pins=pins,
         boosts=boosts,
     )
+
+
+def _ng_views() -> tuple[dict[str, NgView], dt.datetime | None]:
+    """Each slot's NG entries in force now, and when the soonest of them expires."""
+    from curation.models import SLOT_NAMES, NgCategory, NgItem, NgShop
+
+    now = timezone.now()
+    views = {slot: NgView() for slot in SLOT_NAMES}
+    expiries = []
+    for model, target, kind in (
+        (NgItem, "item_id", "item"),
+        (NgShop, "shop_id", "shop"),
+        (NgCategory, "category_path", "category"),
+    ):
+        rows = model.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).values_list(
+            target, "reason", "created_by", "slots", "expires_at"
+        )
+        for key, reason, by, slots, expires_at in rows:
+            why = f"NG {kind}: {reason}" + (f" (added by {by})" if by else "")
+            if expires_at is not None:
+                expiries.append(expires_at)
+            for slot in slots or SLOT_NAMES:
+                if slot not in views:
+                    continue
+                view = views[slot]
+                if kind == "item":
+                    view.items[key] = why
+                elif kind == "shop":
+                    view.shops[key] = why
+                else:
+                    view.categories.append((key, why))
+    for view in views.values():
+        view.item_mask, view.shop_mask = key_mask(view.items), key_mask(view.shops)
+    return views, min(expiries, default=None)
 
 
 def key_mask(keys: Iterable[int]) -> np.ndarray:
