@@ -1,5 +1,6 @@
 from django.urls import path
 
+from curation import api as curation_api
 from recommendations.api import catalog, events, recommendations, users
 
 urlpatterns = [
@@ -23,5 +24,9 @@ urlpatterns = [
         recommendations.UserFeaturesApi.as_view(),
         name="recommendations-features",
     ),
+    path("ng/items", curation_api.NgItemListApi.as_view(), name="ng-items"),
+    path("ng/items/<str:target_id>", curation_api.NgItemApi.as_view(), name="ng-item"),
+    path("ng/shops", curation_api.NgShopListApi.as_view(), name="ng-shops"),
+    path("ng/shops/<str:target_id>", curation_api.NgShopApi.as_view(), name="ng-shop"),
     path("items/<str:item_id>/similar", recommendations.SimilarItemsApi.as_view(), name="similar-items"),
 ]

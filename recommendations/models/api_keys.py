@@ -23,6 +23,7 @@ class Scope(models.TextChoices):
     EVENTS_WRITE = "events:write", "events:write: send interaction events"
     CATALOG_WRITE = "catalog:write", "catalog:write: upsert shops, items and users; erase users"
     RECOMMENDATIONS_READ = "recommendations:read", "recommendations:read: fetch recommendations"
+    CURATION_WRITE = "curation:write", "curation:write: keep the NG lists in step (trust-and-safety sync)"
 
 
 class ApiKey(AbstractAPIKey):

@@ -1,0 +1,271 @@
+"""NG lists: add, change and remove entries one at a time (API, admin actions) or from a CSV file.
+
+Every write goes through here so each one is validated the same way, attributed (`created_by`, and
+the history's user or change reason) and takes effect at the next request (the models' signals
+change the serving generation).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models, transaction
+from django.utils import timezone
+
+from curation.models import SLOT_NAMES, NgCategory, NgItem, NgShop
+from recommendations.errors import FieldError, NotFound, ValidationFailed
+from recommendations.models import Item, Shop
+from recommendations.services.row_validation import FieldSpec, duplicate_errors, external_id, text, validate_rows
+
+
+@dataclass(frozen=True)
+class NgKind:
+    model: type[models.Model]
+    id_field: str  # the column files and the API name it by
+    target: str  # the entry's field pointing at it
+    catalog: type[models.Model] | None  # where ids must exist (categories need not)
+
+    def label(self) -> str:
+        return self.model._meta.verbose_name_plural
+
+
+KINDS = {
+    "items": NgKind(NgItem, "item_id", "item", Item),
+    "shops": NgKind(NgShop, "shop_id", "shop", Shop),
+    "categories": NgKind(NgCategory, "category_path", "category_path", None),
+}
+
+
+def _expiry(value: Any) -> dt.datetime | None:
+    """An ISO 8601 date-time with a zone, or a date meaning the end of that day (UTC); empty: never."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        value = value.strip()
+        try:
+            if len(value) == 10:
+                parsed = dt.datetime.combine(dt.date.fromisoformat(value) + dt.timedelta(days=1), dt.time(), dt.UTC)
+            else:
+                parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"'{value[:40]}' is not a date (2026-12-31) or an ISO 8601 date-time") from None
+    else:
+        raise ValueError("must be a date (2026-12-31) or an ISO 8601 date-time")
+    if parsed.tzinfo is None:
+        raise ValueError("a date-time needs a time zone, e.g. 2026-12-31T23:59:00+09:00")
+    if parsed <= timezone.now():
+        raise ValueError(f"{parsed.isoformat()} is already past")
+    return parsed
+
+
+def _slots(value: Any) -> list[str]:
+    """Slot names as a list, or in a file as 'items|shops'; empty: every slot."""
+    if value is None:
+        return []
+    names = value if isinstance(value, list) else [v.strip() for v in str(value).replace(",", "|").split("|")]
+    names = [n for n in names if n]
+    unknown = [n for n in names if n not in SLOT_NAMES]
+    if unknown:
+        raise ValueError(f"unknown slot(s) {', '.join(map(str, unknown))}; use {', '.join(SLOT_NAMES)} or leave empty")
+    return sorted(set(names))
+
+
+def _fields(kind: NgKind) -> dict[str, FieldSpec]:
+    target = FieldSpec(external_id if kind.catalog else text(300, required=True), required=True)
+    return {
+        kind.id_field: target,
+        "reason": FieldSpec(text(300, required=True), required=True),
+        "expires_at": FieldSpec(_expiry),
+        "slots": FieldSpec(_slots),
+    }
+
+
+@dataclass
+class NgCheck:
+    """A checked batch: clean rows with their target resolved, every error, and what it would change."""
+
+    rows: list[dict]
+    errors: list[FieldError]
+    new: int = 0
+    changed: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def ng_rows_check(kind_name: str, rows: list[dict]) -> NgCheck:
+    """Check every row (unknown ids, duplicates, bad dates, unknown slots) without writing anything."""
+    kind = KINDS[kind_name]
+    clean, errors = validate_rows(rows, _fields(kind), what=kind_name)
+    ids = [r.get(kind.id_field) for r in clean]
+    errors += duplicate_errors(ids, kind.id_field, "row")
+    if kind.catalog is not None:
+        known = dict(
+            kind.catalog.objects.filter(external_id__in=[i for i in ids if i]).values_list("external_id", "pk")
+        )
+        for index, row in enumerate(clean):
+            value = row.get(kind.id_field)
+            if value is not None and value not in known:
+                errors.append(FieldError(index, kind.id_field, f"no {kind.target} with {kind.id_field} '{value}'"))
+            elif value is not None:
+                row["target"] = known[value]
+    else:
+        for row in clean:
+            if row.get(kind.id_field):
+                row["target"] = row[kind.id_field]
+    existing = set(
+        kind.model.objects.filter(
+            **{f"{_target_column(kind)}__in": [r["target"] for r in clean if "target" in r]}
+        ).values_list(_target_column(kind), flat=True)
+    )
+    check = NgCheck(rows=clean, errors=sorted(errors, key=lambda e: (e.index or 0, e.field)))
+    check.changed = sum(1 for r in clean if r.get("target") in existing)
+    check.new = sum(1 for r in clean if "target" in r) - check.changed
+    return check
+
+
+def _target_column(kind: NgKind) -> str:
+    return f"{kind.target}_id" if kind.catalog else kind.target
+
+
+def ng_rows_apply(kind_name: str, rows: list[dict], *, by: str, user: AbstractBaseUser | None = None) -> NgCheck:
+    """Check, then write every row in one transaction; nothing is written if any row is bad."""
+    check = ng_rows_check(kind_name, rows)
+    if not check.ok:
+        raise ValidationFailed(f"{len(check.errors)} problem(s) in the {kind_name}; nothing was saved.", check.errors)
+    kind = KINDS[kind_name]
+    with transaction.atomic():
+        for row in check.rows:
+            _put(kind, row, by=by, user=user)
+    return check
+
+
+def _put(kind: NgKind, row: dict, *, by: str, user: AbstractBaseUser | None) -> tuple[models.Model, bool]:
+    column = _target_column(kind)
+    entry = kind.model.objects.filter(**{column: row["target"]}).first()
+    created = entry is None
+    if created:
+        entry = kind.model(**{column: row["target"]}, created_by=by)
+    entry.reason = row["reason"]
+    entry.expires_at = row.get("expires_at")
+    entry.slots = row.get("slots", [])
+    entry._change_reason = by  # the history names who, also when an API key made the change
+    if user is not None:
+        entry._history_user = user
+    entry.save()
+    return entry, created
+
+
+def ng_put(
+    kind_name: str, target_id: str, fields: dict, *, by: str, user: AbstractBaseUser | None = None
+) -> tuple[models.Model, bool]:
+    """Add or replace one entry (reason required; expires_at and slots optional); returns it and whether new."""
+    kind = KINDS[kind_name]
+    check = ng_rows_check(kind_name, [{**fields, kind.id_field: target_id}])
+    if not check.ok:
+        not_found = [e for e in check.errors if e.field == kind.id_field and e.message.startswith("no ")]
+        if not_found:
+            raise NotFound(not_found[0].message[0].upper() + not_found[0].message[1:] + ".")
+        raise ValidationFailed(f"The NG entry for '{target_id}' is invalid.", check.errors)
+    with transaction.atomic():
+        return _put(kind, check.rows[0], by=by, user=user)
+
+
+def ng_delete(kind_name: str, target_id: str, *, by: str, user: AbstractBaseUser | None = None) -> None:
+    """Remove one entry; NotFound if it is not on the list."""
+    kind = KINDS[kind_name]
+    lookup = {f"{kind.target}__external_id": target_id} if kind.catalog else {kind.target: target_id}
+    entry = kind.model.objects.filter(**lookup).first()
+    if entry is None:
+        raise NotFound(f"'{target_id}' is not on the NG list of {kind.label()}.")
+    entry._change_reason = by
+    if user is not None:
+        entry._history_user = user
+    entry.delete()
+
+
+def ng_entries(kind_name: str) -> models.QuerySet:
+    """The list as it stands, expired entries included (they are kept until someone removes them)."""
+    kind = KINDS[kind_name]
+    related = [kind.target] if kind.catalog else []
+    return kind.model.objects.select_related(*related).order_by("-created_at")
+
+
+def ng_entry_row(kind_name: str, entry: models.Model) -> dict:
+    """One entry as the API and the CSV export show it."""
+    kind = KINDS[kind_name]
+    target = getattr(entry, kind.target)
+    return {
+        kind.id_field: target.external_id if kind.catalog else target,
+        "reason": entry.reason,
+        "expires_at": entry.expires_at.isoformat() if entry.expires_at else None,
+        "slots": entry.slots,
+        "created_by": entry.created_by,
+        "created_at": entry.created_at.isoformat(),
+        "active": entry.expires_at is None or entry.expires_at > timezone.now(),
+    }
+
+
+CSV_COLUMNS = ("reason", "expires_at", "slots")
+# Written by the export and ignored on upload, so an exported file can be edited and uploaded again.
+EXPORT_ONLY = ("created_by", "created_at", "active")
+
+
+def ng_csv_rows(kind_name: str, content: str) -> list[dict]:
+    """The rows of an uploaded CSV (header: id column, reason, expires_at, slots); ValidationFailed if the
+    header is wrong. Empty cells count as not given."""
+    kind = KINDS[kind_name]
+    reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
+    expected = (kind.id_field, *CSV_COLUMNS)
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in (kind.id_field, "reason") if c not in header]
+    unknown = [c for c in header if c not in expected and c not in EXPORT_ONLY]
+    if missing or unknown:
+        problems = ([f"missing column(s) {', '.join(missing)}"] if missing else []) + (
+            [f"unknown column(s) {', '.join(unknown)}"] if unknown else []
+        )
+        raise ValidationFailed(
+            f"The header must be {','.join(expected)} (the last two optional): {'; '.join(problems)}.",
+            [FieldError(None, "header", "; ".join(problems))],
+        )
+    rows = []
+    for raw in reader:
+        row = {
+            k.strip(): (v.strip() if isinstance(v, str) else v)
+            for k, v in raw.items()
+            if k and k.strip() not in EXPORT_ONLY
+        }
+        rows.append({k: v for k, v in row.items() if v not in ("", None)})
+    if not rows:
+        raise ValidationFailed("The file has a header but no rows.", [FieldError(None, "file", "no rows")])
+    return rows
+
+
+def ng_csv_export(kind_name: str) -> str:
+    """The whole list as CSV, in the upload format plus who added each entry and whether it applies now."""
+    kind = KINDS[kind_name]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([kind.id_field, *CSV_COLUMNS, *EXPORT_ONLY])
+    for entry in ng_entries(kind_name).iterator():
+        row = ng_entry_row(kind_name, entry)
+        writer.writerow(
+            [
+                row[kind.id_field],
+                row["reason"],
+                row["expires_at"] or "",
+                "|".join(row["slots"]),
+                row["created_by"],
+                row["created_at"],
+                "yes" if row["active"] else "expired",
+            ]
+        )
+    return out.getvalue()
