@@ -1,50 +1,235 @@
-"""Admin for NG lists, pins, boosts and buries. Each entry records who made it.
+"""Admin for NG lists, pins, boosts and buries: CSV upload with a dry run, export, history, conflicts.
 
-The curation issue builds the full merchandiser tool (CSV upload, history, preview); these pages
-already take effect at the next API request.
+Each entry records who made it; every change is in its history (the "History" button of an entry).
+Everything here takes effect at the next API request.
 """
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
 
-from curation.models import Boost, NgItem, NgShop, Pin
+from curation.models import Boost, NgCategory, NgItem, NgShop, Pin
+from curation.services.ng_lists import KINDS, ng_csv_export, ng_csv_rows, ng_rows_apply, ng_rows_check
+from curation.services.rule_conflicts import boost_conflicts, pin_conflicts
+from recommendations.errors import ValidationFailed
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
-class AttributedAdmin(admin.ModelAdmin):
+class ActiveFilter(admin.SimpleListFilter):
+    title = "applies now"
+    parameter_name = "active"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Applies now"), ("expired", "Expired")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        now = timezone.now()
+        if self.value() == "yes":
+            return queryset.exclude(expires_at__lte=now)
+        if self.value() == "expired":
+            return queryset.filter(expires_at__lte=now)
+        return queryset
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(help_text="CSV, UTF-8; the header and an example are shown above.")
+
+
+class NgAdmin(SimpleHistoryAdmin):
+    """The list, plus Upload CSV (checked, previewed, then confirmed) and Export CSV."""
+
+    kind = "items"
+    change_list_template = "admin/curation/ng_change_list.html"
     exclude = ("created_by", "created_at")
-    readonly_fields = ()
+    list_filter = (ActiveFilter,)
 
-    def save_model(self, request: HttpRequest, obj: object, form: object, change: bool) -> None:
+    @admin.display(description="slots")
+    def scope(self, obj: NgItem) -> str:
+        return obj.scope()
+
+    @admin.display(description="applies now", boolean=True)
+    def active(self, obj: NgItem) -> bool:
+        return obj.expires_at is None or obj.expires_at > timezone.now()
+
+    def save_model(self, request: HttpRequest, obj: NgItem, form: forms.Form, change: bool) -> None:
         if not change:
             obj.created_by = request.user.get_username()
         super().save_model(request, obj, form, change)
 
+    def get_urls(self) -> list:
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name=f"{name}_upload"),
+            path("export/", self.admin_site.admin_view(self.export_view), name=f"{name}_export"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}"
+        links = {"upload_url": reverse(f"{name}_upload"), "export_url": reverse(f"{name}_export")}
+        return super().changelist_view(request, {**(extra_context or {}), **links})
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        response = HttpResponse(ng_csv_export(self.kind), content_type="text/csv; charset=utf-8")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="ng-{self.kind}-{stamp}.csv"'
+        return response
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        """Step 1: choose a file. Step 2: every row checked and shown; nothing saved. Step 3: confirm."""
+        if not self.has_add_permission(request):
+            return HttpResponse(status=403)
+        kind = KINDS[self.kind]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Upload {kind.label()} from CSV",
+            "id_field": kind.id_field,
+            "form": UploadForm(),
+        }
+        if request.method == "POST" and request.POST.get("confirm") == "yes":
+            content = request.POST.get("content", "")
+            try:
+                check = ng_rows_apply(
+                    self.kind, ng_csv_rows(self.kind, content), by=request.user.get_username(), user=request.user
+                )
+            except ValidationFailed as failed:  # changed since the preview (an item deleted, say): show again
+                context.update(self._preview(content, failed))
+                return TemplateResponse(request, "admin/curation/ng_upload.html", context)
+            self.message_user(
+                request, f"Saved {check.new} new and {check.changed} changed {kind.label()}.", messages.SUCCESS
+            )
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+        if request.method == "POST":
+            form = UploadForm(request.POST, request.FILES)
+            context["form"] = form
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                if upload.size > MAX_UPLOAD_BYTES:
+                    form.add_error("file", f"The file is {upload.size:,} bytes; the limit is {MAX_UPLOAD_BYTES:,}.")
+                else:
+                    try:
+                        content = upload.read().decode("utf-8-sig")
+                    except UnicodeDecodeError:
+                        form.add_error("file", "The file is not UTF-8 text; save it as 'CSV UTF-8'.")
+                    else:
+                        context.update(self._preview(content))
+        return TemplateResponse(request, "admin/curation/ng_upload.html", context)
+
+    def _preview(self, content: str, failed: ValidationFailed | None = None) -> dict:
+        kind = KINDS[self.kind]
+        try:
+            rows = ng_csv_rows(self.kind, content)
+        except ValidationFailed as bad_file:
+            return {"file_error": bad_file.message}
+        check = ng_rows_check(self.kind, rows)
+        errors: dict[int, list[str]] = {}
+        for error in check.errors if failed is None else failed.errors:
+            errors.setdefault(error.index if error.index is not None else -1, []).append(
+                f"{error.field}: {error.message}"
+            )
+        existing = (
+            set(
+                kind.model.objects.filter(
+                    **{f"{kind.target}__in": [r["target"] for r in check.rows if "target" in r]}
+                ).values_list(kind.target, flat=True)
+            )
+            if kind.catalog
+            else set(kind.model.objects.values_list(kind.target, flat=True))
+        )
+        preview = [
+            {
+                "line": index + 2,  # the header is line 1
+                "id": raw.get(kind.id_field, ""),
+                "reason": raw.get("reason", ""),
+                "expires_at": raw.get("expires_at", ""),
+                "slots": raw.get("slots", "") or "all",
+                "errors": errors.get(index, []),
+                "action": "replaces the current entry" if row.get("target") in existing else "new",
+            }
+            for index, (raw, row) in enumerate(zip(rows, check.rows, strict=True))
+        ]
+        return {
+            "preview": preview,
+            "error_count": sum(len(v) for v in errors.values()),
+            "bad_rows": len([p for p in preview if p["errors"]]),
+            "content": content,
+            "new": check.new,
+            "changed": check.changed,
+        }
+
 
 @admin.register(NgItem)
-class NgItemAdmin(AttributedAdmin):
-    list_display = ("item", "reason", "created_by", "created_at")
-    search_fields = ("item__external_id", "item__title", "reason")
+class NgItemAdmin(NgAdmin):
+    kind = "items"
+    list_display = ("item", "reason", "scope", "expires_at", "active", "created_by", "created_at")
+    search_fields = ("item__external_id", "item__title", "reason", "created_by")
     autocomplete_fields = ("item",)
+    list_select_related = ("item",)
 
 
 @admin.register(NgShop)
-class NgShopAdmin(AttributedAdmin):
-    list_display = ("shop", "reason", "created_by", "created_at")
-    search_fields = ("shop__external_id", "shop__name", "reason")
+class NgShopAdmin(NgAdmin):
+    kind = "shops"
+    list_display = ("shop", "reason", "scope", "expires_at", "active", "created_by", "created_at")
+    search_fields = ("shop__external_id", "shop__name", "reason", "created_by")
     autocomplete_fields = ("shop",)
+    list_select_related = ("shop",)
+
+
+@admin.register(NgCategory)
+class NgCategoryAdmin(NgAdmin):
+    kind = "categories"
+    list_display = ("category_path", "reason", "scope", "expires_at", "active", "created_by", "created_at")
+    search_fields = ("category_path", "reason", "created_by")
+
+
+class RuleAdmin(SimpleHistoryAdmin):
+    exclude = ("created_by", "created_at")
+    list_filter = ("slot",)
+    autocomplete_fields = ("item", "shop")
+
+    def save_model(self, request: HttpRequest, obj: Pin, form: forms.Form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user.get_username()
+        super().save_model(request, obj, form, change)
+        for warning in self.conflicts(obj):
+            self.message_user(request, warning, messages.WARNING)
+
+    @admin.display(description="conflicts")
+    def conflict_summary(self, obj: Pin) -> str:
+        return "; ".join(self.conflicts(obj)) or "-"
 
 
 @admin.register(Pin)
-class PinAdmin(AttributedAdmin):
-    list_display = ("slot", "position", "item", "shop", "starts_at", "ends_at", "note", "created_by")
-    list_filter = ("slot",)
-    autocomplete_fields = ("item", "shop")
+class PinAdmin(RuleAdmin):
+    list_display = ("slot", "position", "item", "shop", "segment", "starts_at", "ends_at", "note", "conflict_summary")
+
+    def conflicts(self, obj: Pin) -> list[str]:
+        return pin_conflicts(obj)
 
 
 @admin.register(Boost)
-class BoostAdmin(AttributedAdmin):
-    list_display = ("slot", "item", "shop", "category_path", "factor", "starts_at", "ends_at", "note", "created_by")
-    list_filter = ("slot",)
-    autocomplete_fields = ("item", "shop")
+class BoostAdmin(RuleAdmin):
+    list_display = (
+        "slot",
+        "item",
+        "shop",
+        "category_path",
+        "factor",
+        "segment",
+        "starts_at",
+        "ends_at",
+        "conflict_summary",
+    )
+
+    def conflicts(self, obj: Boost) -> list[str]:
+        return boost_conflicts(obj)

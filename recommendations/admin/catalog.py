@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from curation.admin_actions import ng_add_action
 from recommendations.models import AppUser, Item, Shop
 
 
@@ -10,6 +11,7 @@ class ShopAdmin(admin.ModelAdmin):
     list_display = ("external_id", "name", "item_count", "created_at", "updated_at")
     search_fields = ("external_id", "name")
     readonly_fields = ("updated_at",)
+    actions = [ng_add_action("shops")]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(_item_count=Count("items"))
@@ -27,6 +29,7 @@ class ItemAdmin(admin.ModelAdmin):
     search_fields = ("external_id", "title", "category_path", "shop__external_id", "shop__name")
     autocomplete_fields = ("shop",)
     readonly_fields = ("updated_at",)
+    actions = [ng_add_action("items")]
 
     @admin.display(description="shop", ordering="shop__name")
     def shop_name(self, obj: Item) -> str:

@@ -1,0 +1,85 @@
+"""What a merchandiser should know about a pin or boost before relying on it.
+
+The serving order (docs/serving.md): NG and stock filters first, so an NG or sold-out item is never
+placed, whatever pins it; of two pins at one position the older keeps it and the newer takes the
+next; boosts and buries multiply, so two rules on one item combine.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils import timezone
+
+from curation.models import Boost, NgCategory, NgItem, NgShop, Pin
+
+
+def _overlapping(model: type, obj: Pin | Boost) -> Q:
+    """Rules of the same slot and segment whose validity overlaps obj's and that have not ended."""
+    q = (
+        Q(slot=obj.slot, segment=obj.segment)
+        & ~Q(pk=obj.pk)
+        & (Q(ends_at__isnull=True) | Q(ends_at__gt=timezone.now()))
+    )
+    if obj.ends_at:
+        q &= Q(starts_at__isnull=True) | Q(starts_at__lt=obj.ends_at)
+    if obj.starts_at:
+        q &= Q(ends_at__isnull=True) | Q(ends_at__gt=obj.starts_at)
+    return q
+
+
+def _ng_reason(item_id: int | None, shop_id: int | None) -> str | None:
+    now = timezone.now()
+    live = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    if item_id:
+        entry = NgItem.objects.filter(live, item_id=item_id).select_related("item").first()
+        if entry:
+            return f"item is on the NG list ({entry.reason})"
+        from recommendations.models import Item
+
+        item = Item.objects.filter(pk=item_id).values("shop_id", "category_path", "published", "in_stock").first()
+        if item:
+            shop_id = shop_id or item["shop_id"]
+            for category in NgCategory.objects.filter(live):
+                path = item["category_path"]
+                if path == category.category_path or path.startswith(category.category_path + " > "):
+                    return f"its category is on the NG list ({category.reason})"
+            if not (item["published"] and item["in_stock"]):
+                return "item is unpublished or sold out"
+    if shop_id:
+        entry = NgShop.objects.filter(live, shop_id=shop_id).first()
+        if entry:
+            return f"shop is on the NG list ({entry.reason})"
+    return None
+
+
+def pin_conflicts(pin: Pin) -> list[str]:
+    """Warnings for a pin: another pin at its position, or a target that will never be shown."""
+    warnings = []
+    others = Pin.objects.filter(_overlapping(Pin, pin), position=pin.position).order_by("created_at")
+    for other in others:
+        first = other.created_at <= pin.created_at
+        warnings.append(
+            f"pin {other.pk} is at position {pin.position} too: "
+            + ("it keeps the position and this one goes next" if first else "this one keeps it, the other goes next")
+        )
+    same_target = Pin.objects.filter(_overlapping(Pin, pin), item_id=pin.item_id, shop_id=pin.shop_id).exclude(
+        position=pin.position
+    )
+    for other in same_target:
+        warnings.append(f"pin {other.pk} pins the same target at position {other.position}")
+    why = _ng_reason(pin.item_id, pin.shop_id)
+    if why:
+        warnings.append(f"will not be placed: {why}")
+    return warnings
+
+
+def boost_conflicts(boost: Boost) -> list[str]:
+    """Warnings for a boost or bury: another rule on the same target (they multiply), or an NG target."""
+    warnings = []
+    target = Q(item_id=boost.item_id, shop_id=boost.shop_id, category_path=boost.category_path)
+    for other in Boost.objects.filter(_overlapping(Boost, boost) & target):
+        warnings.append(f"rule {other.pk} also applies x{other.factor:g} to this target: they multiply")
+    why = _ng_reason(boost.item_id, boost.shop_id)
+    if why:
+        warnings.append(f"has no effect: {why}")
+    return warnings

@@ -1,0 +1,103 @@
+"""Merchandiser flows in the admin: CSV upload with a dry run, export, NG from the item list, rule conflicts."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from curation.models import NgItem, NgShop, Pin
+from tests.factories import ItemFactory, ShopFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client):
+    client.force_login(get_user_model().objects.create_superuser("mika", "mika@example.com", "pw-for-tests-only"))
+    return client
+
+
+@pytest.fixture
+def items():
+    return [ItemFactory(external_id=f"item-{n}") for n in range(3)]
+
+
+def _upload(staff, content: str):
+    return staff.post(
+        "/admin/curation/ngitem/upload/", {"file": SimpleUploadedFile("ng.csv", content.encode(), "text/csv")}
+    )
+
+
+def test_upload_shows_row_errors_saves_nothing_then_confirms_a_clean_file(staff, items):
+    page = staff.get("/admin/curation/ngitem/upload/").content.decode()
+    assert "item_id,reason,expires_at,slots" in page
+
+    bad = _upload(staff, "item_id,reason,expires_at,slots\nitem-0,fake,,\nitem-9,typo,,\n").content.decode()
+    assert "1 row with 1 problem" in bad and "no item with item_id &#x27;item-9&#x27;" in bad
+    assert "<td>3</td>" in bad  # the bad row is named by its line in the file
+    assert "confirm-upload" not in bad and not NgItem.objects.exists()
+
+    good = _upload(staff, "item_id,reason,expires_at,slots\nitem-0,fake,,\nitem-1,recall,2099-01-01,items\n")
+    page = good.content.decode()
+    assert "Every row is fine: 2 new" in page and not NgItem.objects.exists()
+    content = good.context["content"]
+    done = staff.post("/admin/curation/ngitem/upload/", {"confirm": "yes", "content": content}, follow=True)
+    assert "Saved 2 new and 0 changed NG items" in done.content.decode()
+    assert set(NgItem.objects.values_list("item__external_id", "created_by")) == {
+        ("item-0", "mika"),
+        ("item-1", "mika"),
+    }
+    history = staff.get(f"/admin/curation/ngitem/{NgItem.objects.get(item__external_id='item-0').pk}/history/")
+    assert history.status_code == 200 and "mika" in history.content.decode()
+
+
+def test_not_utf8_and_a_wrong_header_are_explained(staff, items):
+    latin = staff.post(
+        "/admin/curation/ngitem/upload/",
+        {"file": SimpleUploadedFile("ng.csv", "item_id,reason\nitem-0,caf\xe9\n".encode("latin-1"))},
+    )
+    assert "not UTF-8" in latin.content.decode()
+    assert "missing column(s) reason" in _upload(staff, "item_id,why\nitem-0,x\n").content.decode()
+
+
+def test_export_downloads_the_list(staff, items):
+    NgItem.objects.create(item=items[0], reason="fake", created_by="mika")
+    response = staff.get("/admin/curation/ngitem/export/")
+    assert response["Content-Type"].startswith("text/csv")
+    assert "item-0,fake" in response.content.decode()
+
+
+def test_add_to_ng_list_from_the_item_list_asks_for_a_reason(staff, items):
+    selected = {"action": "add_to_ng_list", "_selected_action": [items[0].pk, items[1].pk]}
+    asked = staff.post("/admin/recommendations/item/", selected)
+    assert "Add 2 items to the NG list" in asked.content.decode() and not NgItem.objects.exists()
+    staff.post("/admin/recommendations/item/", {**selected, "apply": "yes", "reason": "brand complaint"})
+    assert NgItem.objects.filter(reason="brand complaint", created_by="mika").count() == 2
+
+
+def test_add_to_ng_list_from_the_shop_list(staff):
+    shop = ShopFactory(external_id="shop-9")
+    staff.post(
+        "/admin/recommendations/shop/",
+        {
+            "action": "add_to_ng_list",
+            "_selected_action": [shop.pk],
+            "apply": "yes",
+            "reason": "fraud",
+            "slots": ["shops"],
+        },
+    )
+    assert NgShop.objects.get().slots == ["shops"]
+
+
+def test_pin_conflicts_are_warned_about(staff, items):
+    Pin.objects.create(slot="items", item=items[1], position=1)
+    NgItem.objects.create(item=items[0], reason="fake")
+    response = staff.post(
+        "/admin/curation/pin/add/", {"slot": "items", "item": items[0].pk, "position": 1, "segment": ""}, follow=True
+    )
+    text = response.content.decode()
+    assert "is at position 1 too: it keeps the position and this one goes next" in text
+    assert "will not be placed: item is on the NG list (fake)" in text
+    assert Pin.objects.count() == 2  # warned, not refused: the merchandiser decides
