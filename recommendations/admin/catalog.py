@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from curation.admin_actions import ng_add_action
+from recommendations.admin.preview import preview_view
 from recommendations.models import AppUser, Item, Shop
 
 
@@ -38,7 +42,19 @@ class ItemAdmin(admin.ModelAdmin):
 
 @admin.register(AppUser)
 class AppUserAdmin(admin.ModelAdmin):
-    list_display = ("external_id", "gender", "birth_year", "region", "created_at")
+    list_display = ("external_id", "gender", "birth_year", "region", "created_at", "preview_link")
     list_filter = ("gender", "region")
     search_fields = ("external_id",)
+
+    def get_urls(self) -> list:
+        return [
+            path("preview/", self.admin_site.admin_view(preview_view), name="recommendations_preview"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="recommendations")
+    def preview_link(self, obj: AppUser) -> str:
+        url = f"{reverse('admin:recommendations_preview')}?{urlencode({'user_id': obj.external_id})}"
+        return format_html('<a href="{}">preview</a>', url)
+
     readonly_fields = ("updated_at",)

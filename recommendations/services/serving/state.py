@@ -194,7 +194,15 @@ def _build(generation: str) -> ServingState:
         .values_list("pk", "algorithm")
     )
     live_versions = {algorithm: pk for pk, algorithm in live}
-    segment_version = live_versions.get("segment_popularity", live[0][0] if live else None)
+    # segment popularity's own lists if it is live, else the newest live version that wrote segment lists
+    with_segments = set(
+        SegmentCandidates.objects.filter(version_id__in=[pk for pk, _a in live])
+        .values_list("version_id", flat=True)
+        .distinct()
+    )
+    segment_version = live_versions.get("segment_popularity")
+    if segment_version not in with_segments:
+        segment_version = next((pk for pk, _a in live if pk in with_segments), None)
     segment_lists = {}
     if segment_version is not None:
         for slot, segment, ids, scores in SegmentCandidates.objects.filter(version_id=segment_version).values_list(

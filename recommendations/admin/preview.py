@@ -1,0 +1,64 @@
+"""The staff preview: any user's recommendations exactly as the API would serve them now, with the trace."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from recommendations.models import AppUser, VariantPin
+from recommendations.services.serving.preview import recommendations_preview, variant_pin_set
+
+
+class PreviewForm(forms.Form):
+    user = forms.ModelChoiceField(
+        queryset=AppUser.objects.all(),
+        required=False,
+        to_field_name="external_id",
+        # the variant pin's user field has the admin's autocomplete behind it
+        widget=AutocompleteSelect(VariantPin._meta.get_field("user"), admin.site),
+        help_text="Type part of a user id.",
+    )
+    user_id = forms.CharField(
+        required=False, max_length=128, help_text="Or any user id, also one recsite does not know (cold start)."
+    )
+
+
+def preview_view(request: HttpRequest) -> HttpResponse:
+    """GET ?user_id= shows the preview; POST pins the user to a variant (or unpins)."""
+    if request.method == "POST":
+        user = AppUser.objects.filter(external_id=request.POST.get("user_id", "")).first()
+        if user is None:
+            messages.error(request, "Only a user recsite knows can be pinned to a variant.")
+        else:
+            variant = request.POST.get("variant") or None
+            variant_pin_set(request.POST.get("slot", ""), user, variant, by=request.user.get_username())
+            messages.success(
+                request,
+                f"{user.external_id} now sees variant {variant} of {request.POST.get('slot')}"
+                if variant
+                else f"{user.external_id} is assigned by hash again in {request.POST.get('slot')}",
+            )
+        return HttpResponseRedirect(
+            f"{reverse('admin:recommendations_preview')}?{urlencode({'user_id': request.POST.get('user_id', '')})}"
+        )
+    form = PreviewForm(request.GET or None)
+    user_id = ""
+    if form.is_bound and form.is_valid():
+        user_id = form.cleaned_data["user_id"].strip() or (
+            form.cleaned_data["user"].external_id if form.cleaned_data["user"] else ""
+        )
+    context = {
+        **admin.site.each_context(request),
+        "title": "Preview recommendations",
+        "form": form,
+        "media": form.media,
+        "opts": AppUser._meta,
+    }
+    if user_id:
+        context.update(recommendations_preview(user_id))
+    return TemplateResponse(request, "admin/recommendations/preview.html", context)

@@ -1,0 +1,68 @@
+"""The staff preview shows what the API serves, beside the other variants, with reasons for what is missing."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from curation.models import NgShop
+from recommendations.models import Scope, Variant, VariantPin
+from tests.factories import AppUserFactory, EventFactory, ItemFactory, ShopFactory
+from tests.serving.world import live_version, segment_list, user_list
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client):
+    client.force_login(get_user_model().objects.create_superuser("mika", "mika@example.com", "pw-for-tests-only"))
+    return client
+
+
+@pytest.fixture
+def world():
+    shops = [ShopFactory(external_id=f"shop-{n}", name=f"Shop {n}") for n in range(4)]
+    items = [ItemFactory(external_id=f"item-{n}", shop=shops[n % 4], title=f"Thing {n}") for n in range(24)]
+    user = AppUserFactory(external_id="alice")
+    knn, ease = live_version("item_knn"), live_version("ease")
+    user_list(knn, user, [i.pk for i in items])
+    user_list(ease, user, [i.pk for i in reversed(items)])
+    segment_list(knn, "all", [i.pk for i in items])
+    EventFactory(user=user, item=items[3])
+    return {"items": items, "shops": shops, "user": user}
+
+
+def test_preview_agrees_with_the_api(staff, make_client, world):
+    api = make_client(Scope.RECOMMENDATIONS_READ).get("/api/v1/users/alice/recommendations/items").json()
+    page = staff.get("/admin/recommendations/appuser/preview/", {"user_id": "alice"})
+    served = next(c for c in page.context["slots"][0].columns if c.served)
+    assert [row["obj"].external_id for row in served.rows] == [e["item_id"] for e in api["items"]]
+    assert served.variant == api["variant"]
+    # the other variant is shown beside it
+    assert {c.variant for c in page.context["slots"][0].columns} == {"A", "B"}
+
+
+def test_preview_names_what_was_removed_and_why(staff, world):
+    NgShop.objects.create(shop=world["shops"][0], reason="counterfeit reports", created_by="ken")
+    text = staff.get("/admin/recommendations/appuser/preview/", {"user_id": "alice"}).content.decode()
+    assert "removed: NG shop: counterfeit reports (added by ken)" in text
+    assert "Thing 1" in text and "Shop 1" in text  # titles and shops, not bare ids
+    assert "Recent events" in text and "Thing 3" in text
+
+
+def test_staff_pin_a_user_to_a_variant_from_the_preview(staff, world):
+    Variant.objects.filter(slot__slot="items", name="A").update(weight=1)
+    Variant.objects.filter(slot__slot="items", name="B").update(weight=0)
+    staff.post("/admin/recommendations/appuser/preview/", {"user_id": "alice", "slot": "items", "variant": "B"})
+    assert VariantPin.objects.get(user=world["user"]).variant.name == "B"
+    page = staff.get("/admin/recommendations/appuser/preview/", {"user_id": "alice"})
+    served = next(c for c in page.context["slots"][0].columns if c.served)
+    assert served.variant == "B" and "pinned to this user by staff" in served.result.trace.steps[0]
+    staff.post("/admin/recommendations/appuser/preview/", {"user_id": "alice", "slot": "items", "variant": ""})
+    assert not VariantPin.objects.exists()
+
+
+def test_preview_of_an_unknown_user_is_the_cold_start_answer(staff, world):
+    page = staff.get("/admin/recommendations/appuser/preview/", {"user_id": "nobody"})
+    assert "unknown to recsite" in page.content.decode()
+    assert page.context["slots"][0].columns[0].result.algorithm == "segment_popularity"
