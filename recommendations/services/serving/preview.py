@@ -40,7 +40,8 @@ def recommendations_preview(user_id: str) -> dict:
         if spec is None:
             continue
         served = recommend(slot, user_id, log=False, explain=True)
-        columns = [PreviewColumn(served.variant, served.algorithm, True, served)]
+        chosen = spec.variant(served.variant)
+        columns = [PreviewColumn(served.variant, chosen.algorithm if chosen else "", True, served)]
         for variant in spec.variants:
             if variant.name != served.variant:
                 other = recommend(slot, user_id, variant=variant.name, log=False, explain=True)

@@ -1,0 +1,87 @@
+"""A merchandiser in a real browser (Debian's chromium, driven by Playwright) against the live server:
+upload an NG file with a bad row, fix it, confirm, then see the NG item gone in the preview, with why.
+
+Saves a screenshot of the preview to artifacts/preview.png (README, "Screenshots").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from recommendations.models import Variant
+from tests.factories import AppUserFactory, ItemFactory, ShopFactory
+from tests.serving.world import live_version, segment_list, user_list
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (.ci/run installs it)"),
+]
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+def test_ng_upload_with_a_bad_row_then_the_preview(live_server, browser, tmp_path, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls below are still plain sync code
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    get_user_model().objects.create_superuser("mika", "mika@example.com", "a-long-test-password")
+    shops = [ShopFactory(external_id=f"shop-{n}", name=f"Shop {n}") for n in range(3)]
+    items = [
+        ItemFactory(external_id=f"item-{n}", shop=shops[n % 3], title=f"Walnut tray {n}", image_url="")
+        for n in range(12)
+    ]
+    alice = AppUserFactory(external_id="alice")
+    version = live_version("item_knn")
+    user_list(version, alice, [i.pk for i in items])
+    segment_list(version, "all", [i.pk for i in items])
+    Variant.objects.filter(slot__slot="items").update(algorithm="item_knn")
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "mika")
+    page.fill("#id_password", "a-long-test-password")
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/curation/ngitem/")
+    page.click("text=Upload CSV")
+
+    bad = tmp_path / "ng.csv"
+    bad.write_text("item_id,reason,expires_at,slots\nitem-0,counterfeit reports,,\nitem-99,typo,,\n")
+    page.set_input_files("#id_file", str(bad))
+    page.click("#check-upload")
+    assert "nothing has been saved" in page.inner_text("#upload-errors")
+    assert "no item with item_id 'item-99'" in page.inner_text("#upload-preview")
+    assert page.locator("#confirm-upload").count() == 0
+
+    good = tmp_path / "ng-fixed.csv"
+    good.write_text("item_id,reason,expires_at,slots\nitem-0,counterfeit reports,,\n")
+    page.set_input_files("#id_file", str(good))
+    page.click("#check-upload")
+    assert "Every row is fine: 1 new" in page.inner_text("#upload-ok")
+    page.click("#confirm-upload")
+    assert "Saved 1 new and 0 changed NG items" in page.inner_text(".messagelist")
+
+    page.goto(f"{live_server.url}/admin/recommendations/appuser/preview/?user_id=alice")
+    served = page.locator("#slot-items .preview-column.served")
+    assert "Walnut tray 1" in served.inner_text()
+    assert "Walnut tray 0" not in served.locator(".preview-entries").inner_text()
+    assert "removed: NG item: counterfeit reports (added by mika)" in served.locator(".preview-removed").inner_text()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "preview.png"), full_page=True)
+    assert (ARTIFACTS / "preview.png").stat().st_size > 10_000
