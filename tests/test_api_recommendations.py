@@ -103,7 +103,7 @@ def test_an_unknown_users_impression_creates_the_user(reader, world):
     assert Impression.objects.get().user.external_id == "newcomer"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_background_mode_writes_impressions_off_the_request(reader, world, settings):
     settings.IMPRESSION_LOG_MODE = "background"
     settings.IMPRESSION_FLUSH_SECONDS = 3600  # the thread must not race the test's explicit flush

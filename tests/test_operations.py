@@ -57,7 +57,7 @@ def test_demo_access_prints_a_working_login_and_key(capsys, client):
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_runs_a_task_from_the_broker():
     """Proves the broker round trip CI sets up: enqueue on Redis, a worker picks it up, the database changes."""
     if not os.environ.get("CELERY_BROKER_URL"):

@@ -101,7 +101,7 @@ def recommend(
     state = current_state()
     spec = state.slots.get(slot)
     if spec is None or slot not in ("items", "shops"):
-        raise ApplicationError(f"Slot '{slot}' is not configured; add it under Serving > Slots in the admin.")
+        raise ApplicationError(f"Slot '{slot}' is not configured; add it in the admin under Recommendations > Slots.")
     limit = limit or spec.size
     trace = Trace(explain=explain)
     if recommendation_id:
