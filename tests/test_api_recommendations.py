@@ -111,6 +111,7 @@ def test_background_mode_writes_impressions_off_the_request(reader, world, setti
     assert Impression.objects.count() == 0  # the request only buffered it
     assert impressions.impressions_flush() == 1
     assert Impression.objects.count() == 1
+    impressions.impressions_stop()  # the writer thread's connection would keep the test database open
 
 
 def test_features_is_an_empty_list_until_features_exist(reader, world):

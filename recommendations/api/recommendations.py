@@ -12,7 +12,8 @@ from rest_framework.views import APIView
 from recommendations.api import serializers as s
 from recommendations.models import Scope
 from recommendations.services.serving.features import features_for_user
-from recommendations.services.serving.pipeline import Recommendation, recommend
+from recommendations.services.serving.pipeline import recommend
+from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.similar import similar_items
 
 

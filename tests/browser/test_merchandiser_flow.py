@@ -37,7 +37,17 @@ def browser():
         browser.close()
 
 
-def test_ng_upload_with_a_bad_row_then_the_preview(live_server, browser, tmp_path, monkeypatch):
+@pytest.fixture
+def db_closed_after(browser):
+    """While Playwright's loop runs, the ORM works on a connection of its own; close it, or it keeps the
+    test database open past the run."""
+    yield
+    from django.db import connections
+
+    connections.close_all()
+
+
+def test_ng_upload_with_a_bad_row_then_the_preview(live_server, browser, db_closed_after, tmp_path, monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the ORM calls below are still plain sync code
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     get_user_model().objects.create_superuser("mika", "mika@example.com", "a-long-test-password")

@@ -12,12 +12,11 @@ import atexit
 import logging
 import os
 import threading
-import time
 
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 
 from recommendations.models import AppUser, Impression, ModelVersion
 from recommendations.services.bulk_copy import copy_available, copy_rows, copy_text
@@ -40,6 +39,7 @@ NULL = "\\N"
 _lock = threading.Lock()
 _buffer: list[dict] = []
 _flusher_pid: int | None = None
+_stop = threading.Event()
 
 
 def impression_log(row: dict) -> None:
@@ -55,6 +55,7 @@ def impression_log(row: dict) -> None:
         if _flusher_pid != os.getpid():
             _flusher_pid = os.getpid()
             _buffer[:] = [row]
+            _stop.clear()
             threading.Thread(target=_flush_forever, name="impression-flusher", daemon=True).start()
 
 
@@ -126,15 +127,25 @@ def impressions_write(rows: list[dict]) -> None:
         )
 
 
+def impressions_stop() -> None:
+    """Flush, then end this process's writer thread and its database connection (tests, shutdown)."""
+    global _flusher_pid
+    _stop.set()
+    _flusher_pid = None
+    impressions_flush()
+
+
 def _flush_forever() -> None:
-    while True:
-        time.sleep(settings.IMPRESSION_FLUSH_SECONDS)
-        try:
-            impressions_flush()
-        except Exception:  # the thread must outlive a database hiccup; the rows are lost, not the worker
-            logger.exception("writing impressions failed")
-        finally:
-            close_old_connections()
+    try:
+        while not _stop.wait(settings.IMPRESSION_FLUSH_SECONDS):
+            try:
+                impressions_flush()
+            except Exception:  # the thread must outlive a database hiccup; the rows are lost, not the worker
+                logger.exception("writing impressions failed")
+            finally:
+                close_old_connections()
+    finally:
+        connection.close()
 
 
 atexit.register(lambda: impressions_flush() if settings.IMPRESSION_LOG_MODE != "inline" else None)

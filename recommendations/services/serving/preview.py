@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from recommendations.models import AppUser, Event, Item, Shop, VariantPin
-from recommendations.services.serving.pipeline import Recommendation, recommend
+from recommendations.services.serving.pipeline import recommend
+from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.state import current_state
 
 RECENT_EVENTS = 20

@@ -8,7 +8,9 @@ from recommendations.errors import NotFound
 from recommendations.models import Item
 from recommendations.services.serving import reads
 from recommendations.services.serving.item_flags import item_flags
-from recommendations.services.serving.pipeline import Recommendation, excluded_by_history, item_filter, live_page
+from recommendations.services.serving.lists import excluded_by_history, item_filter
+from recommendations.services.serving.paging import live_page
+from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.state import current_state
 from recommendations.services.serving.steps import Entry, Trace, entries_from_list, live_filter
 

@@ -1,0 +1,187 @@
+"""Steps 3 to 5 for the items and shops slots: session re-rank, live filters, cap, backfill, boosts, pins."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import numpy as np
+from django.conf import settings
+
+from recommendations.models import EventType
+from recommendations.services.serving import reads
+from recommendations.services.serving.item_flags import ItemFlags, item_flags
+from recommendations.services.serving.ng_view import NgView, mask_lookup
+from recommendations.services.serving.sources import Source
+from recommendations.services.serving.state import PinSpec, ServingState, SlotSpec
+from recommendations.services.serving.steps import (
+    Entry,
+    Trace,
+    boosts_apply,
+    entries_from_list,
+    list_filter,
+    live_filter,
+    pins_place,
+    session_rerank,
+    shop_cap,
+)
+
+# Entries kept under a recommendation_id for `offset` to page through: pins further down never show.
+MAX_LIST = 200
+SESSION_ITEMS = 10  # the latest distinct items of a session that steer the re-rank
+SESSION_TYPES = {EventType.VIEW, EventType.FAVORITE, EventType.CART_ADD}
+
+
+def pins_for(state: ServingState, slot: str, segments: list[str], now: dt.datetime, trace: Trace) -> list[PinSpec]:
+    """Pins active now for the user's segments, within the longest list a user can page through."""
+    pins = state.rules_for(state.pins, slot, segments, now)
+    reachable = [p for p in pins if p.position <= MAX_LIST]
+    if len(reachable) < len(pins):
+        trace.step("rules", f"{len(pins) - len(reachable)} pin(s) past position {MAX_LIST} ignored")
+    return reachable
+
+
+def excluded_by_history(activity: list[reads.Activity]) -> dict[int, str]:
+    excluded: dict[int, str] = {}
+    for event in activity:
+        if event.type == EventType.PURCHASE:
+            excluded.setdefault(event.item, f"bought on {event.occurred_at:%Y-%m-%d}")
+        elif event.type == EventType.NOT_INTERESTED:
+            excluded.setdefault(event.item, "marked not interested")
+    return excluded
+
+
+def items_list(
+    spec: SlotSpec,
+    state: ServingState,
+    sources: list[Source],
+    activity: list[reads.Activity],
+    segments: list[str],
+    need: int,
+    now: dt.datetime,
+    trace: Trace,
+) -> list[Entry]:
+    excluded = excluded_by_history(activity)
+    session_items = list(dict.fromkeys(a.item for a in activity if a.in_session and a.type in SESSION_TYPES))
+    session_items = session_items[:SESSION_ITEMS]
+    pins = pins_for(state, "items", segments, now, trace)
+    flags = item_flags()
+    ng = state.ng["items"]
+    allowed = item_filter(ng, flags, excluded)
+
+    excluded_keys = np.fromiter(excluded, dtype=np.int64, count=len(excluded))
+
+    def ok_mask(keys: np.ndarray) -> np.ndarray:
+        ok = flags.servable_mask(keys) & ~mask_lookup(ng.item_mask, keys)
+        ok &= ~mask_lookup(ng.shop_mask, flags.shops_of(keys))
+        if ng.categories:
+            ok &= ~mask_lookup(ng.category_code_mask(flags.categories), flags.category_codes_of(keys))
+        return ok & ~np.isin(keys, excluded_keys) if len(excluded_keys) else ok
+
+    pool: list[Entry] = []
+    seen: set[int] = set()
+    for group, source in enumerate(sources):
+        new = list_filter(
+            source.keys,
+            source.scores,
+            source.algorithm,
+            source.version,
+            ok_mask(source.keys),
+            allowed,
+            trace,
+            source.label,
+        )
+        if group == 0:
+            neighbours = {}
+            if session_items and state.neighbours_version is not None:
+                neighbours = reads.item_neighbours(state.neighbours_version, session_items)
+            new = session_rerank(new, session_items, neighbours, settings.SESSION_BOOST, trace)
+            new = [e for e in new if e.source != "session" or _keep_added(e, allowed, trace)]
+        new = [e for e in new if e.key not in seen]
+        for entry in new:
+            entry.group = group
+            seen.add(entry.key)
+        pool += new
+        shops = flags.shops_of(np.fromiter((e.key for e in pool), dtype=np.int64, count=len(pool)))
+        pool = shop_cap(pool, shops, spec.per_shop_cap, trace)
+        if len(pool) >= need:
+            break
+        if group + 1 < len(sources):
+            trace.step("backfill", f"{len(pool)} left of {need} wanted: adding {sources[group + 1].label}")
+    boosts = state.rules_for(state.boosts, "items", segments, now)
+    pool = boosts_apply(pool, boosts, lambda k: (flags.shop_of(k), flags.category_of(k)), trace)
+    return _with_pins(pool, pins, allowed, trace)
+
+
+def _keep_added(entry: Entry, allowed: Callable[[int], str | None], trace: Trace) -> bool:
+    """Whether an item the session re-rank added may be served."""
+    why = allowed(entry.key)
+    if why is not None and trace.explain:
+        trace.remove(entry.key, f"removed: {why}")
+    return why is None
+
+
+def item_filter(ng: NgView, flags: ItemFlags, excluded: dict[int, str]) -> Callable[[int], str | None]:
+    """Why an item may not be served (NG, NG shop or category, not servable, the user's history), or None."""
+
+    def allowed(key: int) -> str | None:
+        if key in ng.items:
+            return ng.items[key]
+        if not flags.is_servable(key):
+            return "not servable: unpublished, sold out or no longer listed"
+        shop = flags.shop_of(key)
+        if shop in ng.shops:
+            return ng.shops[shop]
+        if ng.categories and (why := ng.category_reason(flags.category_of(key))):
+            return why
+        return excluded.get(key)
+
+    return allowed
+
+
+def _with_pins(
+    pool: list[Entry], pins: list[PinSpec], allowed: Callable[[int], str | None], trace: Trace
+) -> list[Entry]:
+    if not pins:
+        return pool
+    wanted = {pin.key for pin in pins}
+    by_key = {e.key: e for e in pool if e.key in wanted}
+    placed = []
+    for pin in pins:
+        why = allowed(pin.key)
+        if why is None:
+            placed.append((pin, by_key.get(pin.key) or Entry(pin.key, 0.0, "pinned", 0.0)))
+        else:
+            trace.removed[pin.key] = f"pin at position {pin.position} not placed: {why}"
+    return pins_place(pool, placed, trace)
+
+
+def shops_list(
+    state: ServingState, sources: list[Source], segments: list[str], need: int, now: dt.datetime, trace: Trace
+) -> list[Entry]:
+    pins = pins_for(state, "shops", segments, now, trace)
+
+    ng = state.ng["shops"]
+
+    def allowed(key: int) -> str | None:
+        return ng.shops.get(key)
+
+    pool: list[Entry] = []
+    seen: set[int] = set()
+    for group, source in enumerate(sources):
+        new = [
+            e
+            for e in entries_from_list(source.keys, source.scores, source.algorithm, source.version)
+            if e.key not in seen
+        ]
+        for entry in new:
+            entry.group = group
+            seen.add(entry.key)
+        pool += live_filter(new, allowed, trace, source.label)
+        if len(pool) >= need:
+            break
+        if group + 1 < len(sources):
+            trace.step("backfill", f"{len(pool)} left of {need} wanted: adding {sources[group + 1].label}")
+    boosts = state.rules_for(state.boosts, "shops", segments, now)
+    pool = boosts_apply(pool, boosts, lambda k: (k, ""), trace)
+    return _with_pins(pool, pins, allowed, trace)

@@ -1,0 +1,88 @@
+"""NG entries as the serving pipeline uses them: per slot, in force now, as reasons and as masks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db.models import Q
+from django.utils import timezone
+
+
+@dataclass
+class NgView:
+    """The NG entries that apply to one slot, as reasons by key and as boolean arrays indexed by key."""
+
+    items: dict[int, str] = field(default_factory=dict)
+    shops: dict[int, str] = field(default_factory=dict)
+    categories: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    item_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    shop_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    _category_codes: tuple[int, np.ndarray] = (0, np.zeros(0, dtype=bool))
+
+    def category_reason(self, category: str) -> str | None:
+        """Why an item of this category is NG, if an NG category covers it."""
+        for path, why in self.categories:
+            if category == path or category.startswith(path + " > "):
+                return why
+        return None
+
+    def category_code_mask(self, categories: list[str]) -> np.ndarray:
+        """For each category (by its code in `categories`), whether an NG category covers it."""
+        known, mask = self._category_codes
+        if known != len(categories):
+            mask = np.array([self.category_reason(c) is not None for c in categories], dtype=bool)
+            self._category_codes = (len(categories), mask)
+        return mask
+
+
+def ng_views() -> tuple[dict[str, NgView], dt.datetime | None]:
+    """Each slot's NG entries in force now, and when the soonest of them expires."""
+    from curation.models import SLOT_NAMES, NgCategory, NgItem, NgShop
+
+    now = timezone.now()
+    views = {slot: NgView() for slot in SLOT_NAMES}
+    expiries = []
+    for model, target, kind in (
+        (NgItem, "item_id", "item"),
+        (NgShop, "shop_id", "shop"),
+        (NgCategory, "category_path", "category"),
+    ):
+        rows = model.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).values_list(
+            target, "reason", "created_by", "slots", "expires_at"
+        )
+        for key, reason, by, slots, expires_at in rows:
+            why = f"NG {kind}: {reason}" + (f" (added by {by})" if by else "")
+            if expires_at is not None:
+                expiries.append(expires_at)
+            for slot in slots or SLOT_NAMES:
+                if slot not in views:
+                    continue
+                view = views[slot]
+                if kind == "item":
+                    view.items[key] = why
+                elif kind == "shop":
+                    view.shops[key] = why
+                else:
+                    view.categories.append((key, why))
+    for view in views.values():
+        view.item_mask, view.shop_mask = key_mask(view.items), key_mask(view.shops)
+    return views, min(expiries, default=None)
+
+
+def key_mask(keys: Iterable[int]) -> np.ndarray:
+    """A boolean array, True at each key."""
+    keys = np.fromiter(keys, dtype=np.int64)
+    mask = np.zeros(int(keys.max()) + 1 if len(keys) else 0, dtype=bool)
+    mask[keys] = True
+    return mask
+
+
+def mask_lookup(mask: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """mask[keys], False for keys past its end."""
+    inside = (keys >= 0) & (keys < len(mask))
+    out = np.zeros(len(keys), dtype=bool)
+    out[inside] = mask[keys[inside]]
+    return out
