@@ -174,3 +174,72 @@ class Boost(Validity):
             raise ValidationError("Name exactly one of item, shop or category path.")
         if self.slot == ServedSlot.SHOPS and not self.shop_id:
             raise ValidationError({"shop": "In the shops slot only a shop can be boosted or buried."})
+
+
+class Feature(models.Model):
+    """A themed feature (特集): a title and a set of items, hand-picked and/or chosen by a rule."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True, help_text="Its id in the API.")
+    description = models.TextField(blank=True)
+    cover_image_url = models.URLField(max_length=500, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True, help_text="Shown from then; empty: as soon as published.")
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Shown until then; empty: until unpublished.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    rule_categories = models.JSONField(
+        default=list, blank=True, help_text='Category paths, subcategories included, e.g. ["Home > Kitchen"].'
+    )
+    rule_keywords = models.JSONField(
+        default=list, blank=True, help_text='Words of which the title has one, e.g. ["walnut"].'
+    )
+    rule_price_min = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    rule_price_max = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    rule_shops = models.ManyToManyField(Shop, blank=True, related_name="+", help_text="Only items of these shops.")
+    rule_min_popularity = models.PositiveIntegerField(
+        default=0, help_text="At least this many views, favorites, carts and purchases in the last 30 days."
+    )
+    max_items = models.PositiveSmallIntegerField(default=40, help_text="Items the feature holds at most.")
+    source = models.CharField(max_length=300, blank=True, help_text="How it was made: by hand, or what suggested it.")
+    created_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The end must come after the start."})
+        if (
+            self.rule_price_min is not None
+            and self.rule_price_max is not None
+            and self.rule_price_max < self.rule_price_min
+        ):
+            raise ValidationError({"rule_price_max": "The highest price must not be below the lowest."})
+        for name in ("rule_categories", "rule_keywords"):
+            value = getattr(self, name)
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise ValidationError({name: 'A list of texts, e.g. ["Home > Kitchen"].'})
+
+
+class FeatureItem(models.Model):
+    """A hand-picked item of a feature, in the merchandiser's order (before any rule matches)."""
+
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="picks")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["feature", "item"], name="one_pick_per_feature_item")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} in {self.feature_id}"

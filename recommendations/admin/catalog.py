@@ -5,7 +5,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from curation.admin_actions import ng_add_action
+from curation.admin.actions import ng_add_action
 from recommendations.admin.preview import preview_view
 from recommendations.models import AppUser, Item, Shop
 

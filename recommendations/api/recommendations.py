@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from recommendations.api import serializers as s
 from recommendations.models import Scope
-from recommendations.services.serving.features import features_for_user
+from recommendations.services.serving.features import features_for_user_response
 from recommendations.services.serving.pipeline import recommend
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.similar import similar_items
@@ -134,7 +134,7 @@ class UserFeaturesApi(APIView):
         tags=["recommendations"],
     )
     def get(self, request: Request, user_id: str) -> Response:
-        return Response(features_for_user(user_id))
+        return Response(features_for_user_response(user_id))
 
 
 class SimilarItemsApi(APIView):

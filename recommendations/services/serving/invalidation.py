@@ -13,9 +13,22 @@ def _changed(sender: type, **kwargs: object) -> None:
 
 def connect_invalidation() -> None:
     """Connect the signals (from AppConfig.ready). Bulk updates call serving_state_changed themselves."""
-    from curation.models import Boost, NgItem, NgShop, Pin
+    from curation.models import Boost, Feature, FeatureItem, NgCategory, NgItem, NgShop, Pin
     from recommendations.models import ApiKey, ModelVersion, SlotConfig, Variant, VariantPin
 
-    for model in (NgItem, NgShop, Pin, Boost, SlotConfig, Variant, VariantPin, ModelVersion, ApiKey):
+    for model in (
+        NgItem,
+        NgShop,
+        NgCategory,
+        Pin,
+        Boost,
+        Feature,
+        FeatureItem,
+        SlotConfig,
+        Variant,
+        VariantPin,
+        ModelVersion,
+        ApiKey,
+    ):
         post_save.connect(_changed, sender=model, dispatch_uid=f"serving-state-{model.__name__}-save")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"serving-state-{model.__name__}-delete")

@@ -1,0 +1,1 @@
+from . import features, lists  # noqa: F401  registers the ModelAdmins

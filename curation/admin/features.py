@@ -1,0 +1,180 @@
+"""Admin for themed features: content, schedule, hand-picked items, a rule whose matches are shown
+before saving, publishing, and suggested drafts."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+
+from curation.models import Feature, FeatureItem
+from curation.services.feature_suggestions import features_suggest
+from curation.services.features import FeatureRule, feature_item_keys, rule_matches, servable_feature_items
+
+SHOWN_MATCHES = 20
+
+
+class FeatureItemInline(admin.TabularInline):
+    model = FeatureItem
+    extra = 1
+    autocomplete_fields = ("item",)
+    fields = ("position", "item")
+    verbose_name = "hand-picked item"
+    verbose_name_plural = "hand-picked items (shown first, in this order)"
+
+
+def _matches_html(rule: FeatureRule) -> str:
+    if rule.empty:
+        return "No rule: only the hand-picked items."
+    matches = rule_matches(rule)
+    count = matches.count()
+    rows = format_html_join(
+        "",
+        "<li>{} <code>{}</code> · {} · {} · {} recent events</li>",
+        (
+            (i.title, i.external_id, i.shop.name, i.price if i.price is not None else "no price", i.popularity)
+            for i in matches[:SHOWN_MATCHES]
+        ),
+    )
+    return format_html(
+        '<p id="rule-match-count">The rule matches {} published, in-stock item{}'
+        " (NG items are left out when shown).</p>"
+        "<ol>{}</ol>",
+        count,
+        "" if count == 1 else "s",
+        rows,
+    )
+
+
+def _rule_from_query(query: QueryDict) -> FeatureRule:
+    """A rule from the change form's fields, as the form's script sends them; ValueError naming a bad one."""
+
+    def texts(name: str) -> list[str]:
+        raw = query.get(name, "").strip()
+        if not raw:
+            return []
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            raise ValueError(f'{name}: write a list, e.g. ["Home > Kitchen"]') from None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f'{name}: write a list of texts, e.g. ["Home > Kitchen"]')
+        return [v for v in value if v.strip()]
+
+    def number(name: str, kind: type) -> Decimal | int | None:
+        raw = query.get(name, "").strip()
+        if not raw:
+            return None
+        try:
+            return kind(raw)
+        except (ValueError, ArithmeticError):
+            raise ValueError(f"{name}: '{raw}' is not a number") from None
+
+    try:
+        shops = [int(s) for s in query.getlist("rule_shops") if s]
+    except ValueError:
+        raise ValueError("rule_shops: not shop ids") from None
+    return FeatureRule(
+        categories=texts("rule_categories"),
+        keywords=texts("rule_keywords"),
+        price_min=number("rule_price_min", Decimal),
+        price_max=number("rule_price_max", Decimal),
+        shops=shops,
+        min_popularity=number("rule_min_popularity", int) or 0,
+    )
+
+
+@admin.register(Feature)
+class FeatureAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "status", "starts_at", "ends_at", "item_count", "source", "created_by")
+    list_filter = ("status",)
+    search_fields = ("title", "slug", "description")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("rule_shops",)
+    inlines = [FeatureItemInline]
+    readonly_fields = ("rule_matches_now", "source", "created_by")
+    actions = ["publish", "unpublish"]
+    change_form_template = "admin/curation/feature_change_form.html"
+    change_list_template = "admin/curation/feature_change_list.html"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # a cover URL typed without one
+    fieldsets = [
+        (None, {"fields": ("title", "slug", "description", "cover_image_url", "status", "starts_at", "ends_at")}),
+        (
+            "Rule (optional): items matching all of these parts",
+            {
+                "fields": (
+                    "rule_categories",
+                    "rule_keywords",
+                    ("rule_price_min", "rule_price_max"),
+                    "rule_shops",
+                    "rule_min_popularity",
+                    "max_items",
+                    "rule_matches_now",
+                )
+            },
+        ),
+        ("Made by", {"fields": ("source", "created_by")}),
+    ]
+
+    @admin.display(description="items shown now")
+    def item_count(self, obj: Feature) -> int:
+        return len(servable_feature_items(feature_item_keys(obj)))
+
+    @admin.display(description="rule matches (as saved)")
+    def rule_matches_now(self, obj: Feature) -> str:
+        return _matches_html(FeatureRule.of(obj)) if obj.pk else "Press 'Check the rule' to see its matches."
+
+    def save_model(self, request: HttpRequest, obj: Feature, form: forms.ModelForm, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user.get_username()
+            obj.source = obj.source or "made by hand"
+        super().save_model(request, obj, form, change)
+
+    def rule_check_view(self, request: HttpRequest) -> HttpResponse:
+        """What the rule as typed in the form matches, as an HTML fragment; saves nothing."""
+        try:
+            rule = _rule_from_query(request.GET)
+        except ValueError as exc:
+            return HttpResponse(format_html('<p class="errornote">{}</p>', str(exc)), status=400)
+        return HttpResponse(_matches_html(rule))
+
+    @admin.action(description="Publish")
+    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for feature in queryset:
+            feature.status = Feature.Status.PUBLISHED
+            feature.save()
+        self.message_user(request, f"Published {queryset.count()} feature(s).", messages.SUCCESS)
+
+    @admin.action(description="Unpublish (back to draft)")
+    def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for feature in queryset:
+            feature.status = Feature.Status.DRAFT
+            feature.save()
+        self.message_user(request, f"{queryset.count()} feature(s) back to draft.", messages.SUCCESS)
+
+    def get_urls(self) -> list:
+        return [
+            path("suggest/", self.admin_site.admin_view(self.suggest_view), name="curation_feature_suggest"),
+            path("rule-check/", self.admin_site.admin_view(self.rule_check_view), name="curation_feature_rule_check"),
+            *super().get_urls(),
+        ]
+
+    def suggest_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST":
+            drafts = features_suggest(by=request.user.get_username())
+            self.message_user(
+                request,
+                f"Proposed {len(drafts)} draft feature(s): {', '.join(f.title for f in drafts)}. Nothing is published."
+                if drafts
+                else "Nothing new to propose (too little activity this week, or the proposals already exist).",
+                messages.SUCCESS if drafts else messages.INFO,
+            )
+        return HttpResponseRedirect(reverse("admin:curation_feature_changelist"))
