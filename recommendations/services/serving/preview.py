@@ -57,7 +57,18 @@ def recommendations_preview(user_id: str) -> dict:
             .select_related("item", "item__shop")
             .order_by("-occurred_at")[:RECENT_EVENTS]
         )
-    return {"user": user, "user_id": user_id, "slots": slots, "events": events}
+    from curation.services.features import features_for_user
+
+    features = features_for_user(user_id)
+    titles = dict(
+        Item.objects.filter(external_id__in=[i["item_id"] for f in features for i in f["items"]]).values_list(
+            "external_id", "title"
+        )
+    )
+    for feature in features:
+        for item in feature["items"]:
+            item["title"] = titles.get(item["item_id"], "")
+    return {"user": user, "user_id": user_id, "slots": slots, "features": features, "events": events}
 
 
 def _describe(slot: str, column: PreviewColumn) -> None:
