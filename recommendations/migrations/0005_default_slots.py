@@ -1,10 +1,10 @@
-"""Every slot starts served: items as an A/B test of item-kNN against EASE, shops and features by one variant."""
+"""Every slot starts served: items as an A/B test of ALS against EASE, shops and features by one variant."""
 
 from django.db import migrations
 
 FALLBACKS = ["segment_popularity", "popularity"]
 SLOTS = {
-    "items": {"size": 20, "per_shop_cap": 2, "variants": [("A", "item_knn", 1), ("B", "ease", 1)]},
+    "items": {"size": 20, "per_shop_cap": 2, "variants": [("A", "als", 1), ("B", "ease", 1)]},
     "shops": {"size": 10, "per_shop_cap": 0, "variants": [("A", "ease", 1)]},
     "features": {"size": 6, "per_shop_cap": 0, "variants": [("A", "segment_popularity", 1)]},
 }

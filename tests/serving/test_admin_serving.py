@@ -40,12 +40,12 @@ def test_pages_open(staff_client, url):
 def test_slot_size_and_variant_weights_are_edited_in_the_admin(staff_client):
     items = [ItemFactory() for _ in range(12)]
     user = AppUserFactory(external_id="alice")
-    for algorithm in ("item_knn", "ease"):
+    for algorithm in ("als", "ease"):
         user_list(live_version(algorithm), user, [i.pk for i in items])
     slot = SlotConfig.objects.get(slot="items")
     a, b = slot.variants.order_by("name")
     page = staff_client.get(f"/admin/recommendations/slotconfig/{slot.pk}/change/").content.decode()
-    assert "item_knn v" in page  # where each variant serves from
+    assert "als v" in page  # where each variant serves from
     form = {
         "size": 5,
         "per_shop_cap": 0,
