@@ -65,3 +65,13 @@ def training_runs_reap_task() -> dict:
     if requeued or failed:
         logger.warning("training_runs_reap: re-queued %s, failed %d", requeued, failed)
     return {"requeued": requeued, "failed": failed}
+
+
+@shared_task(name="recommendations.metrics_rollup", acks_late=True, expires=900)
+def metrics_rollup_task() -> int:
+    """Recompute the experiment roll-ups of the days that got new events or impressions."""
+    from recommendations.services.measurement.rollup import rollup_pending
+
+    days = rollup_pending()
+    logger.info("metrics_rollup recomputed %d day(s): %s", len(days), ", ".join(map(str, days)))
+    return len(days)

@@ -122,6 +122,8 @@ CELERY_BEAT_SCHEDULE = {
     "training-nightly": {"task": "recommendations.training_nightly", "schedule": crontab(hour=2, minute=30)},
     # https://crontab.guru/#*/10_*_*_*_*
     "training-runs-reap": {"task": "recommendations.training_runs_reap", "schedule": crontab(minute="*/10")},
+    # https://crontab.guru/#*/15_*_*_*_*
+    "metrics-rollup": {"task": "recommendations.metrics_rollup", "schedule": crontab(minute="*/15")},
 }
 # Training has its own queue (run a worker with -Q training), so long fits never delay short tasks.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
@@ -231,6 +233,11 @@ RECOMMENDATION_LIST_TTL = env.int("RECOMMENDATION_LIST_TTL", default=3600)
 # IMPRESSION_FLUSH_SECONDS; "inline" writes each one in the request (tests, debugging).
 IMPRESSION_LOG_MODE = env.str("IMPRESSION_LOG_MODE", default="background")
 IMPRESSION_FLUSH_SECONDS = env.float("IMPRESSION_FLUSH_SECONDS", default=0.5)
+
+# --- measurement ------------------------------------------------------------------------------
+# An event without a recommendation_id is attributed to the last list that showed the item to the
+# user within this many hours before it.
+ATTRIBUTION_WINDOW_HOURS = env.int("ATTRIBUTION_WINDOW_HOURS", default=24)
 
 # --- data retention -------------------------------------------------------------------------
 # Events older than this are deleted by the daily prune task; 0 keeps them forever.

@@ -2,6 +2,7 @@ from . import lookups  # noqa: F401  registers __any_of
 from .api_keys import ApiKey, Scope
 from .catalog import AppUser, Gender, Item, Shop
 from .events import Event, EventType
+from .measurement import ExperimentDay, RollupWatermark
 from .serving import Impression, ServingSlot, SlotConfig, Variant, VariantPin
 from .training import (
     AlgorithmSetting,
@@ -20,12 +21,14 @@ __all__ = [
     "AppUser",
     "Event",
     "EventType",
+    "ExperimentDay",
     "Gender",
     "Impression",
     "Item",
     "ItemNeighbours",
     "ModelVersion",
     "PackedList",
+    "RollupWatermark",
     "Scope",
     "SegmentCandidates",
     "ServingSlot",

@@ -1,0 +1,50 @@
+"""Daily roll-ups of what each slot's variants served and what followed: the dashboard reads only these."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+EVENT_TYPES = ("view", "favorite", "cart_add", "purchase")
+
+
+class ExperimentDay(models.Model):
+    """One day of one slot's variant (and the algorithm that supplied its lists): what was served and
+    the events attributed to it (docs/measurement.md)."""
+
+    day = models.DateField()
+    slot = models.CharField(max_length=16)
+    variant = models.CharField(max_length=32)
+    algorithm = models.CharField(max_length=32)
+    lists = models.PositiveIntegerField(default=0, help_text="Distinct recommendations (recommendation ids) served.")
+    pages = models.PositiveIntegerField(default=0, help_text="Pages served, later pages of a list included.")
+    items_shown = models.PositiveIntegerField(default=0)
+    users = models.PositiveIntegerField(default=0, help_text="Users served that day (the unit of the rates).")
+    view_events = models.PositiveIntegerField(default=0)
+    view_users = models.PositiveIntegerField(default=0)
+    favorite_events = models.PositiveIntegerField(default=0)
+    favorite_users = models.PositiveIntegerField(default=0)
+    cart_add_events = models.PositiveIntegerField(default=0)
+    cart_add_users = models.PositiveIntegerField(default=0)
+    purchase_events = models.PositiveIntegerField(default=0)
+    purchase_users = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "slot", "variant", "algorithm"], name="one_rollup_per_day_variant")
+        ]
+        indexes = [models.Index(fields=["slot", "day"], name="rollup_slot_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.slot} {self.variant} ({self.algorithm})"
+
+
+class RollupWatermark(models.Model):
+    """How far the incremental roll-up has read: events received and impressions served up to `until`."""
+
+    name = models.CharField(max_length=32, unique=True)
+    until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} up to {self.until}"

@@ -1,0 +1,1 @@
+"""Measurement: attribution roll-ups and experiment reports."""

@@ -1,0 +1,110 @@
+"""Daily roll-ups: attribute each day's events to the impressions before them and store the counts.
+
+A day is recomputed whole (its rows replaced in one transaction), so running it twice changes
+nothing. `rollup_pending` recomputes only the days that received events or impressions since it
+last ran; `rollup_days` rebuilds any range (manage.py rollup_metrics).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from recommendations.engine.attribution import EVENT_TYPES, attribute, daily_counts
+from recommendations.models import Event, ExperimentDay, Impression, RollupWatermark
+
+WATERMARK = "experiments"
+
+
+def _window() -> dt.timedelta:
+    return dt.timedelta(hours=settings.ATTRIBUTION_WINDOW_HOURS)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), dt.UTC)
+
+
+def _impressions(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
+    rows = Impression.objects.filter(served_at__gte=since, served_at__lt=until).values_list(
+        "recommendation_id", "user_id", "slot", "variant", "algorithm", "served_at", "keys"
+    )
+    frame = pd.DataFrame.from_records(
+        [(str(r), u, s, v, a, t, np.frombuffer(bytes(k), dtype="<i8").tolist()) for r, u, s, v, a, t, k in rows],
+        columns=["recommendation_id", "user_id", "slot", "variant", "algorithm", "served_at", "keys"],
+    )
+    frame["served_at"] = pd.to_datetime(frame["served_at"], utc=True)
+    return frame
+
+
+def _events(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
+    rows = Event.objects.filter(occurred_at__gte=since, occurred_at__lt=until, type__in=EVENT_TYPES).values_list(
+        "user_id", "item_id", "type", "occurred_at", "recommendation_id"
+    )
+    frame = pd.DataFrame.from_records(
+        list(rows), columns=["user_id", "item_id", "type", "occurred_at", "recommendation_id"]
+    )
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True)
+    return frame
+
+
+def rollup_day(day: dt.date) -> int:
+    """Recompute one day's rows; returns how many (slot, variant, algorithm) rows it stored."""
+    start, end = _day_start(day), _day_start(day + dt.timedelta(days=1))
+    impressions = _impressions(start - _window(), end)  # the window reaches into the day before
+    events = _events(start, end)
+    attributed = attribute(events, impressions, pd.Timedelta(_window()))
+    served_today = impressions[impressions["served_at"] >= pd.Timestamp(start)] if len(impressions) else impressions
+    counts = daily_counts(attributed, served_today)
+    now = timezone.now()
+    rows = [
+        ExperimentDay(day=day, computed_at=now, **{k: (v if isinstance(v, str) else int(v)) for k, v in record.items()})
+        for record in counts.to_dict("records")
+    ]
+    with transaction.atomic():
+        ExperimentDay.objects.filter(day=day).delete()
+        ExperimentDay.objects.bulk_create(rows)
+    return len(rows)
+
+
+def rollup_days(first: dt.date, last: dt.date) -> int:
+    """Recompute every day from `first` to `last` inclusive; returns the rows stored."""
+    stored, day = 0, first
+    while day <= last:
+        stored += rollup_day(day)
+        day += dt.timedelta(days=1)
+    return stored
+
+
+def rollup_pending() -> list[dt.date]:
+    """Recompute the days with events received or impressions served since the last run; returns them."""
+    mark = RollupWatermark.objects.filter(name=WATERMARK).first()
+    # read up to a little before now: rows stamped earlier but committed later are not skipped
+    until = timezone.now() - dt.timedelta(seconds=5)
+    since = mark.until if mark else _day_start(dt.date(2000, 1, 1))
+    days: set[dt.date] = set()
+    touched = Event.objects.filter(received_at__gte=since, received_at__lt=until, type__in=EVENT_TYPES)
+    days |= set(touched.values_list("occurred_at__date", flat=True).distinct())
+    served = Impression.objects.filter(served_at__gte=since, served_at__lt=until)
+    for day in served.values_list("served_at__date", flat=True).distinct():
+        days |= {day, day + dt.timedelta(days=1)}  # the next day's events may follow these impressions
+    today = timezone.now().date()
+    days = {d for d in days if d <= today}
+    for day in sorted(days):
+        rollup_day(day)
+    RollupWatermark.objects.update_or_create(name=WATERMARK, defaults={"until": until})
+    return sorted(days)
+
+
+def rollup_range_default() -> tuple[dt.date, dt.date] | None:
+    """The days with any impression, for a full rebuild."""
+    span = Impression.objects.aggregate(last=Max("served_at"))
+    first = Impression.objects.order_by("served_at").values_list("served_at", flat=True).first()
+    if first is None:
+        return None
+    return first.date(), (span["last"] + _window()).date()
