@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import path, reverse
 from django.utils.html import format_html
 
+from recommendations.admin.experiments import dashboard_view
 from recommendations.models import Impression, ModelVersion, ServingSlot, SlotConfig, Variant, VariantPin
 
 
@@ -36,8 +38,23 @@ class VariantInline(admin.TabularInline):
 
 @admin.register(SlotConfig)
 class SlotConfigAdmin(admin.ModelAdmin):
-    list_display = ("slot", "size", "per_shop_cap", "experiment", "variant_summary")
+    list_display = ("slot", "size", "per_shop_cap", "experiment", "variant_summary", "dashboard")
     inlines = [VariantInline]
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<str:slot>/dashboard/",
+                self.admin_site.admin_view(dashboard_view),
+                name="recommendations_experiment_dashboard",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="experiment")
+    def dashboard(self, obj: SlotConfig) -> str:
+        url = reverse("admin:recommendations_experiment_dashboard", args=[obj.slot])
+        return format_html('<a href="{}">dashboard</a>', url)
 
     @admin.display(description="variants")
     def variant_summary(self, obj: SlotConfig) -> str:

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from curation import api as curation_api
-from recommendations.api import catalog, events, recommendations, users
+from recommendations.api import catalog, events, experiments, recommendations, users
 
 urlpatterns = [
     path("events", events.EventBatchIngestApi.as_view(), name="events-ingest"),
@@ -28,5 +28,6 @@ urlpatterns = [
     path("ng/items/<str:target_id>", curation_api.NgItemApi.as_view(), name="ng-item"),
     path("ng/shops", curation_api.NgShopListApi.as_view(), name="ng-shops"),
     path("ng/shops/<str:target_id>", curation_api.NgShopApi.as_view(), name="ng-shop"),
+    path("experiments/<str:slot>/report", experiments.ExperimentReportApi.as_view(), name="experiment-report"),
     path("items/<str:item_id>/similar", recommendations.SimilarItemsApi.as_view(), name="similar-items"),
 ]

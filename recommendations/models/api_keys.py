@@ -24,6 +24,7 @@ class Scope(models.TextChoices):
     CATALOG_WRITE = "catalog:write", "catalog:write: upsert shops, items and users; erase users"
     RECOMMENDATIONS_READ = "recommendations:read", "recommendations:read: fetch recommendations"
     CURATION_WRITE = "curation:write", "curation:write: keep the NG lists in step (trust-and-safety sync)"
+    REPORTS_READ = "reports:read", "reports:read: experiment reports for BI tools"
 
 
 class ApiKey(AbstractAPIKey):

@@ -67,7 +67,7 @@ def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
     served = {name: int(t["users"] or 0) for name, t in totals.items()}
     srm_p, srm = sample_ratio_mismatch(served, weights)
     live = {
-        v.algorithm: {"version": v.pk, "ndcg@10": v.run.ndcg(), "popularity_ndcg@10": v.run.ndcg("popularity")}
+        v.algorithm: {"version": v.pk, "ndcg_at_10": v.run.ndcg(), "popularity_ndcg_at_10": v.run.ndcg("popularity")}
         for v in ModelVersion.objects.filter(is_live=True).select_related("run")
     }
     return {

@@ -97,11 +97,17 @@ def recommend(
     trace.step("cut", f"{len(page)} from position {offset + 1} of {len(entries)}")
     stored = stored_list(result, entries[:MAX_LIST], user_id) if len(entries) > offset + limit else None
     if log:
-        _log(result, user_id, user.pk if user else None, stored)
+        _log(result, user_id, user.pk if user else None, stored, served_at=now)
     return result
 
 
-def _log(result: Recommendation, user_id: str, user_pk: int | None, stored: tuple[str, dict] | None = None) -> None:
+def _log(
+    result: Recommendation,
+    user_id: str,
+    user_pk: int | None,
+    stored: tuple[str, dict] | None = None,
+    served_at: dt.datetime | None = None,
+) -> None:
     impression_log(
         {
             "recommendation_id": result.recommendation_id,
@@ -113,7 +119,7 @@ def _log(result: Recommendation, user_id: str, user_pk: int | None, stored: tupl
             "model_version": result.model_version,
             "offset": result.offset,
             "keys": [e.key for e in result.entries],
-            "served_at": timezone.now(),
+            "served_at": served_at or timezone.now(),
             "stored_list": stored,
         }
     )

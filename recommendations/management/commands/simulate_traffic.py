@@ -1,0 +1,33 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+from tqdm import tqdm
+
+from recommendations.services.measurement.rollup import rollup_days
+from recommendations.services.measurement.simulation import simulate_traffic
+
+
+class Command(BaseCommand):
+    help = (
+        "For the demo: serve known users a list a day for the last N days through the serving pipeline and store "
+        "their simulated reactions (more likely for items of categories they like), then roll the days up, so the "
+        "experiment dashboard has real data."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--users", type=int, default=500)
+        parser.add_argument("--days", type=int, default=7)
+        parser.add_argument("--slot", default="items", choices=["items", "shops"])
+        parser.add_argument("--seed", type=int, default=7)
+
+    def handle(self, *args: object, users: int, days: int, slot: str, seed: int, **options: object) -> None:
+        with tqdm(total=users * days, desc="lists served", unit="list", disable=options["verbosity"] == 0) as bar:
+            totals = simulate_traffic(users=users, days=days, slot=slot, seed=seed, progress=bar.update)
+        today = timezone.now().date()
+        rollup_days(today - dt.timedelta(days=days), today)  # the simulated days lie in the past
+
+        self.stdout.write(
+            f"Served {totals['lists_served']} lists, stored {totals['events_stored']} reaction events; rolled up "
+            f"{days + 1} day(s). See admin > Slots > {slot} > dashboard."
+        )
