@@ -49,6 +49,11 @@ def _uuids(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.array([f"{t[:8]}-{t[8:12]}-4{t[13:16]}-8{t[17:20]}-{t[20:32]}" for t in text.tolist()])
 
 
+def _rows(cursor, sql: str, params: list) -> list[tuple]:
+    cursor.execute(sql, params)
+    return cursor.fetchall()
+
+
 def build(events: int, impressions: int, days: int, end: dt.datetime) -> tuple[dt.date, dt.date]:
     from recommendations.models import AppUser, Event, Impression, Item, Shop
 
@@ -99,8 +104,26 @@ def build(events: int, impressions: int, days: int, end: dt.datetime) -> tuple[d
     print(f"{impressions:,} impressions stored", flush=True)
     from django.db import connection
 
-    with connection.cursor() as cursor:  # this throwaway database makes the event ids itself: much faster
-        cursor.execute(f"ALTER TABLE {Event._meta.db_table} ALTER COLUMN event_id SET DEFAULT gen_random_uuid()")
+    table = Event._meta.db_table
+    with connection.cursor() as cursor:
+        # a throwaway database: it makes the event ids itself, and the indexes are built once after loading
+        cursor.execute(f"ALTER TABLE {table} ALTER COLUMN event_id SET DEFAULT gen_random_uuid()")
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexdef NOT LIKE %s", [table, "%(id)"]
+        )
+        indexes = cursor.fetchall()
+        constraints = [
+            name
+            for (name,) in _rows(
+                cursor,
+                "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('u', 'f')",
+                [table],
+            )
+        ]
+        for name in constraints:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
     for first in range(0, events, CHUNK):
         n = min(CHUNK, events - first)
         follow = rng.random(n) < 0.30
@@ -129,6 +152,12 @@ def build(events: int, impressions: int, days: int, end: dt.datetime) -> tuple[d
         )
         print(f"{first + n:,} events stored", flush=True)
     with connection.cursor() as cursor:
+        for _name, definition in indexes:
+            cursor.execute(
+                definition.replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS").replace(
+                    "CREATE INDEX", "CREATE INDEX IF NOT EXISTS"
+                )
+            )
         cursor.execute("ANALYZE")
     return start.date(), end.date()
 

@@ -239,6 +239,17 @@ IMPRESSION_FLUSH_SECONDS = env.float("IMPRESSION_FLUSH_SECONDS", default=0.5)
 # user within this many hours before it.
 ATTRIBUTION_WINDOW_HOURS = env.int("ATTRIBUTION_WINDOW_HOURS", default=24)
 
+# --- Amazon Personalize (optional; off while PERSONALIZE_BUCKET is empty) ----------------------
+PERSONALIZE_REGION = env.str("PERSONALIZE_REGION", default="ap-northeast-1")
+PERSONALIZE_BUCKET = env.str("PERSONALIZE_BUCKET", default="")
+PERSONALIZE_ROLE_ARN = env.str("PERSONALIZE_ROLE_ARN", default="")
+# Every resource name starts with this (filter names, for one, are unique per AWS account).
+PERSONALIZE_PREFIX = env.str("PERSONALIZE_PREFIX", default="recsite")
+PERSONALIZE_DATASET_GROUP = env.str("PERSONALIZE_DATASET_GROUP", default="main")
+PERSONALIZE_RECIPE_ARN = env.str(
+    "PERSONALIZE_RECIPE_ARN", default="arn:aws:personalize:::recipe/aws-user-personalization-v2"
+)
+
 # --- data retention -------------------------------------------------------------------------
 # Events older than this are deleted by the daily prune task; 0 keeps them forever.
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=400)

@@ -3,6 +3,7 @@ from .api_keys import ApiKey, Scope
 from .catalog import AppUser, Gender, Item, Shop
 from .events import Event, EventType
 from .measurement import ExperimentDay, RollupWatermark
+from .personalize import PersonalizeResource
 from .serving import Impression, ServingSlot, SlotConfig, Variant, VariantPin
 from .training import (
     AlgorithmSetting,
@@ -28,6 +29,7 @@ __all__ = [
     "ItemNeighbours",
     "ModelVersion",
     "PackedList",
+    "PersonalizeResource",
     "RollupWatermark",
     "Scope",
     "SegmentCandidates",

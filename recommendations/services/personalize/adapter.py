@@ -1,0 +1,129 @@
+"""Every call recsite makes to AWS for Personalize, in one place (boto3).
+
+Tests put botocore Stubbers on these same clients (`clients_set`), so each request is checked against
+the real service model; S3 is tested with moto.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import IO, Any
+
+import boto3
+from botocore.config import Config
+from django.conf import settings
+
+
+@dataclass
+class Clients:
+    personalize: Any
+    runtime: Any
+    events: Any
+    s3: Any
+
+
+_clients: Clients | None = None
+
+
+def clients() -> Clients:
+    """The boto3 clients, made once per process from settings (credentials from the usual AWS chain)."""
+    global _clients
+    if _clients is None:
+        region = settings.PERSONALIZE_REGION
+        # serving calls get a strict time budget and no retries: the fallback chain is faster
+        runtime_config = Config(connect_timeout=0.15, read_timeout=0.15, retries={"max_attempts": 1})
+        _clients = Clients(
+            personalize=boto3.client("personalize", region_name=region),
+            runtime=boto3.client("personalize-runtime", region_name=region, config=runtime_config),
+            events=boto3.client("personalize-events", region_name=region),
+            s3=boto3.client("s3", region_name=region),
+        )
+    return _clients
+
+
+def clients_set(value: Clients | None) -> None:
+    """Use these clients (tests: stubbed ones); None makes fresh ones on next use."""
+    global _clients
+    _clients = value
+
+
+# --- S3 --------------------------------------------------------------------------------------
+
+
+def s3_upload(fileobj: IO[bytes], key: str) -> str:
+    """Upload to the Personalize bucket; returns the s3:// path Personalize reads."""
+    clients().s3.upload_fileobj(fileobj, settings.PERSONALIZE_BUCKET, key)
+    return f"s3://{settings.PERSONALIZE_BUCKET}/{key}"
+
+
+# --- data --------------------------------------------------------------------------------------
+
+
+def schema_create(name: str, schema: str) -> str:
+    return clients().personalize.create_schema(name=name, schema=schema)["schemaArn"]
+
+
+def dataset_group_create(name: str) -> str:
+    return clients().personalize.create_dataset_group(name=name)["datasetGroupArn"]
+
+
+def dataset_create(name: str, schema_arn: str, dataset_group_arn: str, dataset_type: str) -> str:
+    return clients().personalize.create_dataset(
+        name=name, schemaArn=schema_arn, datasetGroupArn=dataset_group_arn, datasetType=dataset_type
+    )["datasetArn"]
+
+
+def import_job_create(name: str, dataset_arn: str, s3_path: str, *, incremental: bool) -> str:
+    return clients().personalize.create_dataset_import_job(
+        jobName=name,
+        datasetArn=dataset_arn,
+        dataSource={"dataLocation": s3_path},
+        roleArn=settings.PERSONALIZE_ROLE_ARN,
+        importMode="INCREMENTAL" if incremental else "FULL",
+    )["datasetImportJobArn"]
+
+
+# --- status ----------------------------------------------------------------------------------
+
+DESCRIBE = {
+    "dataset_group": ("describe_dataset_group", "datasetGroupArn", "datasetGroup"),
+    "dataset": ("describe_dataset", "datasetArn", "dataset"),
+    "import_job": ("describe_dataset_import_job", "datasetImportJobArn", "datasetImportJob"),
+    "solution": ("describe_solution", "solutionArn", "solution"),
+    "solution_version": ("describe_solution_version", "solutionVersionArn", "solutionVersion"),
+    "batch_inference_job": ("describe_batch_inference_job", "batchInferenceJobArn", "batchInferenceJob"),
+    "campaign": ("describe_campaign", "campaignArn", "campaign"),
+}
+
+
+def status_of(kind: str, arn: str) -> tuple[str, str]:
+    """(status, failure reason) of a resource, e.g. ("CREATE IN_PROGRESS", "")."""
+    operation, key, wrapper = DESCRIBE[kind]
+    described = getattr(clients().personalize, operation)(**{key: arn})[wrapper]
+    return described.get("status", ""), described.get("failureReason", "")
+
+
+# --- training --------------------------------------------------------------------------------
+
+
+def solution_create(name: str, dataset_group_arn: str, recipe_arn: str, *, hpo: bool, event_weights: dict) -> str:
+    config: dict[str, Any] = {}
+    if event_weights:
+        config["eventsConfig"] = {
+            "eventParametersList": [
+                {"eventType": kind, "weight": weight} for kind, weight in sorted(event_weights.items())
+            ]
+        }
+    return clients().personalize.create_solution(
+        name=name, datasetGroupArn=dataset_group_arn, recipeArn=recipe_arn, performHPO=hpo, solutionConfig=config
+    )["solutionArn"]
+
+
+def solution_version_create(solution_arn: str, *, update: bool) -> str:
+    return clients().personalize.create_solution_version(
+        solutionArn=solution_arn, trainingMode="UPDATE" if update else "FULL"
+    )["solutionVersionArn"]
+
+
+def solution_metrics(solution_version_arn: str) -> dict[str, float]:
+    return clients().personalize.get_solution_metrics(solutionVersionArn=solution_version_arn)["metrics"]

@@ -1,0 +1,79 @@
+"""Create (or find again) the schemas, dataset group and datasets, and import an export into them.
+
+Each create call's ARN is saved the moment AWS returns it; a step that finds its resource recorded
+does not create it again, so a retried task resumes instead of paying twice.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from recommendations.models import PersonalizeResource
+from recommendations.services.personalize import adapter
+from recommendations.services.personalize.schemas import DATASETS, avro_schema
+
+Kind = PersonalizeResource.Kind
+
+
+def _name(*parts: str) -> str:
+    return "-".join([settings.PERSONALIZE_PREFIX, *parts])
+
+
+def _recorded(kind: str, name: str) -> PersonalizeResource | None:
+    return PersonalizeResource.objects.filter(kind=kind, name=name).exclude(arn="").first()
+
+
+def _record(kind: str, name: str, arn: str, **details: object) -> PersonalizeResource:
+    resource, _created = PersonalizeResource.objects.update_or_create(
+        kind=kind, name=name, defaults={"arn": arn, "status": "CREATE PENDING", "details": details}
+    )
+    return resource
+
+
+def dataset_group_setup() -> dict[str, str]:
+    """Schemas, the dataset group and its three datasets; returns their ARNs by our name for them."""
+    arns: dict[str, str] = {}
+    group_name = _name(settings.PERSONALIZE_DATASET_GROUP)
+    group = _recorded(Kind.DATASET_GROUP, group_name) or _record(
+        Kind.DATASET_GROUP, group_name, adapter.dataset_group_create(group_name)
+    )
+    arns["dataset_group"] = group.arn
+    for dataset_type in DATASETS:
+        schema_name = _name(dataset_type.lower(), "v1")
+        schema = _recorded(Kind.SCHEMA, schema_name) or _record(
+            Kind.SCHEMA, schema_name, adapter.schema_create(schema_name, avro_schema(dataset_type))
+        )
+        dataset_name = _name(settings.PERSONALIZE_DATASET_GROUP, dataset_type.lower())
+        dataset = _recorded(Kind.DATASET, dataset_name) or _record(
+            Kind.DATASET,
+            dataset_name,
+            adapter.dataset_create(dataset_name, schema.arn, group.arn, dataset_type),
+            dataset_type=dataset_type,
+        )
+        arns[dataset_type] = dataset.arn
+    return arns
+
+
+def import_jobs_start(export: PersonalizeResource, datasets: dict[str, str]) -> list[PersonalizeResource]:
+    """One import job per exported file (incremental exports append); recorded jobs are not started again."""
+    jobs = []
+    stamp = export.name.rsplit("-", 1)[-1]
+    for dataset_type, file in export.details["files"].items():
+        name = _name("import", dataset_type.lower(), stamp)
+        job = _recorded(Kind.IMPORT_JOB, name)
+        if job is None:
+            incremental = bool(export.details.get("incremental")) and dataset_type == "Interactions"
+            arn = adapter.import_job_create(name, datasets[dataset_type], file["path"], incremental=incremental)
+            job = _record(Kind.IMPORT_JOB, name, arn, export=export.name, dataset_type=dataset_type)
+        jobs.append(job)
+    return jobs
+
+
+def status_refresh(resource: PersonalizeResource) -> PersonalizeResource:
+    """Ask AWS for the resource's status and keep it (with the failure reason, if any)."""
+    status, reason = adapter.status_of(resource.kind, resource.arn)
+    resource.status = status
+    if reason:
+        resource.details = {**resource.details, "failure": reason}
+    resource.save(update_fields=["status", "details", "updated_at"])
+    return resource
