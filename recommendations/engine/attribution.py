@@ -56,7 +56,8 @@ def attribute(events: pd.DataFrame, impressions: pd.DataFrame, window: pd.Timede
 
 def daily_counts(attributed: pd.DataFrame, impressions: pd.DataFrame) -> pd.DataFrame:
     """Per (slot, variant, algorithm): lists served, pages, items shown, user-days, and for each event
-    type the attributed events and the users who had one. Both frames hold one day's rows."""
+    type the attributed events, the users who had one and the items it was about. Both frames hold one
+    day's rows."""
     if len(impressions):
         shown = impressions.assign(items=impressions["keys"].map(len))
         base = shown.groupby(GROUP, dropna=False).agg(
@@ -75,4 +76,5 @@ def daily_counts(attributed: pd.DataFrame, impressions: pd.DataFrame) -> pd.Data
         grouped = of_kind.groupby(GROUP, dropna=False)
         base = base.join(grouped.size().rename(f"{kind}_events"), how="outer")
         base = base.join(grouped["user_id"].nunique().rename(f"{kind}_users"), how="outer")
+        base = base.join(grouped["item_id"].nunique().rename(f"{kind}_items"), how="outer")
     return base.fillna(0).astype("int64").reset_index()

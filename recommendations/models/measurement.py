@@ -22,12 +22,16 @@ class ExperimentDay(models.Model):
     users = models.PositiveIntegerField(default=0, help_text="Users served that day (the unit of the rates).")
     view_events = models.PositiveIntegerField(default=0)
     view_users = models.PositiveIntegerField(default=0)
+    view_items = models.PositiveIntegerField(default=0)
     favorite_events = models.PositiveIntegerField(default=0)
     favorite_users = models.PositiveIntegerField(default=0)
+    favorite_items = models.PositiveIntegerField(default=0)
     cart_add_events = models.PositiveIntegerField(default=0)
     cart_add_users = models.PositiveIntegerField(default=0)
+    cart_add_items = models.PositiveIntegerField(default=0)
     purchase_events = models.PositiveIntegerField(default=0)
     purchase_users = models.PositiveIntegerField(default=0)
+    purchase_items = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -68,5 +68,6 @@ def test_daily_counts_per_variant():
     b = counts.loc[("items", "B")]
     assert (b["lists"], b["items_shown"], b["users"]) == (1, 2, 1)
     assert (b["view_events"], b["view_users"], b["cart_add_events"], b["cart_add_users"]) == (2, 1, 1, 1)
+    assert b["view_items"] == 2  # items 11 and 12
     assert counts.loc[("items", "A")]["view_events"] == 0
     assert counts.loc[("shops", "A")]["view_users"] == 1

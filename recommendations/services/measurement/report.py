@@ -13,8 +13,8 @@ from recommendations.models import ExperimentDay, ModelVersion, Variant
 
 COUNTS = [
     "lists", "pages", "items_shown", "users",
-    "view_events", "view_users", "favorite_events", "favorite_users",
-    "cart_add_events", "cart_add_users", "purchase_events", "purchase_users",
+    "view_events", "view_users", "view_items", "favorite_events", "favorite_users", "favorite_items",
+    "cart_add_events", "cart_add_users", "cart_add_items", "purchase_events", "purchase_users", "purchase_items",
 ]  # fmt: skip
 RATES = {"view": "view rate", "favorite": "favorite rate", "cart_add": "cart-add rate", "purchase": "purchase rate"}
 
