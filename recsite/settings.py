@@ -246,6 +246,8 @@ PERSONALIZE_ROLE_ARN = env.str("PERSONALIZE_ROLE_ARN", default="")
 # Every resource name starts with this (filter names, for one, are unique per AWS account).
 PERSONALIZE_PREFIX = env.str("PERSONALIZE_PREFIX", default="recsite")
 PERSONALIZE_DATASET_GROUP = env.str("PERSONALIZE_DATASET_GROUP", default="main")
+# A variant served by Personalize waits at most this long for GetRecommendations, then falls back.
+PERSONALIZE_TIMEOUT_MS = env.int("PERSONALIZE_TIMEOUT_MS", default=150)
 PERSONALIZE_RECIPE_ARN = env.str(
     "PERSONALIZE_RECIPE_ARN", default="arn:aws:personalize:::recipe/aws-user-personalization-v2"
 )

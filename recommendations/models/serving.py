@@ -10,6 +10,9 @@ from django.utils import timezone
 from .catalog import AppUser
 from .training import ALGORITHM_CHOICES, ModelVersion
 
+# What a variant may serve from: recsite's own algorithms, and Amazon Personalize's campaign.
+SERVING_ALGORITHM_CHOICES = [*ALGORITHM_CHOICES, ("personalize", "personalize (Amazon Personalize campaign)")]
+
 # Chain entries beyond our own algorithms (Amazon Personalize arrives with its own issue).
 DEFAULT_FALLBACKS = ["segment_popularity", "popularity"]
 
@@ -47,7 +50,7 @@ class Variant(models.Model):
 
     slot = models.ForeignKey(SlotConfig, on_delete=models.CASCADE, related_name="variants")
     name = models.CharField(max_length=32, help_text="Short, e.g. A or B; reported with every response.")
-    algorithm = models.CharField(max_length=32, choices=ALGORITHM_CHOICES)
+    algorithm = models.CharField(max_length=32, choices=SERVING_ALGORITHM_CHOICES)
     fallbacks = models.JSONField(
         default=list,
         blank=True,
@@ -70,7 +73,7 @@ class Variant(models.Model):
         return [self.algorithm, *[a for a in self.fallbacks if a != self.algorithm]]
 
     def clean(self) -> None:
-        known = {name for name, _label in ALGORITHM_CHOICES}
+        known = {name for name, _label in SERVING_ALGORITHM_CHOICES}
         if not isinstance(self.fallbacks, list) or not all(isinstance(a, str) for a in self.fallbacks):
             raise ValidationError(
                 {"fallbacks": 'A list of algorithm names, e.g. ["segment_popularity", "popularity"].'}

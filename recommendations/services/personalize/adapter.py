@@ -31,7 +31,8 @@ def clients() -> Clients:
     if _clients is None:
         region = settings.PERSONALIZE_REGION
         # serving calls get a strict time budget and no retries: the fallback chain is faster
-        runtime_config = Config(connect_timeout=0.15, read_timeout=0.15, retries={"max_attempts": 1})
+        budget = settings.PERSONALIZE_TIMEOUT_MS / 1000
+        runtime_config = Config(connect_timeout=budget, read_timeout=budget, retries={"total_max_attempts": 1})
         _clients = Clients(
             personalize=boto3.client("personalize", region_name=region),
             runtime=boto3.client("personalize-runtime", region_name=region, config=runtime_config),
@@ -127,3 +128,12 @@ def solution_version_create(solution_arn: str, *, update: bool) -> str:
 
 def solution_metrics(solution_version_arn: str) -> dict[str, float]:
     return clients().personalize.get_solution_metrics(solutionVersionArn=solution_version_arn)["metrics"]
+
+
+# --- serving ---------------------------------------------------------------------------------
+
+
+def recommendations_get(campaign_arn: str, user_id: str, n: int) -> list[tuple[str, float]]:
+    """A campaign's (item id, score) list for a user; raises on timeout, throttling or any error."""
+    answer = clients().runtime.get_recommendations(campaignArn=campaign_arn, userId=user_id, numResults=n)
+    return [(entry["itemId"], float(entry.get("score", 0.0))) for entry in answer.get("itemList", [])]

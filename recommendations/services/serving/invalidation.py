@@ -11,10 +11,15 @@ def _changed(sender: type, **kwargs: object) -> None:
     serving_state_changed()
 
 
+def _campaign_changed(sender: type, instance: object, **kwargs: object) -> None:
+    if getattr(instance, "kind", "") == "campaign":
+        serving_state_changed()
+
+
 def connect_invalidation() -> None:
     """Connect the signals (from AppConfig.ready). Bulk updates call serving_state_changed themselves."""
     from curation.models import Boost, Feature, FeatureItem, NgCategory, NgItem, NgShop, Pin
-    from recommendations.models import ApiKey, ModelVersion, SlotConfig, Variant, VariantPin
+    from recommendations.models import ApiKey, ModelVersion, PersonalizeResource, SlotConfig, Variant, VariantPin
 
     for model in (
         NgItem,
@@ -32,3 +37,6 @@ def connect_invalidation() -> None:
     ):
         post_save.connect(_changed, sender=model, dispatch_uid=f"serving-state-{model.__name__}-save")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"serving-state-{model.__name__}-delete")
+    # of Personalize's resources only campaigns are served from; jobs' status polls change nothing here
+    post_save.connect(_campaign_changed, sender=PersonalizeResource, dispatch_uid="serving-state-campaign-save")
+    post_delete.connect(_campaign_changed, sender=PersonalizeResource, dispatch_uid="serving-state-campaign-delete")

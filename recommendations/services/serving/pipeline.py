@@ -71,7 +71,7 @@ def recommend(
     since = now - dt.timedelta(minutes=settings.SESSION_WINDOW_MINUTES) if slot == "items" else None
     user, lists, activity = reads.user_context(user_id, slot, versions, since, session_id)
     segments = user_segments(user, now)
-    sources = chain_sources(slot, chain, segments, lists, state, trace)
+    sources = chain_sources(slot, chain, segments, lists, state, trace, user_id)
     if user is None:
         trace.step("user", "unknown to recsite: popularity for everyone")
     need = max(offset + limit, PAGE_POOL)

@@ -197,3 +197,13 @@ def item_key(external_id: str) -> int | None:
         cursor.execute(f"SELECT id FROM {Item._meta.db_table} WHERE external_id = %s", [external_id])
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def item_keys_of(external_ids: list[str]) -> dict[str, int]:
+    """Our keys of these item ids (those that exist)."""
+    if not external_ids:
+        return {}
+    where, params = _any_of("external_id", external_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT external_id, id FROM {Item._meta.db_table} WHERE {where}", params)
+        return dict(cursor.fetchall())

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 import numpy as np
+from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
+from django.core.cache import cache
 
 from recommendations.engine.algorithms.popularity import GLOBAL, segment_path
+from recommendations.services.personalize import adapter
 from recommendations.services.serving import reads
 from recommendations.services.serving.state import ServingState
 from recommendations.services.serving.steps import Trace
 
 POPULARITY_ALGORITHMS = {"segment_popularity", "popularity", "trending"}
+PERSONALIZE = "personalize"
+PERSONALIZE_RESULTS = 200
 
 
 @dataclass
@@ -38,10 +44,18 @@ def chain_sources(
     lists: dict[int, tuple[np.ndarray, np.ndarray]],
     state: ServingState,
     trace: Trace,
+    user_id: str = "",
 ) -> list[Source]:
     """Each chain entry's list for this user, in chain order; the trace says why an entry had none."""
     sources, missing = [], []
     for algorithm in chain:
+        if algorithm == PERSONALIZE:
+            source, why = personalize_source(slot, user_id, state)
+            if source is not None:
+                sources.append(source)
+            else:
+                missing.append(f"personalize: {why}")
+            continue
         version = state.live_versions.get(algorithm)
         if version is not None and version in lists:
             keys, scores = lists[version]
@@ -70,3 +84,47 @@ def chain_sources(
         f"chain {' -> '.join(chain)}; lists: {used}" + (f"; skipped {'; '.join(missing)}" if missing else ""),
     )
     return sources
+
+
+def personalize_source(slot: str, user_id: str, state: ServingState) -> tuple[Source | None, str]:
+    """The Personalize campaign's list for the user, or None and why (no campaign, timeout, throttling,
+    error: each counted, and the chain goes on to its next algorithm)."""
+    if slot != "items":
+        return None, "serves the items slot only"
+    if not state.personalize_campaign:
+        return None, "no active campaign"
+    started = time.perf_counter()
+    try:
+        ranked = adapter.recommendations_get(state.personalize_campaign, user_id, PERSONALIZE_RESULTS)
+    except (ReadTimeoutError, ConnectTimeoutError):
+        return None, _fell_back("timeout", started)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "error")
+        return None, _fell_back("throttled" if "Throttl" in code else code, started)
+    except Exception as exc:  # the app must get a list whatever AWS does
+        return None, _fell_back(type(exc).__name__, started)
+    keys = reads.item_keys_of([item for item, _score in ranked])
+    pairs = [(keys[item], score) for item, score in ranked if item in keys]
+    if not pairs:
+        return None, "returned no item recsite knows"
+    return (
+        Source(
+            PERSONALIZE,
+            np.array([k for k, _s in pairs], dtype=np.int64),
+            np.array([s for _k, s in pairs], dtype=np.float32),
+            None,
+            f"personalize ({len(pairs)} items, {1000 * (time.perf_counter() - started):.0f} ms)",
+        ),
+        "",
+    )
+
+
+def _fell_back(reason: str, started: float) -> str:
+    """Count a fallback (for the admin and alerts) and say why, with how long it took."""
+    key = f"personalize:fallbacks:{reason}"
+    if not cache.add(key, 1, None):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, None)
+    return f"{reason} after {1000 * (time.perf_counter() - started):.0f} ms, fell back"

@@ -93,6 +93,7 @@ class ServingState:
     segment_lists: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
     neighbours_version: int | None
     ng: dict[str, NgView]  # slot -> the NG entries that apply to it
+    personalize_campaign: str | None = None  # the active campaign's ARN, for variants serving Personalize
     # when the soonest NG entry expires: the state is rebuilt then, so it stops applying by itself
     ng_expires_next: dt.datetime | None = None
     # (slot, segment) -> rules; segment "all" for rules without one
@@ -137,7 +138,14 @@ def serving_state_reset() -> None:
 
 def _build(generation: str) -> ServingState:
     from curation.models import Boost, Pin
-    from recommendations.models import ModelVersion, SegmentCandidates, SlotConfig, Variant, VariantPin
+    from recommendations.models import (
+        ModelVersion,
+        PersonalizeResource,
+        SegmentCandidates,
+        SlotConfig,
+        Variant,
+        VariantPin,
+    )
 
     variants: dict[int, list[VariantSpec]] = {}
     for v in Variant.objects.order_by("name"):
@@ -214,6 +222,13 @@ def _build(generation: str) -> ServingState:
             )
         )
     ng, ng_expires_next = ng_views()
+    campaign = (
+        PersonalizeResource.objects.filter(kind=PersonalizeResource.Kind.CAMPAIGN, status="ACTIVE")
+        .exclude(arn="")
+        .order_by("-updated_at")
+        .values_list("arn", flat=True)
+        .first()
+    )
     return ServingState(
         generation=generation,
         slots=slots,
@@ -224,6 +239,7 @@ def _build(generation: str) -> ServingState:
         neighbours_version=neighbours_version,
         ng=ng,
         ng_expires_next=ng_expires_next,
+        personalize_campaign=campaign,
         pins=pins,
         boosts=boosts,
     )

@@ -1,0 +1,118 @@
+"""A variant served by a Personalize campaign: its list when it answers, the fallback chain (fast, counted,
+explained) on timeout, throttling or any error; recsite's own filters always apply."""
+
+from __future__ import annotations
+
+import time
+
+import boto3
+import pytest
+from botocore.exceptions import ReadTimeoutError
+from botocore.stub import Stubber
+from django.core.cache import cache
+
+from curation.models import NgItem
+from recommendations.models import PersonalizeResource, Variant
+from recommendations.services.personalize import adapter
+from recommendations.services.serving.pipeline import recommend
+from tests.factories import AppUserFactory, ItemFactory
+from tests.serving.world import live_version, segment_list
+
+pytestmark = pytest.mark.django_db
+CAMPAIGN = "arn:aws:personalize:ap-northeast-1:123456789012:campaign/shop1-items"
+BUDGET_MS = 150
+
+
+@pytest.fixture
+def world():
+    items = [ItemFactory(external_id=f"item-{n}") for n in range(6)]
+    AppUserFactory(external_id="alice")
+    segment_list(live_version("segment_popularity"), "all", [i.pk for i in reversed(items)])
+    PersonalizeResource.objects.create(kind="campaign", name="shop1-items", arn=CAMPAIGN, status="ACTIVE")
+    Variant.objects.filter(slot__slot="items").update(
+        algorithm="personalize", fallbacks=["segment_popularity", "popularity"], weight=1
+    )
+    return items
+
+
+def _runtime():
+    return boto3.client(
+        "personalize-runtime", region_name="ap-northeast-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+
+
+def _use(runtime) -> None:
+    adapter.clients_set(adapter.Clients(personalize=None, runtime=runtime, events=None, s3=None))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_clients():
+    yield
+    adapter.clients_set(None)
+
+
+def test_personalize_list_is_served_and_still_loses_ng_items(world):
+    NgItem.objects.create(item=world[1], reason="counterfeit")
+    runtime = _runtime()
+    with Stubber(runtime) as stub:
+        stub.add_response(
+            "get_recommendations",
+            {
+                "itemList": [
+                    {"itemId": "item-1", "score": 0.9},
+                    {"itemId": "item-2", "score": 0.5},
+                    {"itemId": "gone", "score": 0.4},
+                ]
+            },
+            {"campaignArn": CAMPAIGN, "userId": "alice", "numResults": 200},
+        )
+        _use(runtime)
+        result = recommend("items", "alice", limit=5)
+    assert result.algorithm == "personalize"
+    served = [result.external_ids[e.key] for e in result.entries]
+    assert served[0] == "item-2" and "item-1" not in served  # NG applies to Personalize's answer too
+    assert result.entries[0].source == "personalize" and result.entries[0].score == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("error_code", "reason"), [("ThrottlingException", "throttled"), ("InvalidInputException", "InvalidInputException")]
+)
+def test_errors_fall_back_within_the_budget(world, error_code, reason):
+    runtime = _runtime()
+    with Stubber(runtime) as stub:
+        stub.add_client_error("get_recommendations", service_error_code=error_code, http_status_code=400)
+        _use(runtime)
+        started = time.perf_counter()
+        result = recommend("items", "alice", limit=3)
+        elapsed_ms = 1000 * (time.perf_counter() - started)
+    assert result.algorithm == "segment_popularity" and len(result.entries) == 3
+    assert f"personalize: {reason} after" in result.trace.steps[1] and "fell back" in result.trace.steps[1]
+    assert cache.get(f"personalize:fallbacks:{reason}") == 1
+    assert elapsed_ms < BUDGET_MS * 3  # the fallback itself adds no waiting
+
+
+def test_timeout_falls_back(world):
+    class SlowRuntime:
+        def get_recommendations(self, **kwargs):
+            raise ReadTimeoutError(endpoint_url="https://personalize-runtime.ap-northeast-1.amazonaws.com")
+
+    _use(SlowRuntime())
+    result = recommend("items", "alice", limit=3)
+    assert result.algorithm == "segment_popularity"
+    assert "personalize: timeout after" in result.trace.steps[1]
+
+
+def test_the_real_client_has_the_strict_budget(settings):
+    adapter.clients_set(None)
+    config = adapter.clients().runtime.meta.config
+    assert config.read_timeout == BUDGET_MS / 1000 and config.connect_timeout == BUDGET_MS / 1000
+    assert config.retries["total_max_attempts"] == 1  # one attempt: no retry inside the budget
+
+
+def test_without_an_active_campaign_the_chain_goes_on(world):
+    PersonalizeResource.objects.filter(kind="campaign").update(status="UPDATE IN_PROGRESS")
+    from recommendations.services.serving.state import serving_state_changed
+
+    serving_state_changed()  # a queryset update sends no signal
+    result = recommend("items", "alice", limit=3)
+    assert "personalize: no active campaign" in result.trace.steps[1]
