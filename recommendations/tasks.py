@@ -75,3 +75,14 @@ def metrics_rollup_task() -> int:
     days = rollup_pending()
     logger.info("metrics_rollup recomputed %d day(s): %s", len(days), ", ".join(map(str, days)))
     return len(days)
+
+
+@shared_task(name="recommendations.personalize_training_advance", acks_late=True, autoretry_for=(OperationalError,))
+def personalize_training_advance_task(run_id: int, attempt: int = 0) -> bool:
+    """Advance a Personalize training run; look again later (backing off to 15 minutes) until it ends."""
+    from recommendations.services.personalize.training import personalize_training_advance
+
+    done = personalize_training_advance(run_id)
+    if not done:
+        personalize_training_advance_task.apply_async((run_id, attempt + 1), countdown=min(60 * 2**attempt, 900))
+    return done

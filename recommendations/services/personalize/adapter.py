@@ -110,9 +110,10 @@ def status_of(kind: str, arn: str) -> tuple[str, str]:
 def solution_create(name: str, dataset_group_arn: str, recipe_arn: str, *, hpo: bool, event_weights: dict) -> str:
     config: dict[str, Any] = {}
     if event_weights:
+        top = max(event_weights.values())  # Personalize takes weights from 0 to 1: ours scaled, same ratios
         config["eventsConfig"] = {
             "eventParametersList": [
-                {"eventType": kind, "weight": weight} for kind, weight in sorted(event_weights.items())
+                {"eventType": kind, "weight": round(weight / top, 4)} for kind, weight in sorted(event_weights.items())
             ]
         }
     return clients().personalize.create_solution(
@@ -137,3 +138,7 @@ def recommendations_get(campaign_arn: str, user_id: str, n: int) -> list[tuple[s
     """A campaign's (item id, score) list for a user; raises on timeout, throttling or any error."""
     answer = clients().runtime.get_recommendations(campaignArn=campaign_arn, userId=user_id, numResults=n)
     return [(entry["itemId"], float(entry.get("score", 0.0))) for entry in answer.get("itemList", [])]
+
+
+def solution_describe(solution_arn: str) -> dict:
+    return clients().personalize.describe_solution(solutionArn=solution_arn)["solution"]

@@ -15,15 +15,15 @@ from recommendations.services.personalize.schemas import DATASETS, avro_schema
 Kind = PersonalizeResource.Kind
 
 
-def _name(*parts: str) -> str:
+def resource_name(*parts: str) -> str:
     return "-".join([settings.PERSONALIZE_PREFIX, *parts])
 
 
-def _recorded(kind: str, name: str) -> PersonalizeResource | None:
+def resource_recorded(kind: str, name: str) -> PersonalizeResource | None:
     return PersonalizeResource.objects.filter(kind=kind, name=name).exclude(arn="").first()
 
 
-def _record(kind: str, name: str, arn: str, **details: object) -> PersonalizeResource:
+def resource_record(kind: str, name: str, arn: str, **details: object) -> PersonalizeResource:
     resource, _created = PersonalizeResource.objects.update_or_create(
         kind=kind, name=name, defaults={"arn": arn, "status": "CREATE PENDING", "details": details}
     )
@@ -33,18 +33,18 @@ def _record(kind: str, name: str, arn: str, **details: object) -> PersonalizeRes
 def dataset_group_setup() -> dict[str, str]:
     """Schemas, the dataset group and its three datasets; returns their ARNs by our name for them."""
     arns: dict[str, str] = {}
-    group_name = _name(settings.PERSONALIZE_DATASET_GROUP)
-    group = _recorded(Kind.DATASET_GROUP, group_name) or _record(
+    group_name = resource_name(settings.PERSONALIZE_DATASET_GROUP)
+    group = resource_recorded(Kind.DATASET_GROUP, group_name) or resource_record(
         Kind.DATASET_GROUP, group_name, adapter.dataset_group_create(group_name)
     )
     arns["dataset_group"] = group.arn
     for dataset_type in DATASETS:
-        schema_name = _name(dataset_type.lower(), "v1")
-        schema = _recorded(Kind.SCHEMA, schema_name) or _record(
+        schema_name = resource_name(dataset_type.lower(), "v1")
+        schema = resource_recorded(Kind.SCHEMA, schema_name) or resource_record(
             Kind.SCHEMA, schema_name, adapter.schema_create(schema_name, avro_schema(dataset_type))
         )
-        dataset_name = _name(settings.PERSONALIZE_DATASET_GROUP, dataset_type.lower())
-        dataset = _recorded(Kind.DATASET, dataset_name) or _record(
+        dataset_name = resource_name(settings.PERSONALIZE_DATASET_GROUP, dataset_type.lower())
+        dataset = resource_recorded(Kind.DATASET, dataset_name) or resource_record(
             Kind.DATASET,
             dataset_name,
             adapter.dataset_create(dataset_name, schema.arn, group.arn, dataset_type),
@@ -59,12 +59,12 @@ def import_jobs_start(export: PersonalizeResource, datasets: dict[str, str]) -> 
     jobs = []
     stamp = export.name.rsplit("-", 1)[-1]
     for dataset_type, file in export.details["files"].items():
-        name = _name("import", dataset_type.lower(), stamp)
-        job = _recorded(Kind.IMPORT_JOB, name)
+        name = resource_name("import", dataset_type.lower(), stamp)
+        job = resource_recorded(Kind.IMPORT_JOB, name)
         if job is None:
             incremental = bool(export.details.get("incremental")) and dataset_type == "Interactions"
             arn = adapter.import_job_create(name, datasets[dataset_type], file["path"], incremental=incremental)
-            job = _record(Kind.IMPORT_JOB, name, arn, export=export.name, dataset_type=dataset_type)
+            job = resource_record(Kind.IMPORT_JOB, name, arn, export=export.name, dataset_type=dataset_type)
         jobs.append(job)
     return jobs
 
