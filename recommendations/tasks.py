@@ -86,3 +86,33 @@ def personalize_training_advance_task(run_id: int, attempt: int = 0) -> bool:
     if not done:
         personalize_training_advance_task.apply_async((run_id, attempt + 1), countdown=min(60 * 2**attempt, 900))
     return done
+
+
+@shared_task(
+    name="recommendations.personalize_events_forward",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def personalize_events_forward_task(event_ids: list[str]) -> int:
+    """Forward stored events to Personalize's event tracker; retried with backoff, never blocking ingestion."""
+    from recommendations.services.personalize.events import events_forward
+
+    return events_forward(event_ids)
+
+
+@shared_task(
+    name="recommendations.personalize_user_delete",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def personalize_user_delete_task(external_id: str) -> str:
+    """Start a Personalize data deletion job for a user erased in recsite."""
+    from recommendations.services.personalize.events import user_deletion_start
+
+    job = user_deletion_start(external_id)
+    return job.arn if job else ""

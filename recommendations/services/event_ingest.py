@@ -19,6 +19,7 @@ from recommendations.errors import FieldError, ValidationFailed
 from recommendations.models import AppUser, EventType, Item
 from recommendations.services import row_validation as rv
 from recommendations.services.event_store import events_insert
+from recommendations.services.personalize.events import events_forward_later
 
 EVENT_FIELDS = {
     "event_id": rv.FieldSpec(rv.uuid_value, required=True),
@@ -114,6 +115,7 @@ def event_batch_write(checked: CheckedEvents) -> IngestResult:
                 for row in unique.values()
             ]
         )
+        events_forward_later([str(event_id) for event_id in unique])
     return IngestResult(stored=stored, duplicates=len(checked.rows) - stored, users_created=users_created)
 
 

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from recommendations.errors import NotFound
 from recommendations.models import AppUser
+from recommendations.services.personalize.events import personalize_user_delete_later
 
 
 def app_user_erase(*, external_id: str) -> dict[str, int]:
@@ -15,4 +16,5 @@ def app_user_erase(*, external_id: str) -> dict[str, int]:
         if user is None:
             raise NotFound(f"No user '{external_id}' is known to recsite (already erased, or never seen).")
         _total, per_model = user.delete()
+        personalize_user_delete_later(external_id)
     return {label.split(".")[-1].lower(): count for label, count in per_model.items()}

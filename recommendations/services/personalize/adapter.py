@@ -142,3 +142,26 @@ def recommendations_get(campaign_arn: str, user_id: str, n: int) -> list[tuple[s
 
 def solution_describe(solution_arn: str) -> dict:
     return clients().personalize.describe_solution(solutionArn=solution_arn)["solution"]
+
+
+# --- live events and deletion ------------------------------------------------------------------
+
+
+def event_tracker_create(name: str, dataset_group_arn: str) -> tuple[str, str]:
+    """(tracker ARN, tracking id) of a new event tracker."""
+    answer = clients().personalize.create_event_tracker(name=name, datasetGroupArn=dataset_group_arn)
+    return answer["eventTrackerArn"], answer["trackingId"]
+
+
+def events_put(tracking_id: str, user_id: str, session_id: str, events: list[dict]) -> None:
+    """Up to 10 events of one user's session (PutEvents' limit)."""
+    clients().events.put_events(trackingId=tracking_id, userId=user_id, sessionId=session_id, eventList=events)
+
+
+def data_deletion_job_create(name: str, dataset_group_arn: str, s3_path: str) -> str:
+    return clients().personalize.create_data_deletion_job(
+        jobName=name,
+        datasetGroupArn=dataset_group_arn,
+        dataSource={"dataLocation": s3_path},
+        roleArn=settings.PERSONALIZE_ROLE_ARN,
+    )["dataDeletionJobArn"]

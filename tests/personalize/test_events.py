@@ -1,0 +1,90 @@
+"""Live events forwarded with PutEvents after ingestion commits; erased users deleted in Personalize."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from django.utils import timezone
+
+from recommendations.models import PersonalizeResource, Scope
+from recommendations.services.personalize import adapter
+from tests.factories import AppUserFactory, ItemFactory
+
+pytestmark = pytest.mark.django_db
+GROUP = "arn:aws:personalize:ap-northeast-1:123456789012:dataset-group/shop1-main"
+
+
+@pytest.fixture
+def personalize_on(settings):
+    settings.PERSONALIZE_BUCKET = "bucket"
+    settings.PERSONALIZE_PREFIX = "shop1"
+    settings.PERSONALIZE_ROLE_ARN = "arn:aws:iam::123456789012:role/PersonalizeS3"
+    PersonalizeResource.objects.create(kind="dataset_group", name="shop1-main", arn=GROUP, status="ACTIVE")
+    PersonalizeResource.objects.create(
+        kind="event_tracker", name="shop1-main-tracker", arn=f"{GROUP}/tracker", details={"tracking_id": "track-1"}
+    )
+    yield
+    adapter.clients_set(None)
+
+
+def _client(service: str):
+    return boto3.client(service, region_name="ap-northeast-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+
+def test_ingested_events_are_forwarded_in_groups_of_ten_per_session(
+    personalize_on, make_client, django_capture_on_commit_callbacks
+):
+    ItemFactory(external_id="i-1")
+    events_client = _client("personalize-events")
+    at = timezone.now() - dt.timedelta(minutes=5)
+    batch = [
+        {"event_id": f"00000000-0000-4000-8000-{n:012d}", "user_id": "u-1", "item_id": "i-1", "session_id": "s-1",
+         "type": "view", "occurred_at": (at + dt.timedelta(seconds=n)).isoformat()}
+        for n in range(12)
+    ]  # fmt: skip
+    with Stubber(events_client) as stub:
+        for _chunk in ("first 10", "last 2"):
+            stub.add_response(
+                "put_events", {}, {"trackingId": "track-1", "userId": "u-1", "sessionId": "s-1", "eventList": ANY}
+            )
+        adapter.clients_set(adapter.Clients(personalize=None, runtime=None, events=events_client, s3=None))
+        with django_capture_on_commit_callbacks(execute=True):
+            response = make_client(Scope.EVENTS_WRITE).post("/api/v1/events", {"events": batch}, format="json")
+        assert response.status_code == 200 and response.json()["stored"] == 12
+        stub.assert_no_pending_responses()
+
+
+def test_nothing_is_forwarded_while_personalize_is_off(settings, make_client):
+    settings.PERSONALIZE_BUCKET = ""
+    ItemFactory(external_id="i-1")
+    adapter.clients_set(adapter.Clients(personalize=None, runtime=None, events=object(), s3=None))  # would fail if used
+    event = {
+        "event_id": "00000000-0000-4000-8000-000000000001", "user_id": "u", "item_id": "i-1", "type": "view",
+        "session_id": "s", "occurred_at": timezone.now().isoformat(),
+    }  # fmt: skip
+    assert make_client(Scope.EVENTS_WRITE).post("/api/v1/events", {"events": [event]}, format="json").status_code == 200
+    adapter.clients_set(None)
+
+
+def test_erasing_a_user_starts_a_deletion_job(personalize_on, make_client, django_capture_on_commit_callbacks):
+    AppUserFactory(external_id="u-9")
+    personalize = _client("personalize")
+
+    class S3:
+        def upload_fileobj(self, fileobj, bucket, key):
+            assert fileobj.read() == b"USER_ID\nu-9\n" and bucket == "bucket" and key.startswith("shop1/deletions/")
+
+    with Stubber(personalize) as stub:
+        stub.add_response(
+            "create_data_deletion_job",
+            {"dataDeletionJobArn": f"{GROUP}/delete-1"},
+            {"jobName": ANY, "datasetGroupArn": GROUP, "dataSource": {"dataLocation": ANY}, "roleArn": ANY},
+        )
+        adapter.clients_set(adapter.Clients(personalize=personalize, runtime=None, events=None, s3=S3()))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert make_client(Scope.CATALOG_WRITE).delete("/api/v1/users/u-9").status_code == 200
+        stub.assert_no_pending_responses()
+    assert PersonalizeResource.objects.get(kind="deletion_job").arn.endswith("delete-1")
