@@ -83,7 +83,8 @@ def personalize_training_advance_task(run_id: int, attempt: int = 0) -> bool:
     from recommendations.services.personalize.training import personalize_training_advance
 
     done = personalize_training_advance(run_id)
-    if not done:
+    # without a broker there is no "later": the command that started the run polls instead
+    if not done and not personalize_training_advance_task.app.conf.task_always_eager:
         personalize_training_advance_task.apply_async((run_id, attempt + 1), countdown=min(60 * 2**attempt, 900))
     return done
 
@@ -116,3 +117,13 @@ def personalize_user_delete_task(external_id: str) -> str:
 
     job = user_deletion_start(external_id)
     return job.arn if job else ""
+
+
+@shared_task(name="recommendations.personalize_resources_refresh", acks_late=True, expires=300)
+def personalize_resources_refresh_task() -> int:
+    """Refresh the status of Personalize resources still being created or updated (when Personalize is on)."""
+    if not settings.PERSONALIZE_BUCKET:
+        return 0
+    from recommendations.services.personalize.setup import resources_refresh
+
+    return resources_refresh()

@@ -124,6 +124,11 @@ CELERY_BEAT_SCHEDULE = {
     "training-runs-reap": {"task": "recommendations.training_runs_reap", "schedule": crontab(minute="*/10")},
     # https://crontab.guru/#*/15_*_*_*_*
     "metrics-rollup": {"task": "recommendations.metrics_rollup", "schedule": crontab(minute="*/15")},
+    # https://crontab.guru/#*/5_*_*_*_*  (does nothing while PERSONALIZE_BUCKET is empty)
+    "personalize-resources-refresh": {
+        "task": "recommendations.personalize_resources_refresh",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 # Training has its own queue (run a worker with -Q training), so long fits never delay short tasks.
 CELERY_TASK_DEFAULT_QUEUE = "celery"

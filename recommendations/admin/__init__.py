@@ -1,1 +1,1 @@
-from . import api_keys, catalog, events, serving, training  # noqa: F401  registers the ModelAdmins
+from . import api_keys, catalog, events, personalize, serving, training  # noqa: F401  registers the ModelAdmins

@@ -9,7 +9,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from recommendations.admin.experiments import dashboard_view
-from recommendations.models import Impression, ModelVersion, ServingSlot, SlotConfig, Variant, VariantPin
+from recommendations.models import (
+    Impression,
+    ModelVersion,
+    ServingSlot,
+    SlotConfig,
+    Variant,
+    VariantPin,
+)
 
 
 class VariantInline(admin.TabularInline):

@@ -104,9 +104,22 @@ def test_a_run_goes_from_imports_to_metrics(run, personalize):
         },
         {"solutionVersionArn": version},
     )
+    personalize.add_response(
+        "create_campaign",
+        {"campaignArn": f"{ARN}:campaign/shop1-main-campaign"},
+        {"name": "shop1-main-campaign", "solutionVersionArn": version, "minProvisionedTPS": 1},
+    )
     assert personalize_training_advance(run.pk) is True
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.SUCCEEDED and run.ndcg() == pytest.approx(0.2134)
+    campaign = PersonalizeResource.objects.get(kind="campaign")
+    assert campaign.status == "CREATE PENDING"  # served once the refresh sees it ACTIVE
+    personalize.add_response("describe_campaign", {"campaign": {"status": "ACTIVE"}}, {"campaignArn": campaign.arn})
+    from recommendations.services.personalize.setup import resources_refresh
+
+    assert resources_refresh() == 1
+    campaign.refresh_from_db()
+    assert campaign.status == "ACTIVE"
     assert run.metrics["model"]["coverage"] == pytest.approx(0.41)
     assert personalize_training_advance(run.pk) is True  # a redelivered task does nothing more
 
@@ -144,3 +157,25 @@ def test_personalize_runs_show_in_the_admin_beside_our_own(client, run):
     client.force_login(get_user_model().objects.create_superuser("mika", "m@example.com", "pw-for-tests-only"))
     assert client.get("/admin/recommendations/trainingrun/").status_code == 200
     assert client.get(f"/admin/recommendations/trainingrun/{run.pk}/change/").status_code == 200
+
+
+def test_the_admin_lists_personalize_resources_and_refreshes_them(client, personalize):
+    from django.contrib.auth import get_user_model
+
+    resource = PersonalizeResource.objects.create(
+        kind="import_job", name="shop1-x", arn=IMPORT, status="CREATE PENDING"
+    )
+    client.force_login(get_user_model().objects.create_superuser("mika", "m@example.com", "pw-for-tests-only"))
+    assert "shop1-x" in client.get("/admin/recommendations/personalizeresource/").content.decode()
+    _import_status(personalize, "ACTIVE")
+    client.post("/admin/recommendations/personalizeresource/", {"action": "refresh", "_selected_action": [resource.pk]})
+    resource.refresh_from_db()
+    assert resource.status == "ACTIVE"
+
+
+def test_the_train_command_needs_the_bucket_and_role(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.PERSONALIZE_BUCKET = ""
+    with pytest.raises(CommandError, match="PERSONALIZE_BUCKET"):
+        call_command("personalize_train")

@@ -94,6 +94,7 @@ DESCRIBE = {
     "solution_version": ("describe_solution_version", "solutionVersionArn", "solutionVersion"),
     "batch_inference_job": ("describe_batch_inference_job", "batchInferenceJobArn", "batchInferenceJob"),
     "campaign": ("describe_campaign", "campaignArn", "campaign"),
+    "event_tracker": ("describe_event_tracker", "eventTrackerArn", "eventTracker"),
 }
 
 
@@ -165,3 +166,15 @@ def data_deletion_job_create(name: str, dataset_group_arn: str, s3_path: str) ->
         dataSource={"dataLocation": s3_path},
         roleArn=settings.PERSONALIZE_ROLE_ARN,
     )["dataDeletionJobArn"]
+
+
+def campaign_create(name: str, solution_version_arn: str) -> str:
+    return clients().personalize.create_campaign(
+        name=name, solutionVersionArn=solution_version_arn, minProvisionedTPS=1
+    )["campaignArn"]
+
+
+def campaign_update(campaign_arn: str, solution_version_arn: str) -> str:
+    return clients().personalize.update_campaign(campaignArn=campaign_arn, solutionVersionArn=solution_version_arn)[
+        "campaignArn"
+    ]

@@ -77,3 +77,18 @@ def status_refresh(resource: PersonalizeResource) -> PersonalizeResource:
         resource.details = {**resource.details, "failure": reason}
     resource.save(update_fields=["status", "details", "updated_at"])
     return resource
+
+
+FINAL = ("ACTIVE", "CREATE FAILED", "DONE")
+
+
+def resources_refresh() -> int:
+    """Ask AWS for the status of every resource still on its way (pending or in progress); returns how many."""
+    pending = (
+        PersonalizeResource.objects.exclude(status__in=FINAL).exclude(arn="").filter(kind__in=list(adapter.DESCRIBE))
+    )
+    count = 0
+    for resource in pending:
+        status_refresh(resource)
+        count += 1
+    return count

@@ -106,6 +106,7 @@ def personalize_training_advance(run_id: int) -> bool:
     run.save(update_fields=["metrics", "status", "finished_at"])
     version.details = {**version.details, "metrics": metrics}
     version.save(update_fields=["details", "updated_at"])
+    campaign_deploy(run)
     return True
 
 
@@ -132,3 +133,24 @@ def _fail(run: TrainingRun, error: str) -> bool:
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "error", "finished_at"])
     return True
+
+
+def campaign_deploy(run: TrainingRun) -> PersonalizeResource:
+    """Serve a succeeded run's solution version from the campaign (created the first time, updated after).
+
+    A new campaign is served once `resources_refresh` (every 5 minutes) sees it ACTIVE; an updated one
+    keeps serving its previous version until AWS finishes.
+    """
+    if run.status != TrainingRun.Status.SUCCEEDED or not run.snapshot.get("solution_version"):
+        raise ValueError(f"Run {run.pk} has no trained solution version to deploy.")
+    name = resource_name(settings.PERSONALIZE_DATASET_GROUP, "campaign")
+    campaign = resource_recorded(Kind.CAMPAIGN, name)
+    version = run.snapshot["solution_version"]
+    if campaign is None:
+        arn = adapter.campaign_create(name, version)
+        return resource_record(Kind.CAMPAIGN, name, arn, solution_version=version, run=run.pk)
+    adapter.campaign_update(campaign.arn, version)
+    # the campaign stays ACTIVE on its previous version until the update is done
+    campaign.details = {**campaign.details, "solution_version": version, "run": run.pk}
+    campaign.save(update_fields=["details", "updated_at"])
+    return campaign
