@@ -124,6 +124,11 @@ def personalize_resources_refresh_task() -> int:
     """Refresh the status of Personalize resources still being created or updated (when Personalize is on)."""
     if not settings.PERSONALIZE_BUCKET:
         return 0
+    from recommendations.services.personalize.ng_filter import ng_filter_sync
     from recommendations.services.personalize.setup import resources_refresh
 
+    try:
+        ng_filter_sync()  # a changed NG list becomes a new filter, served once ACTIVE
+    except ValueError as exc:  # no dataset group yet: nothing has been sent to Personalize
+        logger.info("personalize NG filter not synced: %s", exc)
     return resources_refresh()

@@ -116,3 +116,17 @@ def test_without_an_active_campaign_the_chain_goes_on(world):
     serving_state_changed()  # a queryset update sends no signal
     result = recommend("items", "alice", limit=3)
     assert "personalize: no active campaign" in result.trace.steps[1]
+
+
+def test_the_active_ng_filter_is_passed_to_personalize(world):
+    PersonalizeResource.objects.create(kind="filter", name="shop1-ng-abc", arn=f"{CAMPAIGN}-filter", status="ACTIVE")
+    runtime = _runtime()
+    with Stubber(runtime) as stub:
+        stub.add_response(
+            "get_recommendations",
+            {"itemList": [{"itemId": "item-3", "score": 0.7}]},
+            {"campaignArn": CAMPAIGN, "userId": "alice", "numResults": 200, "filterArn": f"{CAMPAIGN}-filter"},
+        )
+        _use(runtime)
+        result = recommend("items", "alice", limit=2)
+    assert result.algorithm == "personalize"

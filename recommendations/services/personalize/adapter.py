@@ -95,6 +95,7 @@ DESCRIBE = {
     "batch_inference_job": ("describe_batch_inference_job", "batchInferenceJobArn", "batchInferenceJob"),
     "campaign": ("describe_campaign", "campaignArn", "campaign"),
     "event_tracker": ("describe_event_tracker", "eventTrackerArn", "eventTracker"),
+    "filter": ("describe_filter", "filterArn", "filter"),
 }
 
 
@@ -135,9 +136,12 @@ def solution_metrics(solution_version_arn: str) -> dict[str, float]:
 # --- serving ---------------------------------------------------------------------------------
 
 
-def recommendations_get(campaign_arn: str, user_id: str, n: int) -> list[tuple[str, float]]:
+def recommendations_get(
+    campaign_arn: str, user_id: str, n: int, filter_arn: str | None = None
+) -> list[tuple[str, float]]:
     """A campaign's (item id, score) list for a user; raises on timeout, throttling or any error."""
-    answer = clients().runtime.get_recommendations(campaignArn=campaign_arn, userId=user_id, numResults=n)
+    extra = {"filterArn": filter_arn} if filter_arn else {}
+    answer = clients().runtime.get_recommendations(campaignArn=campaign_arn, userId=user_id, numResults=n, **extra)
     return [(entry["itemId"], float(entry.get("score", 0.0))) for entry in answer.get("itemList", [])]
 
 
@@ -178,3 +182,9 @@ def campaign_update(campaign_arn: str, solution_version_arn: str) -> str:
     return clients().personalize.update_campaign(campaignArn=campaign_arn, solutionVersionArn=solution_version_arn)[
         "campaignArn"
     ]
+
+
+def filter_create(name: str, dataset_group_arn: str, expression: str) -> str:
+    return clients().personalize.create_filter(
+        name=name, datasetGroupArn=dataset_group_arn, filterExpression=expression
+    )["filterArn"]

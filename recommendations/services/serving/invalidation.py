@@ -12,7 +12,7 @@ def _changed(sender: type, **kwargs: object) -> None:
 
 
 def _campaign_changed(sender: type, instance: object, **kwargs: object) -> None:
-    if getattr(instance, "kind", "") == "campaign":
+    if getattr(instance, "kind", "") in ("campaign", "filter"):
         serving_state_changed()
 
 
@@ -37,6 +37,6 @@ def connect_invalidation() -> None:
     ):
         post_save.connect(_changed, sender=model, dispatch_uid=f"serving-state-{model.__name__}-save")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"serving-state-{model.__name__}-delete")
-    # of Personalize's resources only campaigns are served from; jobs' status polls change nothing here
+    # of Personalize's resources only campaigns and filters are used in serving; jobs' status polls change nothing here
     post_save.connect(_campaign_changed, sender=PersonalizeResource, dispatch_uid="serving-state-campaign-save")
     post_delete.connect(_campaign_changed, sender=PersonalizeResource, dispatch_uid="serving-state-campaign-delete")

@@ -95,7 +95,9 @@ def personalize_source(slot: str, user_id: str, state: ServingState) -> tuple[So
         return None, "no active campaign"
     started = time.perf_counter()
     try:
-        ranked = adapter.recommendations_get(state.personalize_campaign, user_id, PERSONALIZE_RESULTS)
+        ranked = adapter.recommendations_get(
+            state.personalize_campaign, user_id, PERSONALIZE_RESULTS, state.personalize_filter
+        )
     except (ReadTimeoutError, ConnectTimeoutError):
         return None, _fell_back("timeout", started)
     except ClientError as exc:

@@ -94,6 +94,7 @@ class ServingState:
     neighbours_version: int | None
     ng: dict[str, NgView]  # slot -> the NG entries that apply to it
     personalize_campaign: str | None = None  # the active campaign's ARN, for variants serving Personalize
+    personalize_filter: str | None = None  # the newest active NG filter's ARN
     # when the soonest NG entry expires: the state is rebuilt then, so it stops applying by itself
     ng_expires_next: dt.datetime | None = None
     # (slot, segment) -> rules; segment "all" for rules without one
@@ -222,13 +223,9 @@ def _build(generation: str) -> ServingState:
             )
         )
     ng, ng_expires_next = ng_views()
-    campaign = (
-        PersonalizeResource.objects.filter(kind=PersonalizeResource.Kind.CAMPAIGN, status="ACTIVE")
-        .exclude(arn="")
-        .order_by("-updated_at")
-        .values_list("arn", flat=True)
-        .first()
-    )
+    active = PersonalizeResource.objects.filter(status="ACTIVE").exclude(arn="").order_by("-updated_at")
+    campaign = active.filter(kind=PersonalizeResource.Kind.CAMPAIGN).values_list("arn", flat=True).first()
+    ng_filter = active.filter(kind=PersonalizeResource.Kind.FILTER).values_list("arn", flat=True).first()
     return ServingState(
         generation=generation,
         slots=slots,
@@ -240,6 +237,7 @@ def _build(generation: str) -> ServingState:
         ng=ng,
         ng_expires_next=ng_expires_next,
         personalize_campaign=campaign,
+        personalize_filter=ng_filter,
         pins=pins,
         boosts=boosts,
     )

@@ -1,0 +1,81 @@
+"""NG lists mirrored as a Personalize filter, where they fit its expression language.
+
+Personalize's filters see only what it has imported, so recsite's own filters are applied to its
+answers anyway; the filter makes Personalize fill its list with items recsite will actually show.
+Entries that do not fit (a quote in an id, an expression past Personalize's length limit, NG
+categories deeper than the levels exported) stay recsite-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from curation.models import NgCategory, NgItem, NgShop
+from recommendations.models import PersonalizeResource
+from recommendations.services.personalize import adapter
+from recommendations.services.personalize.schemas import CATEGORY_LEVELS
+from recommendations.services.personalize.setup import resource_name, resource_record, resource_recorded
+
+MAX_EXPRESSION = 2500  # Personalize's limit on a filter expression
+Kind = PersonalizeResource.Kind
+
+
+def _quoted(values: list[str]) -> str:
+    return ", ".join(f'"{v}"' for v in sorted(values) if '"' not in v and "\\" not in v)
+
+
+def ng_filter_expression() -> tuple[str, int]:
+    """The EXCLUDE expression for the NG entries in force for the items slot, and how many it leaves out."""
+    live = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+
+    def for_items(model: type, field: str) -> list[str]:
+        rows = model.objects.filter(live).values_list(field, "slots")
+        return [value for value, slots in rows if not slots or "items" in slots]
+
+    parts, left_out = [], 0
+    items = for_items(NgItem, "item__external_id")
+    shops = for_items(NgShop, "shop__external_id")
+    if items:
+        parts.append(f"EXCLUDE ItemID WHERE Items.ITEM_ID IN ({_quoted(items)})")
+    if shops:
+        parts.append(f"EXCLUDE ItemID WHERE Items.SHOP_ID IN ({_quoted(shops)})")
+    for path in for_items(NgCategory, "category_path"):
+        levels = [p.strip() for p in path.split(">")]
+        if len(levels) > CATEGORY_LEVELS or any('"' in level for level in levels):
+            left_out += 1
+            continue
+        conditions = " AND ".join(f'Items.CATEGORY_L{n} IN ("{level}")' for n, level in enumerate(levels, start=1))
+        parts.append(f"EXCLUDE ItemID WHERE {conditions}")
+    expression = ""
+    for part in parts:
+        candidate = f"{expression} | {part}" if expression else part
+        if len(candidate) > MAX_EXPRESSION:
+            left_out += 1
+            continue
+        expression = candidate
+    return expression, left_out
+
+
+def ng_filter_sync() -> PersonalizeResource | None:
+    """Create a filter for the current NG expression unless one exists; None when there is nothing to mirror.
+
+    Filters are immutable in Personalize, so a changed list makes a new one (named by the expression's
+    hash); serving switches to it once it is ACTIVE.
+    """
+    expression, left_out = ng_filter_expression()
+    if not expression:
+        return None
+    digest = hashlib.sha256(expression.encode()).hexdigest()[:10]
+    name = resource_name("ng", digest)
+    existing = resource_recorded(Kind.FILTER, name)
+    if existing is not None:
+        return existing
+    group = resource_recorded(Kind.DATASET_GROUP, resource_name(settings.PERSONALIZE_DATASET_GROUP))
+    if group is None:
+        raise ValueError("Set up the dataset group first (an export and import).")
+    arn = adapter.filter_create(name, group.arn, expression)
+    return resource_record(Kind.FILTER, name, arn, expression=expression, left_out=left_out)
