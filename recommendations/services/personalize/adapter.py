@@ -188,3 +188,19 @@ def filter_create(name: str, dataset_group_arn: str, expression: str) -> str:
     return clients().personalize.create_filter(
         name=name, datasetGroupArn=dataset_group_arn, filterExpression=expression
     )["filterArn"]
+
+
+def batch_inference_job_create(name: str, solution_version_arn: str, input_path: str, output_path: str, n: int) -> str:
+    return clients().personalize.create_batch_inference_job(
+        jobName=name,
+        solutionVersionArn=solution_version_arn,
+        jobInput={"s3DataSource": {"path": input_path}},
+        jobOutput={"s3DataDestination": {"path": output_path}},
+        roleArn=settings.PERSONALIZE_ROLE_ARN,
+        numResults=n,
+    )["batchInferenceJobArn"]
+
+
+def s3_read(path: str) -> bytes:
+    bucket, key = path.removeprefix("s3://").split("/", 1)
+    return clients().s3.get_object(Bucket=bucket, Key=key)["Body"].read()

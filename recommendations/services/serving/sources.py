@@ -49,7 +49,8 @@ def chain_sources(
     """Each chain entry's list for this user, in chain order; the trace says why an entry had none."""
     sources, missing = [], []
     for algorithm in chain:
-        if algorithm == PERSONALIZE:
+        if algorithm == PERSONALIZE and state.live_versions.get(PERSONALIZE) not in lists:
+            # no batch list for this user: ask the campaign in real time
             source, why = personalize_source(slot, user_id, state)
             if source is not None:
                 sources.append(source)
