@@ -251,6 +251,9 @@ PERSONALIZE_ROLE_ARN = env.str("PERSONALIZE_ROLE_ARN", default="")
 # Every resource name starts with this (filter names, for one, are unique per AWS account).
 PERSONALIZE_PREFIX = env.str("PERSONALIZE_PREFIX", default="recsite")
 PERSONALIZE_DATASET_GROUP = env.str("PERSONALIZE_DATASET_GROUP", default="main")
+# How a trained solution version is served: "batch" (a daily batch inference job's lists, the cheap
+# default) or "campaign" (real-time GetRecommendations, billed per hour of provisioned capacity).
+PERSONALIZE_DEPLOY = env.str("PERSONALIZE_DEPLOY", default="batch")
 # A variant served by Personalize waits at most this long for GetRecommendations, then falls back.
 PERSONALIZE_TIMEOUT_MS = env.int("PERSONALIZE_TIMEOUT_MS", default=150)
 PERSONALIZE_RECIPE_ARN = env.str(

@@ -81,3 +81,32 @@ def test_an_unfinished_job_is_not_published(aws):
     job = PersonalizeResource(kind="batch_inference_job", name="x", status="CREATE IN_PROGRESS")
     with pytest.raises(ValueError, match="not ACTIVE"):
         batch_inference_publish(job)
+
+
+def test_a_trained_run_is_deployed_through_a_batch_job(aws):
+    from recommendations.services.personalize.training import personalize_training_advance
+
+    stub, s3 = aws
+    item = ItemFactory(external_id="i-1")
+    EventFactory(user=AppUserFactory(external_id="alice"), item=item)
+    run = TrainingRun.objects.create(
+        algorithm="personalize", status=TrainingRun.Status.SUCCEEDED, snapshot={"solution_version": VERSION}
+    )
+    batch_arn = f"{VERSION}/batch"
+    stub.add_response("create_batch_inference_job", {"batchInferenceJobArn": batch_arn}, None)
+    stub.add_response(
+        "describe_batch_inference_job",
+        {"batchInferenceJob": {"status": "CREATE IN_PROGRESS"}},
+        {"batchInferenceJobArn": batch_arn},
+    )
+    assert personalize_training_advance(run.pk) is False
+    stub.add_response(
+        "describe_batch_inference_job", {"batchInferenceJob": {"status": "ACTIVE"}}, {"batchInferenceJobArn": batch_arn}
+    )
+    output = {"input": {"userId": "alice"}, "output": {"recommendedItems": ["i-1"], "scores": [0.9]}}
+    s3.put_object(Bucket="bucket", Key=f"shop1/batch/{run.pk}/out/users.json.out", Body=json.dumps(output) + "\n")
+    assert personalize_training_advance(run.pk) is True
+    run.refresh_from_db()
+    assert run.publish_note.startswith("published as version") and run.snapshot["deployed"]
+    assert ModelVersion.objects.get(algorithm="personalize").is_live
+    assert personalize_training_advance(run.pk) is True  # done: nothing more happens

@@ -23,6 +23,7 @@ SOLUTION = f"{ARN}:solution/shop1-solution-aws-user-personalization-v2-plain"
 def run(settings):
     settings.PERSONALIZE_PREFIX = "shop1"
     settings.TRAINING_EVENT_WEIGHTS = {"view": 1.0, "favorite": 3.0, "cart_add": 5.0, "purchase": 8.0}
+    settings.PERSONALIZE_DEPLOY = "campaign"  # the batch path is tested in test_batch.py
     PersonalizeResource.objects.create(
         kind="import_job", name="shop1-import-interactions-1", arn=IMPORT, status="CREATE PENDING"
     )

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from recommendations.models import PersonalizeResource, TrainingRun
 from recommendations.services.personalize import adapter
+from recommendations.services.personalize.batch import batch_inference_publish, batch_inference_start
 from recommendations.services.personalize.export import datasets_export
 from recommendations.services.personalize.setup import (
     dataset_group_setup,
@@ -65,6 +66,8 @@ def personalize_training_start(*, hpo: bool = False, update: bool = False, trigg
 def personalize_training_advance(run_id: int) -> bool:
     """Take every step that can be taken now; True when the run is finished (succeeded or failed)."""
     run = TrainingRun.objects.get(pk=run_id)
+    if run.status == TrainingRun.Status.SUCCEEDED:
+        return _deploy(run)
     if run.status != TrainingRun.Status.RUNNING:
         return True
     for name in run.snapshot.get("import_jobs", []):
@@ -106,7 +109,31 @@ def personalize_training_advance(run_id: int) -> bool:
     run.save(update_fields=["metrics", "status", "finished_at"])
     version.details = {**version.details, "metrics": metrics}
     version.save(update_fields=["details", "updated_at"])
-    campaign_deploy(run)
+    return _deploy(run)
+
+
+def _deploy(run: TrainingRun) -> bool:
+    """Serve the trained version: a campaign, or (the cheap default) a batch job's lists; True when done."""
+    if run.snapshot.get("deployed"):
+        return True
+    if settings.PERSONALIZE_DEPLOY == "campaign":
+        campaign = campaign_deploy(run)
+        return _deployed(run, f"deployed to campaign {campaign.name}")
+    job = batch_inference_start(run)
+    if job.status != "ACTIVE":
+        job = status_refresh(job)
+    if job.status in FAILED:
+        return _deployed(run, f"batch job failed: {job.details.get('failure', 'no reason given')}; nothing changed")
+    if job.status != "ACTIVE":
+        return False
+    version = batch_inference_publish(job)
+    return _deployed(run, f"published as version {version.pk} from batch job {job.name}")
+
+
+def _deployed(run: TrainingRun, note: str) -> bool:
+    run.snapshot = {**run.snapshot, "deployed": True}
+    run.publish_note = note[:300]
+    run.save(update_fields=["snapshot", "publish_note"])
     return True
 
 
