@@ -38,6 +38,15 @@ def make_client(db):
 
 
 @pytest.fixture
+def staff(client, db):
+    """A test client logged in to the admin as superuser 'mika'."""
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("mika", "mika@example.com", "pw-for-tests-only"))
+    return client
+
+
+@pytest.fixture
 def events_client(make_client):
     return make_client(Scope.EVENTS_WRITE)
 

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from curation.models import NgItem, NgShop, Pin
 from tests.factories import ItemFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(client):
-    client.force_login(get_user_model().objects.create_superuser("mika", "mika@example.com", "pw-for-tests-only"))
-    return client
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from curation.models import Feature, FeatureItem, NgItem
@@ -107,12 +106,6 @@ def test_suggestions_are_drafts_and_not_repeated(catalog):
     together = next(f for f in drafts if f.title.startswith("Often viewed with"))
     assert list(together.picks.values_list("item__external_id", flat=True))[:2] == ["board", "tray"]
     assert features_suggest() == []  # the same proposals are not made twice
-
-
-@pytest.fixture
-def staff(client):
-    client.force_login(get_user_model().objects.create_superuser("mika", "mika@example.com", "pw-for-tests-only"))
-    return client
 
 
 def test_admin_shows_rule_matches_before_saving(staff, catalog):

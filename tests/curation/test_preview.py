@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from curation.models import NgShop
 from recommendations.models import Scope, Variant, VariantPin
@@ -11,12 +10,6 @@ from tests.factories import AppUserFactory, EventFactory, ItemFactory, ShopFacto
 from tests.serving.world import live_version, segment_list, user_list
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(client):
-    client.force_login(get_user_model().objects.create_superuser("mika", "mika@example.com", "pw-for-tests-only"))
-    return client
 
 
 @pytest.fixture

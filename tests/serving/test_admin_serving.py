@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from curation.models import NgItem
 from recommendations.models import Impression, SlotConfig, Variant
@@ -15,9 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client):
-    client.force_login(get_user_model().objects.create_superuser("mika", "mika@example.com", "pw-for-tests-only"))
-    return client
+def staff_client(staff):
+    return staff
 
 
 @pytest.mark.parametrize(
