@@ -132,3 +132,13 @@ def personalize_resources_refresh_task() -> int:
     except ValueError as exc:  # no dataset group yet: nothing has been sent to Personalize
         logger.info("personalize NG filter not synced: %s", exc)
     return resources_refresh()
+
+
+@shared_task(name="recommendations.personalize_training_nightly", acks_late=True, expires=3600)
+def personalize_training_nightly_task() -> int | None:
+    """Start the night's Personalize training when PERSONALIZE_TRAIN_NIGHTLY is on (it is billed per hour)."""
+    if not (settings.PERSONALIZE_BUCKET and settings.PERSONALIZE_TRAIN_NIGHTLY):
+        return None
+    from recommendations.services.personalize.training import personalize_training_queue
+
+    return personalize_training_queue(trigger="schedule").pk

@@ -124,6 +124,11 @@ CELERY_BEAT_SCHEDULE = {
     "training-runs-reap": {"task": "recommendations.training_runs_reap", "schedule": crontab(minute="*/10")},
     # https://crontab.guru/#*/15_*_*_*_*
     "metrics-rollup": {"task": "recommendations.metrics_rollup", "schedule": crontab(minute="*/15")},
+    # https://crontab.guru/#30_1_*_*_*  (does nothing unless PERSONALIZE_TRAIN_NIGHTLY is on)
+    "personalize-training-nightly": {
+        "task": "recommendations.personalize_training_nightly",
+        "schedule": crontab(hour=1, minute=30),
+    },
     # https://crontab.guru/#*/5_*_*_*_*  (does nothing while PERSONALIZE_BUCKET is empty)
     "personalize-resources-refresh": {
         "task": "recommendations.personalize_resources_refresh",
@@ -254,6 +259,8 @@ PERSONALIZE_DATASET_GROUP = env.str("PERSONALIZE_DATASET_GROUP", default="main")
 # How a trained solution version is served: "batch" (a daily batch inference job's lists, the cheap
 # default) or "campaign" (real-time GetRecommendations, billed per hour of provisioned capacity).
 PERSONALIZE_DEPLOY = env.str("PERSONALIZE_DEPLOY", default="batch")
+# Train in Personalize every night too (UPDATE mode after the first full training); off by default: it costs.
+PERSONALIZE_TRAIN_NIGHTLY = env.bool("PERSONALIZE_TRAIN_NIGHTLY", default=False)
 # A variant served by Personalize waits at most this long for GetRecommendations, then falls back.
 PERSONALIZE_TIMEOUT_MS = env.int("PERSONALIZE_TIMEOUT_MS", default=150)
 PERSONALIZE_RECIPE_ARN = env.str(

@@ -6,9 +6,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from recommendations.admin.charts import line_chart
@@ -125,6 +125,39 @@ class TrainingRunAdmin(admin.ModelAdmin):
     actions = ["publish_anyway"]
     readonly_fields = ["metrics_table", "stage_timings", *[f.name for f in TrainingRun._meta.fields]]
     change_list_template = "admin/recommendations/trainingrun/change_list.html"
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "personalize-train/",
+                self.admin_site.admin_view(self.personalize_train_view),
+                name="recommendations_trainingrun_personalize_train",
+            ),
+            *super().get_urls(),
+        ]
+
+    def personalize_train_view(self, request: HttpRequest) -> HttpResponse:
+        """POST: start a Personalize training run (asked to confirm first: it is billed by AWS)."""
+        from recommendations.services.personalize.training import personalize_training_queue
+        from recommendations.tasks import personalize_training_advance_task
+
+        back = HttpResponseRedirect(reverse("admin:recommendations_trainingrun_changelist"))
+        if request.method != "POST":
+            return back
+        if not settings.PERSONALIZE_BUCKET:
+            self.message_user(
+                request, "Personalize is off: set PERSONALIZE_BUCKET (docs/personalize.md).", messages.ERROR
+            )
+        elif personalize_training_advance_task.app.conf.task_always_eager:
+            self.message_user(
+                request, "No Celery worker here: run manage.py personalize_train instead.", messages.ERROR
+            )
+        else:
+            run = personalize_training_queue(hpo=request.POST.get("hpo") == "yes", trigger="admin")
+            self.message_user(
+                request, f"Personalize training run {run.pk} started; workers advance it.", messages.SUCCESS
+            )
+        return back
 
     @admin.display(description="offline metrics")
     def metrics_table(self, obj: TrainingRun) -> str:

@@ -180,3 +180,20 @@ def test_the_train_command_needs_the_bucket_and_role(settings):
     settings.PERSONALIZE_BUCKET = ""
     with pytest.raises(CommandError, match="PERSONALIZE_BUCKET"):
         call_command("personalize_train")
+
+
+def test_the_admin_button_explains_when_personalize_cannot_train(staff, settings):
+    settings.PERSONALIZE_BUCKET = ""
+    response = staff.post("/admin/recommendations/trainingrun/personalize-train/", follow=True)
+    assert "Personalize is off: set PERSONALIZE_BUCKET" in response.content.decode()
+    settings.PERSONALIZE_BUCKET = "bucket"
+    response = staff.post("/admin/recommendations/trainingrun/personalize-train/", follow=True)
+    assert "No Celery worker here" in response.content.decode()  # tests run tasks in-process
+    assert not TrainingRun.objects.filter(algorithm="personalize").exists()
+
+
+def test_nightly_personalize_training_is_off_unless_asked(settings):
+    from recommendations.tasks import personalize_training_nightly_task
+
+    settings.PERSONALIZE_BUCKET, settings.PERSONALIZE_TRAIN_NIGHTLY = "bucket", False
+    assert personalize_training_nightly_task() is None

@@ -9,6 +9,7 @@ keeps serving.
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from recommendations.models import PersonalizeResource, TrainingRun
@@ -181,3 +182,13 @@ def campaign_deploy(run: TrainingRun) -> PersonalizeResource:
     campaign.details = {**campaign.details, "solution_version": version, "run": run.pk}
     campaign.save(update_fields=["details", "updated_at"])
     return campaign
+
+
+def personalize_training_queue(*, hpo: bool = False, trigger: str = "admin") -> TrainingRun:
+    """Start a run (UPDATE once a full one has succeeded, else FULL) and hand it to the workers."""
+    update = TrainingRun.objects.filter(algorithm=ALGORITHM, status=TrainingRun.Status.SUCCEEDED).exists()
+    run = personalize_training_start(hpo=hpo, update=update, trigger=trigger)
+    from recommendations.tasks import personalize_training_advance_task
+
+    transaction.on_commit(lambda: personalize_training_advance_task.delay(run.pk))
+    return run
