@@ -57,3 +57,24 @@ def test_sync_creates_one_filter_per_distinct_list(settings):
         finally:
             adapter.clients_set(None)
     assert first.name.startswith("shop1-ng-") and first.details["expression"] == expression
+
+
+def test_superseded_filters_are_deleted_once_a_newer_one_is_active(settings):
+    import datetime as dt
+
+    from recommendations.services.personalize.ng_filter import superseded_delete
+
+    old = PersonalizeResource.objects.create(
+        kind="filter", name="shop1-ng-old", arn=f"{GROUP}/filter/old", status="ACTIVE"
+    )
+    PersonalizeResource.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=1))
+    PersonalizeResource.objects.create(kind="filter", name="shop1-ng-new", arn=f"{GROUP}/filter/new", status="ACTIVE")
+    client = boto3.client("personalize", region_name="ap-northeast-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:
+        stub.add_response("delete_filter", {}, {"filterArn": f"{GROUP}/filter/old"})
+        adapter.clients_set(adapter.Clients(personalize=client, runtime=None, events=None, s3=None))
+        try:
+            assert superseded_delete() == 1
+        finally:
+            adapter.clients_set(None)
+    assert list(PersonalizeResource.objects.values_list("name", flat=True)) == ["shop1-ng-new"]

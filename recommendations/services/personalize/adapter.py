@@ -204,3 +204,7 @@ def batch_inference_job_create(name: str, solution_version_arn: str, input_path:
 def s3_read(path: str) -> bytes:
     bucket, key = path.removeprefix("s3://").split("/", 1)
     return clients().s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def filter_delete(filter_arn: str) -> None:
+    clients().personalize.delete_filter(filterArn=filter_arn)

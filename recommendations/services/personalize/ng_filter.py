@@ -66,6 +66,7 @@ def ng_filter_sync() -> PersonalizeResource | None:
     Filters are immutable in Personalize, so a changed list makes a new one (named by the expression's
     hash); serving switches to it once it is ACTIVE.
     """
+    superseded_delete()
     expression, left_out = ng_filter_expression()
     if not expression:
         return None
@@ -79,3 +80,16 @@ def ng_filter_sync() -> PersonalizeResource | None:
         raise ValueError("Set up the dataset group first (an export and import).")
     arn = adapter.filter_create(name, group.arn, expression)
     return resource_record(Kind.FILTER, name, arn, expression=expression, left_out=left_out)
+
+
+def superseded_delete() -> int:
+    """Delete the filters older than the newest ACTIVE one (Personalize allows only a few per dataset group)."""
+    filters = PersonalizeResource.objects.filter(kind=Kind.FILTER).exclude(arn="").order_by("-created_at")
+    newest_active = filters.filter(status="ACTIVE").first()
+    if newest_active is None:
+        return 0
+    old = [f for f in filters.filter(created_at__lt=newest_active.created_at) if f.status == "ACTIVE"]
+    for resource in old:
+        adapter.filter_delete(resource.arn)
+        resource.delete()  # serving already uses the newest one
+    return len(old)
