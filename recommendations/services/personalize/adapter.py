@@ -145,10 +145,6 @@ def recommendations_get(
     return [(entry["itemId"], float(entry.get("score", 0.0))) for entry in answer.get("itemList", [])]
 
 
-def solution_describe(solution_arn: str) -> dict:
-    return clients().personalize.describe_solution(solutionArn=solution_arn)["solution"]
-
-
 # --- live events and deletion ------------------------------------------------------------------
 
 

@@ -25,7 +25,6 @@ from recommendations.services.serving.sources import chain_sources, user_segment
 from recommendations.services.serving.state import current_state
 from recommendations.services.serving.steps import Trace, variant_pick
 
-MAX_LIMIT = 100
 # Backfill fills a list to at least PAGE_POOL so a few pages of infinite scroll follow the first.
 PAGE_POOL = 60
 

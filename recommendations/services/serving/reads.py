@@ -192,13 +192,6 @@ def item_neighbours(version: int, items: list[int]) -> dict[int, tuple[np.ndarra
         return {item: _unpack(ids, scores) for item, ids, scores in cursor.fetchall()}
 
 
-def item_key(external_id: str) -> int | None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {Item._meta.db_table} WHERE external_id = %s", [external_id])
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
 def item_keys_of(external_ids: list[str]) -> dict[str, int]:
     """Our keys of these item ids (those that exist)."""
     if not external_ids:
