@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from curation.models import Feature, FeatureItem
 from recommendations.models import Event, Item, ItemNeighbours, ModelVersion
+from recommendations.models.catalog import CATEGORY_SEPARATOR
 
 WEEK = dt.timedelta(days=7)
 BASELINE = dt.timedelta(days=28)
@@ -60,7 +61,7 @@ def features_suggest(*, now: dt.datetime | None = None, by: str = "suggestions")
     created: list[Feature] = []
     with transaction.atomic():
         for category, n, ratio in _trending_categories(now)[:TRENDING]:
-            leaf = category.split(" > ")[-1]
+            leaf = category.split(CATEGORY_SEPARATOR)[-1]
             slug = _unique_slug(f"trending-{category}-{now:%Y-%m-%d}")
             if slug is None:
                 continue

@@ -16,8 +16,10 @@ from django.utils import timezone
 
 from curation.models import Feature
 from recommendations.models import AppUser, Event, Item
+from recommendations.models.catalog import CATEGORY_SEPARATOR
 from recommendations.services.generation import current_generation
 from recommendations.services.serving.item_flags import item_flags
+from recommendations.services.serving.lists import item_filter
 from recommendations.services.serving.state import current_state
 
 POPULARITY_DAYS = 30
@@ -63,7 +65,7 @@ def rule_matches(rule: FeatureRule) -> QuerySet:
     if rule.categories:
         in_category = Q()
         for path in rule.categories:
-            in_category |= Q(category_path=path) | Q(category_path__startswith=f"{path} > ")
+            in_category |= Q(category_path=path) | Q(category_path__startswith=f"{path}{CATEGORY_SEPARATOR}")
         items = items.filter(in_category)
     if rule.keywords:
         any_word = Q()
@@ -101,16 +103,8 @@ def feature_item_keys(feature: Feature) -> list[int]:
 
 def servable_feature_items(keys: list[int]) -> list[int]:
     """Keys that may be shown in a feature now: not NG for the features slot, published and in stock."""
-    ng = current_state().ng["features"]
-    flags = item_flags()
-    return [
-        k
-        for k in keys
-        if k not in ng.items
-        and flags.is_servable(k)
-        and flags.shop_of(k) not in ng.shops
-        and not (ng.categories and ng.category_reason(flags.category_of(k)))
-    ]
+    allowed = item_filter(current_state().ng["features"], item_flags(), {})
+    return [k for k in keys if allowed(k) is None]
 
 
 def live_features(now: dt.datetime | None = None) -> QuerySet:
@@ -134,8 +128,8 @@ def _category_affinity(user_id: str) -> tuple[dict[str, float], set[int]]:
     for item, kind in events:
         items.add(item)
         category = flags.category_of(item)
-        for depth in range(1, category.count(" > ") + 2):  # a liking for Home > Kitchen is some for Home
-            path = " > ".join(category.split(" > ")[:depth])
+        for depth in range(1, category.count(CATEGORY_SEPARATOR) + 2):  # a liking for Home > Kitchen is some for Home
+            path = CATEGORY_SEPARATOR.join(category.split(CATEGORY_SEPARATOR)[:depth])
             affinity[path] = affinity.get(path, 0.0) + weights.get(kind, 0.0) * depth
     return affinity, items
 

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from curation.models import Boost, NgCategory, NgItem, NgShop, Pin
+from recommendations.models import Item
+from recommendations.models.catalog import within_category
 
 
 def _overlapping(model: type, obj: Pin | Boost) -> Q:
@@ -34,14 +36,11 @@ def _ng_reason(item_id: int | None, shop_id: int | None) -> str | None:
         entry = NgItem.objects.filter(live, item_id=item_id).select_related("item").first()
         if entry:
             return f"item is on the NG list ({entry.reason})"
-        from recommendations.models import Item
-
         item = Item.objects.filter(pk=item_id).values("shop_id", "category_path", "published", "in_stock").first()
         if item:
             shop_id = shop_id or item["shop_id"]
             for category in NgCategory.objects.filter(live):
-                path = item["category_path"]
-                if path == category.category_path or path.startswith(category.category_path + " > "):
+                if within_category(item["category_path"], category.category_path):
                     return f"its category is on the NG list ({category.reason})"
             if not (item["published"] and item["in_stock"]):
                 return "item is unpublished or sold out"

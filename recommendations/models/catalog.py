@@ -11,6 +11,11 @@ EXTERNAL_ID_MAX_LENGTH = 128
 CATEGORY_SEPARATOR = " > "
 
 
+def within_category(path: str, ancestor: str) -> bool:
+    """Whether category `path` is `ancestor` or lies under it ('Home > Kitchen' is within 'Home')."""
+    return path == ancestor or path.startswith(ancestor + CATEGORY_SEPARATOR)
+
+
 class Shop(models.Model):
     external_id = models.CharField("shop id", max_length=EXTERNAL_ID_MAX_LENGTH, unique=True)
     name = models.CharField(max_length=200)

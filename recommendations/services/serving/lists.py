@@ -129,12 +129,7 @@ def item_filter(ng: NgView, flags: ItemFlags, excluded: dict[int, str]) -> Calla
             return ng.items[key]
         if not flags.is_servable(key):
             return "not servable: unpublished, sold out or no longer listed"
-        shop = flags.shop_of(key)
-        if shop in ng.shops:
-            return ng.shops[shop]
-        if ng.categories and (why := ng.category_reason(flags.category_of(key))):
-            return why
-        return excluded.get(key)
+        return ng.item_reason(key, flags.shop_of(key), flags.category_of(key)) or excluded.get(key)
 
     return allowed
 

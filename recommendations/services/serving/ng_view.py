@@ -10,6 +10,8 @@ import numpy as np
 from django.db.models import Q
 from django.utils import timezone
 
+from recommendations.models.catalog import within_category
+
 
 @dataclass
 class NgView:
@@ -25,9 +27,17 @@ class NgView:
     def category_reason(self, category: str) -> str | None:
         """Why an item of this category is NG, if an NG category covers it."""
         for path, why in self.categories:
-            if category == path or category.startswith(path + " > "):
+            if within_category(category, path):
                 return why
         return None
+
+    def item_reason(self, key: int, shop: int | None, category: str) -> str | None:
+        """Why this item (of this shop and category) is NG in the slot, or None."""
+        if key in self.items:
+            return self.items[key]
+        if shop in self.shops:
+            return self.shops[shop]
+        return self.category_reason(category) if self.categories else None
 
     def category_code_mask(self, categories: list[str]) -> np.ndarray:
         """For each category (by its code in `categories`), whether an NG category covers it."""

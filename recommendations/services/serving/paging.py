@@ -29,11 +29,7 @@ def live_page(
             found = {k: name for k, name in reads.existing_shops(keys).items() if k not in ng.shops}
         else:
             rows = reads.servable_items(keys)
-            found = {
-                k: r.external_id
-                for k, r in rows.items()
-                if k not in ng.items and r.shop not in ng.shops and ng.category_reason(r.category) is None
-            }
+            found = {k: r.external_id for k, r in rows.items() if ng.item_reason(k, r.shop, r.category) is None}
         external_ids.update(found)
         gone = [e for e in window if e.key not in found]
         if not gone:

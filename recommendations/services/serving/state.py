@@ -17,6 +17,7 @@ import numpy as np
 from django.utils import timezone
 
 from recommendations.engine.algorithms.popularity import GLOBAL
+from recommendations.models.catalog import within_category
 from recommendations.services.generation import current_generation, generation_changed
 from recommendations.services.serving.ng_view import NgView, ng_views
 
@@ -78,7 +79,7 @@ class BoostSpec:
             return key == self.item
         if self.shop is not None:
             return shop == self.shop
-        return category == self.category or category.startswith(self.category + " > ")
+        return within_category(category, self.category)
 
 
 @dataclass
