@@ -19,6 +19,15 @@ def copy_text(value: str) -> str:
     return value.translate(_COPY_ESCAPES)
 
 
+# NULL in COPY's text format.
+COPY_NULL = "\\N"
+
+
+def copy_bytea(value: bytes) -> str:
+    """bytea in COPY's text format: \\x then hex, with the backslash itself escaped."""
+    return f"\\\\x{value.hex()}"
+
+
 def copy_available() -> bool:
     return connection.vendor == "postgresql"
 

@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.db import close_old_connections, connection, transaction
 
 from recommendations.models import AppUser, Impression, ModelVersion
-from recommendations.services.bulk_copy import copy_available, copy_rows, copy_text
+from recommendations.services.bulk_copy import COPY_NULL, copy_available, copy_bytea, copy_rows, copy_text
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,6 @@ COLUMNS = (
     "keys",
     "served_at",
 )
-NULL = "\\N"
 
 _lock = threading.Lock()
 _buffer: list[dict] = []
@@ -102,8 +101,8 @@ def impressions_write(rows: list[dict]) -> None:
                 COLUMNS,
                 [
                     f"{r['recommendation_id']}\t{user}\t{r['slot']}\t{copy_text(r['variant'])}\t"
-                    f"{copy_text(r['algorithm'])}\t{version if version is not None else NULL}\t{r['offset']}\t"
-                    f"\\\\x{keys.hex()}\t{r['served_at'].isoformat()}"
+                    f"{copy_text(r['algorithm'])}\t{version if version is not None else COPY_NULL}\t{r['offset']}\t"
+                    f"{copy_bytea(keys)}\t{r['served_at'].isoformat()}"
                     for r, user, version, keys in values
                 ],
             )

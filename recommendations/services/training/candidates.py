@@ -20,7 +20,7 @@ from recommendations.engine.algorithms import Recommender, SegmentPopularity
 from recommendations.engine.covisitation import covisitation_neighbours
 from recommendations.engine.interactions import TrainingData, training_data
 from recommendations.models import Item, ItemNeighbours, ModelVersion, SegmentCandidates, Slot, UserCandidates
-from recommendations.services.bulk_copy import copy_available, copy_rows
+from recommendations.services.bulk_copy import copy_available, copy_bytea, copy_rows
 from recommendations.services.training.data_load import TrainingFrames
 
 WRITE_BATCH = 2000
@@ -82,17 +82,15 @@ def _column_shops(item_keys: np.ndarray, shop_of: dict[int, int]) -> np.ndarray:
     return np.array([shop_of.get(int(k), -1) for k in item_keys], dtype=np.int64)
 
 
-def _bytea(value: bytes) -> str:
-    """bytea in COPY's text format: \\x then hex, with the backslash itself escaped."""
-    return f"\\\\x{value.hex()}"
-
-
 def _user_lists_insert(version: ModelVersion, packed: list[PackedRow]) -> None:
     if copy_available():  # several times faster than bulk_create at hundreds of thousands of rows
         copy_rows(
             UserCandidates,
             ("version_id", "slot", "user_id", "ids", "scores"),
-            [f"{version.pk}\t{slot}\t{user}\t{_bytea(ids)}\t{_bytea(scores)}" for user, slot, ids, scores in packed],
+            [
+                f"{version.pk}\t{slot}\t{user}\t{copy_bytea(ids)}\t{copy_bytea(scores)}"
+                for user, slot, ids, scores in packed
+            ],
         )
         return
     UserCandidates.objects.bulk_create(
@@ -189,7 +187,7 @@ def _neighbour_lists(version: ModelVersion, data: TrainingData) -> int:
                 ItemNeighbours,
                 ("version_id", "item_id", "ids", "scores"),
                 [
-                    f"{version.pk}\t{item}\t{_bytea(ids)}\t{_bytea(s)}"
+                    f"{version.pk}\t{item}\t{copy_bytea(ids)}\t{copy_bytea(s)}"
                     for item, (ids, s) in zip(items, packed, strict=True)
                 ],
             )
