@@ -6,6 +6,8 @@ edit takes effect at the next request without retraining.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -21,6 +23,11 @@ class ServedSlot(models.TextChoices):
 
 
 SLOT_NAMES = ("items", "shops", "features")
+
+
+def ng_in_force(now: dt.datetime) -> Q:
+    """NG entries that apply at `now`: no expiry, or one still ahead."""
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=now)
 
 
 class NgEntry(models.Model):

@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from curation.models import Boost, NgCategory, NgItem, NgShop, Pin
+from curation.models import Boost, NgCategory, NgItem, NgShop, Pin, ng_in_force
 from curation.services.ng_lists import KINDS, ng_csv_export, ng_csv_rows, ng_rows_apply, ng_rows_check
 from curation.services.rule_conflicts import boost_conflicts, pin_conflicts
 from recommendations.errors import ValidationFailed
@@ -33,9 +33,9 @@ class ActiveFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         now = timezone.now()
         if self.value() == "yes":
-            return queryset.exclude(expires_at__lte=now)
+            return queryset.filter(ng_in_force(now))
         if self.value() == "expired":
-            return queryset.filter(expires_at__lte=now)
+            return queryset.exclude(ng_in_force(now))
         return queryset
 
 

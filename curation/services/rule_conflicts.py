@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import timezone
 
-from curation.models import Boost, NgCategory, NgItem, NgShop, Pin
+from curation.models import Boost, NgCategory, NgItem, NgShop, Pin, ng_in_force
 from recommendations.models import Item
 from recommendations.models.catalog import within_category
 
@@ -31,7 +31,7 @@ def _overlapping(model: type, obj: Pin | Boost) -> Q:
 
 def _ng_reason(item_id: int | None, shop_id: int | None) -> str | None:
     now = timezone.now()
-    live = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    live = ng_in_force(now)
     if item_id:
         entry = NgItem.objects.filter(live, item_id=item_id).select_related("item").first()
         if entry:

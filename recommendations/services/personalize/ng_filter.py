@@ -11,10 +11,9 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
-from curation.models import NgCategory, NgItem, NgShop
+from curation.models import NgCategory, NgItem, NgShop, ng_in_force
 from recommendations.models import PersonalizeResource
 from recommendations.services.personalize import adapter
 from recommendations.services.personalize.schemas import CATEGORY_LEVELS
@@ -30,7 +29,7 @@ def _quoted(values: list[str]) -> str:
 
 def ng_filter_expression() -> tuple[str, int]:
     """The EXCLUDE expression for the NG entries in force for the items slot, and how many it leaves out."""
-    live = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    live = ng_in_force(timezone.now())
 
     def for_items(model: type, field: str) -> list[str]:
         rows = model.objects.filter(live).values_list(field, "slots")

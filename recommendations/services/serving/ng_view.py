@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import Q
 from django.utils import timezone
 
 from recommendations.models.catalog import within_category
@@ -50,7 +49,7 @@ class NgView:
 
 def ng_views() -> tuple[dict[str, NgView], dt.datetime | None]:
     """Each slot's NG entries in force now, and when the soonest of them expires."""
-    from curation.models import SLOT_NAMES, NgCategory, NgItem, NgShop
+    from curation.models import SLOT_NAMES, NgCategory, NgItem, NgShop, ng_in_force
 
     now = timezone.now()
     views = {slot: NgView() for slot in SLOT_NAMES}
@@ -60,9 +59,7 @@ def ng_views() -> tuple[dict[str, NgView], dt.datetime | None]:
         (NgShop, "shop_id", "shop"),
         (NgCategory, "category_path", "category"),
     ):
-        rows = model.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).values_list(
-            target, "reason", "created_by", "slots", "expires_at"
-        )
+        rows = model.objects.filter(ng_in_force(now)).values_list(target, "reason", "created_by", "slots", "expires_at")
         for key, reason, by, slots, expires_at in rows:
             why = f"NG {kind}: {reason}" + (f" (added by {by})" if by else "")
             if expires_at is not None:

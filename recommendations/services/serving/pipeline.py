@@ -94,8 +94,9 @@ def recommend(
         user_known=user is not None,
     )
     trace.step("cut", f"{len(page)} from position {offset + 1} of {len(entries)}")
-    stored = stored_list(result, entries[:MAX_LIST], user_id) if len(entries) > offset + limit else None
     if log:
+        # later pages come from this list, stored with the impression (the preview, not logging, stores none)
+        stored = stored_list(result, entries[:MAX_LIST], user_id) if len(entries) > offset + limit else None
         _log(result, user_id, user.pk if user else None, stored, served_at=now)
     return result
 
