@@ -36,9 +36,9 @@ def train(algorithm, **kwargs):
 
 
 def test_demo_data_trains_publishes_and_writes_candidates(demo, monkeypatch):
-    from recommendations.services.training import candidates
+    from recommendations.services.training.candidates import writing
 
-    monkeypatch.setattr(candidates, "WRITE_BATCH", 64)  # several blocks of users, as with real data
+    monkeypatch.setattr(writing, "USER_BATCH", 64)  # several blocks of users, as with real data
     run = train("als")
 
     assert run.status == TrainingRun.Status.SUCCEEDED, run.error
@@ -200,13 +200,13 @@ def test_the_nightly_task_trains_every_enabled_algorithm(demo, django_capture_on
 def test_shops_are_ranked_by_their_best_candidate_item():
     import numpy as np
 
-    from recommendations.services.training.candidates import _shops_from_items
+    from recommendations.services.training.candidates import shops_from_items
 
     ids = np.array([[0, 1, 2, 3], [2, 4, -1, -1]])
     scores = np.array([[0.9, 0.8, 0.7, 0.6], [0.5, 0.4, -np.inf, -np.inf]], dtype=np.float32)
     column_shop = np.array([10, 10, 20, 30, -1])  # item 4 has no known shop
 
-    shops, shop_scores = _shops_from_items(ids, scores, column_shop, 2)
+    shops, shop_scores = shops_from_items(ids, scores, column_shop, 2)
 
     assert shops.tolist() == [[10, 20], [20, -1]]
     assert np.allclose(shop_scores[0], [0.9, 0.7]) and shop_scores[1, 0] == np.float32(0.5)
@@ -227,3 +227,45 @@ def test_the_admin_refuses_parameters_an_algorithm_does_not_have(client):
     assert good.status_code == 302
     setting.refresh_from_db()
     assert setting.params == {"factors": 128}
+
+
+def test_training_reads_every_event_of_the_window_exactly_as_stored():
+    from recommendations.models import EventType
+    from recommendations.services.training.data_load import training_frames
+    from tests.factories import EventFactory, ItemFactory
+
+    item = ItemFactory()
+    now = timezone.now()
+    stored = [
+        EventFactory(item=item, type=kind, occurred_at=now - dt.timedelta(days=n, microseconds=n * 1001))
+        for n, kind in enumerate(EventType.values)
+    ]
+    EventFactory(item=item, occurred_at=now - dt.timedelta(days=400))  # outside the training window
+
+    events = training_frames(now=now).events
+
+    got = {(r.user_id, r.item_id, str(r.type), r.occurred_at.to_pydatetime()) for r in events.itertuples()}
+    assert got == {(e.user_id, e.item_id, e.type, e.occurred_at) for e in stored}
+
+
+def test_a_failure_while_writing_lists_leaves_no_partial_version(demo, monkeypatch):
+    from recommendations.services.training.candidates import writing
+
+    first = train("als")
+    monkeypatch.setattr(writing, "USER_BATCH", 64)
+    blocks = {"ranked": 0}
+    real_shops = writing.shops_from_items
+
+    def fail_on_the_third_block(*args, **kwargs):
+        blocks["ranked"] += 1
+        if blocks["ranked"] == 3:
+            raise MemoryError("out of memory on block 3")
+        return real_shops(*args, **kwargs)
+
+    monkeypatch.setattr(writing, "shops_from_items", fail_on_the_third_block)
+    broken = train("als")
+
+    assert broken.status == TrainingRun.Status.FAILED and "out of memory on block 3" in broken.error
+    assert not ModelVersion.objects.filter(run=broken).exists()
+    assert ModelVersion.objects.get(is_live=True, algorithm="als").run == first
+    assert set(UserCandidates.objects.values_list("version__run", flat=True)) == {first.pk}

@@ -132,7 +132,8 @@ class UserCandidates(PackedList):
 
     version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="user_candidates")
     slot = models.CharField(max_length=16, choices=Slot.choices)
-    user = models.ForeignKey(AppUser, on_delete=models.CASCADE, related_name="+")
+    # the unique (user, version, slot) index serves lookups by user; a second one only slowed publishing
+    user = models.ForeignKey(AppUser, on_delete=models.CASCADE, related_name="+", db_index=False)
 
     class Meta:
         constraints = [

@@ -63,6 +63,21 @@ def test_global_popularity_ranks_by_weight_and_serves_anyone():
     assert data.item_ids[ids[0][0]] == "E"
 
 
+def test_popularity_skips_each_users_own_items_however_many_they_have():
+    data = co_bought_data()  # by weight: E, then A/B/C/D
+    model = ALGORITHMS["popularity"]()
+    model.fit(data)
+    rows = np.array([data.user_index["probe"], data.user_index["p0"], data.user_index["u1"]])
+
+    ids, scores = model.recommend(rows, data.matrix[rows], 5)
+
+    lists = [[data.item_ids[c] for c in row if c >= 0] for row in ids]
+    assert lists[0][0] == "E" and "A" not in lists[0]  # probe bought A
+    assert "E" not in lists[1] and len(lists[1]) == 4  # p0 bought E: only A-D are left
+    assert "A" not in lists[2] and "B" not in lists[2] and lists[2][0] == "E"
+    assert ids[1, 4] == -1 and scores[1, 4] == -np.inf  # short lists are padded
+
+
 def segment_data(extra_young_women: int):
     """Young women buy X, men buy Y, one tiny segment (old women in Kyushu) bought Z once."""
     rows, users = [], {}

@@ -56,6 +56,19 @@ def test_the_split_holds_out_each_users_latest_fifth_and_only_new_items():
     assert split.train["occurred_at"].max() == T0 + dt.timedelta(days=8)
 
 
+def test_the_split_can_be_scored_on_a_stable_sample_of_users():
+    ev = events([(f"u{n}", f"i{k}", "view", k) for n in range(40) for k in range(10)])
+    split = last_interactions_split(ev)
+
+    sample = split.with_test_users_at_most(15)
+    again = last_interactions_split(ev.sample(frac=1.0, random_state=1)).with_test_users_at_most(15)
+
+    assert split.test["user_id"].nunique() == 40 and sample.test["user_id"].nunique() == 15
+    assert set(sample.test["user_id"]) == set(again.test["user_id"])  # the same people every run
+    assert sample.train is split.train  # training still leaves everyone's held-out events out
+    assert split.with_test_users_at_most(0) is split and split.with_test_users_at_most(100) is split
+
+
 def test_ranking_metrics_match_a_hand_computed_example():
     import scipy.sparse as sp
 

@@ -92,3 +92,29 @@ def top_n(scores: np.ndarray, n: int, exclude: sp.csr_matrix | None = None) -> t
         ids = np.pad(ids, ((0, 0), (0, n - take)), constant_values=-1)
         values = np.pad(values, ((0, 0), (0, n - take)), constant_values=-np.inf)
     return ids, values
+
+
+def without_seen(
+    ids: np.ndarray, scores: np.ndarray, user_items: sp.csr_matrix, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The first n of each row's ranked columns that are not among that row's items in `user_items`.
+
+    `ids`/`scores` are best first, one row per row of `user_items`; rows left short are padded with
+    -1 / -inf. Vectorised: a loop over users cost about 40 microseconds each (a second at 22,000 users).
+    """
+    n_rows = ids.shape[0]
+    n_cols = user_items.shape[1]
+    local = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(user_items.indptr))
+    seen_keys = local * n_cols + user_items.indices
+    keys = np.arange(n_rows, dtype=np.int64)[:, None] * n_cols + ids
+    dropped = np.isin(keys, seen_keys) | (ids < 0)
+    keep = np.argsort(dropped, axis=1, kind="stable")[:, :n]
+    out_ids = np.take_along_axis(ids, keep, axis=1).astype(np.int64)
+    out_scores = np.take_along_axis(scores, keep, axis=1).astype(np.float32)
+    gone = np.take_along_axis(dropped, keep, axis=1)
+    out_ids[gone], out_scores[gone] = -1, -np.inf
+    if out_ids.shape[1] < n:
+        pad = ((0, 0), (0, n - out_ids.shape[1]))
+        out_ids = np.pad(out_ids, pad, constant_values=-1)
+        out_scores = np.pad(out_scores, pad, constant_values=-np.inf)
+    return out_ids, out_scores

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recommendations.engine.algorithms.base import Recommender, top_n
+from recommendations.engine.algorithms.base import USER_BLOCK, Recommender, top_n, without_seen
 from recommendations.engine.interactions import TrainingData, interaction_matrix
 
 AGE_BANDS = [(0, 24, "-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"), (55, 200, "55+")]
@@ -67,18 +67,21 @@ class GlobalPopularity(Recommender):
     def recommend(
         self, user_rows: np.ndarray, user_items: sp.csr_matrix, n: int, *, exclude_seen: bool = True
     ) -> tuple[np.ndarray, np.ndarray]:
-        """One ranking for everyone: take enough of it once, then drop each user's own items."""
-        longest = int(np.diff(user_items.indptr).max()) if exclude_seen and user_items.shape[0] else 0
-        ranked, values = top_n(self.item_scores[None, :], n + longest)
-        ranked, values = ranked[0], values[0]
+        """One ranking for everyone: take enough of it once, then drop each block's users' own items."""
         out_ids = np.full((len(user_rows), n), -1, dtype=np.int64)
         out_scores = np.full((len(user_rows), n), -np.inf, dtype=np.float32)
-        for row in range(len(user_rows)):
-            keep = ranked >= 0
+        lengths = np.diff(user_items.indptr) if exclude_seen else np.zeros(len(user_rows), dtype=np.int64)
+        ranked, values = top_n(self.item_scores[None, :], n + int(lengths.max(initial=0)))
+        for start in range(0, len(user_rows), USER_BLOCK):
+            block = slice(start, start + USER_BLOCK)
+            width = n + int(lengths[block].max(initial=0))
+            rows = len(lengths[block])
+            ids = np.broadcast_to(ranked[:, :width], (rows, width))
+            scores = np.broadcast_to(values[:, :width], (rows, width))
             if exclude_seen:
-                keep &= ~np.isin(ranked, user_items.indices[user_items.indptr[row] : user_items.indptr[row + 1]])
-            chosen, chosen_values = ranked[keep][:n], values[keep][:n]
-            out_ids[row, : len(chosen)], out_scores[row, : len(chosen)] = chosen, chosen_values
+                out_ids[block], out_scores[block] = without_seen(ids, scores, user_items[block], n)
+            else:
+                out_ids[block], out_scores[block] = ids[:, :n], scores[:, :n]
         return out_ids, out_scores
 
     def recommend_cold(self, users: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -6,12 +6,13 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from recommendations.models import AppUser, Event, Item
+from recommendations.models import AppUser, Event, EventType, Item
 
 
 @dataclass
@@ -35,36 +36,72 @@ class TrainingFrames:
         }
 
 
-def _events_since(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
-    """The window's events; on PostgreSQL streamed with COPY into pandas' C parser.
+# One row of `COPY (user_id, item_id, type code, occurred_at) TO STDOUT (FORMAT binary)`: a field count,
+# then each field's length and big-endian value. Every field is NOT NULL, so rows are fixed-width, and a
+# timestamptz travels as microseconds since 2000-01-01 UTC.
+_EVENT_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("user_len", ">i4"),
+        ("user_id", ">i8"),
+        ("item_len", ">i4"),
+        ("item_id", ">i8"),
+        ("type_len", ">i4"),
+        ("type", ">i2"),
+        ("time_len", ">i4"),
+        ("occurred_at", ">i8"),
+    ]
+)
+_COPY_HEADER = 19  # signature, flags, header extension length
+_COPY_TRAILER = 2
+_POSTGRES_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in Unix microseconds
 
-    Fetching a million rows as Python tuples builds a million datetime objects (about 4 s); COPY with
-    epoch microseconds and read_csv takes about a quarter of that.
+
+def _events_since(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
+    """The window's events; on PostgreSQL read with a binary COPY straight into numpy arrays.
+
+    Fetching a million rows as Python tuples builds a million datetime objects (about 4 s); a CSV
+    COPY parsed by pandas took 0.9 s; fixed-width binary rows need no parsing at all. The event type
+    travels as its position in EventType, and stays a categorical column.
     """
     table = Event._meta.db_table
     columns = ["user_id", "item_id", "type", "occurred_at"]
-    if connection.vendor == "postgresql":
-        buffer = io.StringIO()
-        with connection.cursor() as cursor, connection.wrap_database_errors:
-            select = cursor.cursor.mogrify(
-                f"SELECT user_id, item_id, type, (EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint FROM {table} "
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT user_id, item_id, type, occurred_at FROM {table} "
                 "WHERE occurred_at >= %s AND occurred_at <= %s",
                 [since, until],
-            ).decode()
-            cursor.cursor.copy_expert(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)", buffer)
-        buffer.seek(0)
-        events = pd.read_csv(buffer, names=columns, dtype={"user_id": "int64", "item_id": "int64", "type": "str"})
-        events["occurred_at"] = pd.to_datetime(events["occurred_at"], unit="us", utc=True)
+            )
+            rows = cursor.fetchall()
+        events = pd.DataFrame.from_records(rows, columns=columns)
+        events["occurred_at"] = pd.to_datetime(events["occurred_at"], utc=True)
         return events
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT user_id, item_id, type, occurred_at FROM {table} WHERE occurred_at >= %s AND occurred_at <= %s",
+    types = [t.value for t in EventType]
+    type_code = " ".join(f"WHEN '{t}' THEN {code}" for code, t in enumerate(types))
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        select = cursor.cursor.mogrify(
+            f"SELECT user_id::bigint, item_id::bigint, (CASE type {type_code} END)::smallint, occurred_at "
+            f"FROM {table} WHERE occurred_at >= %s AND occurred_at <= %s",
             [since, until],
-        )
-        rows = cursor.fetchall()
-    events = pd.DataFrame.from_records(rows, columns=columns)
-    events["occurred_at"] = pd.to_datetime(events["occurred_at"], utc=True)
-    return events
+        ).decode()
+        cursor.cursor.copy_expert(f"COPY ({select}) TO STDOUT WITH (FORMAT binary)", buffer)
+    rows = np.frombuffer(buffer.getbuffer()[_COPY_HEADER:-_COPY_TRAILER], dtype=_EVENT_ROW)
+    if len(rows) and not (
+        (rows["fields"] == 4).all() and (rows["type_len"] == 2).all() and (rows["time_len"] == 8).all()
+    ):
+        raise ValueError("unexpected row layout in the events COPY (a NULL or an unknown event type?)")
+    return pd.DataFrame(
+        {
+            "user_id": rows["user_id"].astype(np.int64),
+            "item_id": rows["item_id"].astype(np.int64),
+            "type": pd.Categorical.from_codes(rows["type"].astype(np.int64), categories=types),
+            "occurred_at": pd.to_datetime(
+                rows["occurred_at"].astype(np.int64) + _POSTGRES_EPOCH_US, unit="us", utc=True
+            ),
+        }
+    )
 
 
 def training_frames(*, now: dt.datetime | None = None) -> TrainingFrames:

@@ -12,7 +12,7 @@ from recommendations.errors import ApplicationError
 from recommendations.models import ItemNeighbours, ModelVersion, SegmentCandidates, TrainingRun, UserCandidates
 from recommendations.services.serving.state import serving_state_changed
 from recommendations.services.training.artifacts import artifact_load
-from recommendations.services.training.candidates import candidates_write
+from recommendations.services.training.candidates import DataLists, candidates_write
 from recommendations.services.training.data_load import TrainingFrames, training_frames
 
 
@@ -66,6 +66,7 @@ def model_version_publish(
     *,
     model: Recommender | None = None,
     frames: TrainingFrames | None = None,
+    data: DataLists | None = None,
     forced: bool = False,
     published_by: AbstractBaseUser | None = None,
 ) -> ModelVersion:
@@ -78,7 +79,7 @@ def model_version_publish(
         run=run, algorithm=run.algorithm, forced=forced, published_by=published_by, published_at=timezone.now()
     )
     try:
-        candidates_write(version, model or artifact_load(run), frames or training_frames())
+        candidates_write(version, model or artifact_load(run), frames or training_frames(), data=data)
     except Exception:
         version.delete()  # with its partial lists; the run can be published again once the cause is fixed
         raise

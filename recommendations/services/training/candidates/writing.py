@@ -1,0 +1,147 @@
+"""Write a model version's candidate lists: per known user and slot, per user segment, per item.
+
+Users are ranked from their whole history (models that score from a user's history also rank users
+who arrived after the training cut). Rows go to a version that is not live yet, so the serving side
+never sees a half-written set. On PostgreSQL the users' lists stream through one binary COPY while a
+background thread ranks the next block, so ranking and storing overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from recommendations.engine.algorithms import Recommender
+from recommendations.models import ItemNeighbours, ModelVersion, SegmentCandidates, Slot, UserCandidates
+from recommendations.services.bulk_copy import binary_row, copy_available, copy_binary
+from recommendations.services.prefetch import prefetched
+from recommendations.services.training.candidates.data_lists import (
+    DataLists,
+    column_shops,
+    data_lists,
+    packed_rows,
+)
+from recommendations.services.training.candidates.shop_lists import shops_from_items
+from recommendations.services.training.data_load import TrainingFrames
+
+USER_BATCH = 2000
+PackedRow = tuple[int, str, bytes, bytes]  # user, slot, packed keys, packed scores
+
+
+def candidates_write(
+    version: ModelVersion,
+    model: Recommender,
+    frames: TrainingFrames,
+    progress: Callable[[int], None] | None = None,
+    data: DataLists | None = None,
+) -> dict[str, int]:
+    """Write the version's user, segment and neighbour lists; returns how many of each were written.
+
+    `data` is the model-independent part when the caller computed it already (pipeline.py does, while
+    the model fits).
+    """
+    data = data or data_lists(frames)
+    written = 0
+
+    def counted(rows: Iterator[tuple[list[PackedRow], int]]) -> Iterator[list[PackedRow]]:
+        nonlocal written
+        for packed, users in rows:
+            yield packed
+            written += users
+            if progress:
+                progress(users)
+
+    with prefetched(_user_list_blocks(model, data, frames.items)) as blocks, transaction.atomic():
+        if copy_available():
+            # checked row by row while the rows arrive (the database waits on the ranking anyway)
+            # rather than all at once at commit, where nothing overlaps them
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        _segment_lists_insert(version, data)  # while the first users are ranked
+        _neighbours_insert(version, data)
+        _user_lists_insert(version, counted(blocks))
+        version.candidates_written_at = timezone.now()
+        version.save(update_fields=["candidates_written_at"])
+    return {"users": written, "segments": len(data.segments) // 2, "items_with_neighbours": len(data.neighbours)}
+
+
+def _user_list_blocks(
+    model: Recommender, data: DataLists, items: pd.DataFrame
+) -> Iterator[tuple[list[PackedRow], int]]:
+    """Rank every user with history, a block at a time: (packed item and shop rows, users in the block)."""
+    full = data.full
+    n_items, n_shops = settings.CANDIDATES_PER_USER, settings.SHOP_CANDIDATES_PER_USER
+    item_keys = np.asarray(model.item_ids)
+    column_shop = column_shops(item_keys, items)
+    columns = pd.Index(full.item_ids).get_indexer(item_keys)
+    if model.scores_from_history:
+        user_keys, matrix = np.asarray(full.user_ids), full.matrix
+    else:
+        user_keys = np.asarray(model.user_ids)
+        matrix = full.matrix[pd.Index(full.user_ids).get_indexer(user_keys)]
+    # the model's columns, in its order (every item it knows has events in the full data)
+    matrix = matrix[:, columns].tocsr()
+    rows = np.flatnonzero(matrix.getnnz(axis=1) > 0)
+    for start in range(0, len(rows), USER_BATCH):
+        block = rows[start : start + USER_BATCH]
+        ids, scores = model.recommend(block, matrix[block], n_items)
+        keys = np.where(ids >= 0, item_keys[np.maximum(ids, 0)], -1)
+        shops, shop_scores = shops_from_items(ids, scores, column_shop, n_shops)
+        packed: list[PackedRow] = []
+        for user, item_list, shop_list in zip(
+            user_keys[block].tolist(), packed_rows(keys, scores), packed_rows(shops, shop_scores), strict=True
+        ):
+            packed += [(user, Slot.ITEMS.value, *item_list), (user, Slot.SHOPS.value, *shop_list)]
+        yield packed, len(block)
+
+
+def _user_lists_insert(version: ModelVersion, blocks: Iterator[list[PackedRow]]) -> None:
+    if copy_available():  # several times faster than bulk_create at hundreds of thousands of rows
+        copy_binary(
+            UserCandidates,
+            ("version_id", "slot", "user_id", "ids", "scores"),
+            (
+                b"".join(binary_row((version.pk, slot, user, ids, scores)) for user, slot, ids, scores in packed)
+                for packed in blocks
+            ),
+        )
+        return
+    for packed in blocks:
+        UserCandidates.objects.bulk_create(
+            [
+                UserCandidates(version=version, slot=slot, user_id=user, ids=ids, scores=scores)
+                for user, slot, ids, scores in packed
+            ]
+        )
+
+
+def _segment_lists_insert(version: ModelVersion, data: DataLists) -> None:
+    SegmentCandidates.objects.bulk_create(
+        [
+            SegmentCandidates(version=version, slot=slot, segment=segment, ids=ids, scores=scores)
+            for slot, segment, (ids, scores) in data.segments
+        ],
+        batch_size=USER_BATCH,
+    )
+
+
+def _neighbours_insert(version: ModelVersion, data: DataLists) -> None:
+    if copy_available():
+        copy_binary(
+            ItemNeighbours,
+            ("version_id", "item_id", "ids", "scores"),
+            [b"".join(binary_row((version.pk, item, ids, scores)) for item, (ids, scores) in data.neighbours)],
+        )
+        return
+    ItemNeighbours.objects.bulk_create(
+        [
+            ItemNeighbours(version=version, item_id=item, ids=ids, scores=scores)
+            for item, (ids, scores) in data.neighbours
+        ],
+        batch_size=USER_BATCH,
+    )
