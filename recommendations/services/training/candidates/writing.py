@@ -56,7 +56,9 @@ def candidates_write(
             if progress:
                 progress(users)
 
-    with prefetched(_user_list_blocks(model, data, frames.items)) as blocks, transaction.atomic():
+    ranking = _UserRanking(model, data, frames.items)
+    # the next block is ranked in a background thread while this one is packed and stored
+    with prefetched(ranking.ranked()) as ranked, transaction.atomic():
         if copy_available():
             # checked row by row while the rows arrive (the database waits on the ranking anyway)
             # rather than all at once at commit, where nothing overlaps them
@@ -64,40 +66,52 @@ def candidates_write(
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         _segment_lists_insert(version, data)  # while the first users are ranked
         _neighbours_insert(version, data)
-        _user_lists_insert(version, counted(blocks))
+        _user_lists_insert(version, counted(ranking.packed(ranked)))
         version.candidates_written_at = timezone.now()
         version.save(update_fields=["candidates_written_at"])
     return {"users": written, "segments": len(data.segments) // 2, "items_with_neighbours": len(data.neighbours)}
 
 
-def _user_list_blocks(
-    model: Recommender, data: DataLists, items: pd.DataFrame
-) -> Iterator[tuple[list[PackedRow], int]]:
-    """Rank every user with history, a block at a time: (packed item and shop rows, users in the block)."""
-    full = data.full
-    n_items, n_shops = settings.CANDIDATES_PER_USER, settings.SHOP_CANDIDATES_PER_USER
-    item_keys = np.asarray(model.item_ids)
-    column_shop = column_shops(item_keys, items)
-    columns = pd.Index(full.item_ids).get_indexer(item_keys)
-    if model.scores_from_history:
-        user_keys, matrix = np.asarray(full.user_ids), full.matrix
-    else:
-        user_keys = np.asarray(model.user_ids)
-        matrix = full.matrix[pd.Index(full.user_ids).get_indexer(user_keys)]
-    # the model's columns, in its order (every item it knows has events in the full data)
-    matrix = matrix[:, columns].tocsr()
-    rows = np.flatnonzero(matrix.getnnz(axis=1) > 0)
-    for start in range(0, len(rows), USER_BATCH):
-        block = rows[start : start + USER_BATCH]
-        ids, scores = model.recommend(block, matrix[block], n_items)
-        keys = np.where(ids >= 0, item_keys[np.maximum(ids, 0)], -1)
-        shops, shop_scores = shops_from_items(ids, scores, column_shop, n_shops)
-        packed: list[PackedRow] = []
-        for user, item_list, shop_list in zip(
-            user_keys[block].tolist(), packed_rows(keys, scores), packed_rows(shops, shop_scores), strict=True
-        ):
-            packed += [(user, Slot.ITEMS.value, *item_list), (user, Slot.SHOPS.value, *shop_list)]
-        yield packed, len(block)
+class _UserRanking:
+    """Every user with history, ranked a block at a time by the model, then packed as item and shop rows."""
+
+    def __init__(self, model: Recommender, data: DataLists, items: pd.DataFrame) -> None:
+        full = data.full
+        self.model = model
+        self.item_keys = np.asarray(model.item_ids)
+        self.column_shop = column_shops(self.item_keys, items)
+        columns = pd.Index(full.item_ids).get_indexer(self.item_keys)
+        if model.scores_from_history:
+            self.user_keys, matrix = np.asarray(full.user_ids), full.matrix
+        else:
+            self.user_keys = np.asarray(model.user_ids)
+            matrix = full.matrix[pd.Index(full.user_ids).get_indexer(self.user_keys)]
+        # the model's columns, in its order (every item it knows has events in the full data)
+        self.matrix = matrix[:, columns].tocsr()
+        rows = np.flatnonzero(self.matrix.getnnz(axis=1) > 0)
+        self.blocks = [rows[start : start + USER_BATCH] for start in range(0, len(rows), USER_BATCH)]
+
+    def ranked(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(matrix rows, item columns, scores) per block: the part worth a background thread."""
+        for block in self.blocks:
+            yield block, *self.model.recommend(block, self.matrix[block], settings.CANDIDATES_PER_USER)
+
+    def packed(
+        self, ranked: Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    ) -> Iterator[tuple[list[PackedRow], int]]:
+        """(item and shop rows, users) per ranked block."""
+        for block, ids, scores in ranked:
+            keys = np.where(ids >= 0, self.item_keys[np.maximum(ids, 0)], -1)
+            shops, shop_scores = shops_from_items(ids, scores, self.column_shop, settings.SHOP_CANDIDATES_PER_USER)
+            packed: list[PackedRow] = []
+            for user, item_list, shop_list in zip(
+                self.user_keys[block].tolist(),
+                packed_rows(keys, scores),
+                packed_rows(shops, shop_scores),
+                strict=True,
+            ):
+                packed += [(user, Slot.ITEMS.value, *item_list), (user, Slot.SHOPS.value, *shop_list)]
+            yield packed, len(block)
 
 
 def _user_lists_insert(version: ModelVersion, blocks: Iterator[list[PackedRow]]) -> None:
