@@ -29,23 +29,28 @@ def _overlapping(model: type, obj: Pin | Boost) -> Q:
     return q
 
 
-def _ng_reason(item_id: int | None, shop_id: int | None) -> str | None:
-    now = timezone.now()
-    live = ng_in_force(now)
+def _applying(model: type, slot: str, **target: object) -> list:
+    """NG entries in force for `target` whose scope includes `slot` (no slots listed: every slot)."""
+    entries = model.objects.filter(ng_in_force(timezone.now()), **target)
+    return [entry for entry in entries if not entry.slots or slot in entry.slots]
+
+
+def _ng_reason(slot: str, item_id: int | None, shop_id: int | None) -> str | None:
+    """Why serving would never show this target in `slot`, or None; the same scope rules as serving's."""
     if item_id:
-        entry = NgItem.objects.filter(live, item_id=item_id).select_related("item").first()
+        entry = next(iter(_applying(NgItem, slot, item_id=item_id)), None)
         if entry:
             return f"item is on the NG list ({entry.reason})"
         item = Item.objects.filter(pk=item_id).values("shop_id", "category_path", "published", "in_stock").first()
         if item:
             shop_id = shop_id or item["shop_id"]
-            for category in NgCategory.objects.filter(live):
+            for category in _applying(NgCategory, slot):
                 if within_category(item["category_path"], category.category_path):
                     return f"its category is on the NG list ({category.reason})"
             if not (item["published"] and item["in_stock"]):
                 return "item is unpublished or sold out"
     if shop_id:
-        entry = NgShop.objects.filter(live, shop_id=shop_id).first()
+        entry = next(iter(_applying(NgShop, slot, shop_id=shop_id)), None)
         if entry:
             return f"shop is on the NG list ({entry.reason})"
     return None
@@ -66,7 +71,7 @@ def pin_conflicts(pin: Pin) -> list[str]:
     )
     for other in same_target:
         warnings.append(f"pin {other.pk} pins the same target at position {other.position}")
-    why = _ng_reason(pin.item_id, pin.shop_id)
+    why = _ng_reason(pin.slot, pin.item_id, pin.shop_id)
     if why:
         warnings.append(f"will not be placed: {why}")
     return warnings
@@ -78,7 +83,7 @@ def boost_conflicts(boost: Boost) -> list[str]:
     target = Q(item_id=boost.item_id, shop_id=boost.shop_id, category_path=boost.category_path)
     for other in Boost.objects.filter(_overlapping(Boost, boost) & target):
         warnings.append(f"rule {other.pk} also applies x{other.factor:g} to this target: they multiply")
-    why = _ng_reason(boost.item_id, boost.shop_id)
+    why = _ng_reason(boost.slot, boost.item_id, boost.shop_id)
     if why:
         warnings.append(f"has no effect: {why}")
     return warnings

@@ -94,3 +94,24 @@ def test_pin_conflicts_are_warned_about(staff, items):
     assert "is at position 1 too: it keeps the position and this one goes next" in text
     assert "will not be placed: item is on the NG list (fake)" in text
     assert Pin.objects.count() == 2  # warned, not refused: the merchandiser decides
+
+
+def test_conflict_warnings_follow_the_ng_entrys_slots(staff, items):
+    NgShop.objects.create(shop=items[0].shop, reason="counterfeit reports", slots=["shops"])
+    NgItem.objects.create(item=items[1], reason="recall", slots=["items"])
+
+    in_items = staff.post(
+        "/admin/curation/pin/add/", {"slot": "items", "item": items[0].pk, "position": 1, "segment": ""}, follow=True
+    )
+    in_shops = staff.post(
+        "/admin/curation/pin/add/",
+        {"slot": "shops", "shop": items[0].shop.pk, "position": 1, "segment": ""},
+        follow=True,
+    )
+    recalled = staff.post(
+        "/admin/curation/pin/add/", {"slot": "items", "item": items[1].pk, "position": 2, "segment": ""}, follow=True
+    )
+
+    assert "will not be placed" not in in_items.content.decode()  # the shop is NG in the shops slot only
+    assert "will not be placed: shop is on the NG list (counterfeit reports)" in in_shops.content.decode()
+    assert "will not be placed: item is on the NG list (recall)" in recalled.content.decode()
