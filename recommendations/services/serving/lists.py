@@ -78,9 +78,7 @@ def items_list(
             ok &= ~mask_lookup(ng.category_code_mask(flags.categories), flags.category_codes_of(keys))
         return ok & ~np.isin(keys, excluded_keys) if len(excluded_keys) else ok
 
-    pool: list[Entry] = []
-    seen: set[int] = set()
-    for group, source in enumerate(sources):
+    def take(group: int, source: Source, seen: set[int]) -> list[Entry]:
         new = list_filter(
             source.keys,
             source.scores,
@@ -97,20 +95,44 @@ def items_list(
                 neighbours = reads.item_neighbours(state.neighbours_version, session_items)
             new = session_rerank(new, session_items, neighbours, settings.SESSION_BOOST, trace)
             new = [e for e in new if e.source != "session" or _keep_added(e, allowed, trace)]
-        new = [e for e in new if e.key not in seen]
+        return [e for e in new if e.key not in seen]
+
+    def capped(pool: list[Entry]) -> list[Entry]:
+        shops = flags.shops_of(np.fromiter((e.key for e in pool), dtype=np.int64, count=len(pool)))
+        return shop_cap(pool, shops, spec.per_shop_cap, trace)
+
+    pool = _backfilled(sources, need, trace, take, capped)
+    boosts = state.rules_for(state.boosts, "items", segments, now)
+    pool = boosts_apply(pool, boosts, lambda k: (flags.shop_of(k), flags.category_of(k)), trace)
+    return _with_pins(pool, pins, allowed, trace)
+
+
+def _backfilled(
+    sources: list[Source],
+    need: int,
+    trace: Trace,
+    take: Callable[[int, Source, set[int]], list[Entry]],
+    settle: Callable[[list[Entry]], list[Entry]] = lambda pool: pool,
+) -> list[Entry]:
+    """Entries of the first source, then of each next one while fewer than `need` survive.
+
+    `take(group, source, seen)` gives a source's entries that may be served, leaving out the keys in
+    `seen` (every key added so far, kept or capped); each entry remembers the group (source) it came
+    from. `settle` runs on the pool after each source (the per-shop cap).
+    """
+    pool: list[Entry] = []
+    seen: set[int] = set()
+    for group, source in enumerate(sources):
+        new = take(group, source, seen)
         for entry in new:
             entry.group = group
             seen.add(entry.key)
-        pool += new
-        shops = flags.shops_of(np.fromiter((e.key for e in pool), dtype=np.int64, count=len(pool)))
-        pool = shop_cap(pool, shops, spec.per_shop_cap, trace)
+        pool = settle(pool + new)
         if len(pool) >= need:
             break
         if group + 1 < len(sources):
             trace.step("backfill", f"{len(pool)} left of {need} wanted: adding {sources[group + 1].label}")
-    boosts = state.rules_for(state.boosts, "items", segments, now)
-    pool = boosts_apply(pool, boosts, lambda k: (flags.shop_of(k), flags.category_of(k)), trace)
-    return _with_pins(pool, pins, allowed, trace)
+    return pool
 
 
 def _keep_added(entry: Entry, allowed: Callable[[int], str | None], trace: Trace) -> bool:
@@ -161,22 +183,17 @@ def shops_list(
     def allowed(key: int) -> str | None:
         return ng.shops.get(key)
 
-    pool: list[Entry] = []
-    seen: set[int] = set()
-    for group, source in enumerate(sources):
+    def take(group: int, source: Source, seen: set[int]) -> list[Entry]:
+        # a shop already considered (kept or removed) is not considered again from a later source
         new = [
             e
             for e in entries_from_list(source.keys, source.scores, source.algorithm, source.version)
             if e.key not in seen
         ]
-        for entry in new:
-            entry.group = group
-            seen.add(entry.key)
-        pool += live_filter(new, allowed, trace, source.label)
-        if len(pool) >= need:
-            break
-        if group + 1 < len(sources):
-            trace.step("backfill", f"{len(pool)} left of {need} wanted: adding {sources[group + 1].label}")
+        seen.update(e.key for e in new)
+        return live_filter(new, allowed, trace, source.label)
+
+    pool = _backfilled(sources, need, trace, take)
     boosts = state.rules_for(state.boosts, "shops", segments, now)
     pool = boosts_apply(pool, boosts, lambda k: (k, ""), trace)
     return _with_pins(pool, pins, allowed, trace)
