@@ -228,7 +228,8 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write the figures into BENCHMARKS.md")
     args = parser.parse_args()
     sections = args.sections.split(",")
-    command = f"`.venv/bin/python bench/train.py --sections {args.sections}`"
+    rounds = f" --rounds {args.rounds}" if "pipeline" in sections else ""
+    command = f"`.venv/bin/python bench/train.py --sections {args.sections}{rounds}`"
     header = f"Command: {command}. Machine: {machine()}; run {dt.date.today()}."
     for name, make in [("train-movielens", movielens), ("train-cold", cold)]:
         if name.split("-")[1] in sections:
