@@ -57,11 +57,13 @@ def candidates_write(
                 progress(users)
 
     ranking = _UserRanking(model, data, frames.items)
+    outermost = not connection.in_atomic_block
     # the next block is ranked in a background thread while this one is packed and stored
     with prefetched(ranking.ranked()) as ranked, transaction.atomic():
-        if copy_available():
-            # checked row by row while the rows arrive (the database waits on the ranking anyway)
-            # rather than all at once at commit, where nothing overlaps them
+        if copy_available() and outermost:
+            # foreign keys checked row by row while the rows arrive (the database waits on the ranking
+            # anyway) rather than all at once at commit, where nothing overlaps them; only in a
+            # transaction of our own, since the setting lasts until the transaction ends
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         _segment_lists_insert(version, data)  # while the first users are ranked
