@@ -13,7 +13,7 @@ from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
 from implicit.utils import ParameterWarning
 from threadpoolctl import threadpool_limits
 
-from recommendations.engine.algorithms.base import Recommender
+from recommendations.engine.algorithms.base import Recommender, without_seen
 from recommendations.engine.interactions import TrainingData
 
 # implicit parallelises with OpenMP itself; a multi-threaded BLAS underneath only fights it.
@@ -26,19 +26,6 @@ def _clean(ids: np.ndarray, scores: np.ndarray, n: int) -> tuple[np.ndarray, np.
     scores = np.asarray(scores, dtype=np.float32).reshape(-1, n)
     bad = ~np.isfinite(scores) | (scores < -1e30)
     return np.where(bad, -1, ids), np.where(bad, -np.inf, scores).astype(np.float32)
-
-
-def _drop_seen(ids: np.ndarray, scores: np.ndarray, user_items: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-    """Item-kNN returns a user's own items with score 0 when it runs out of neighbours; drop them."""
-    for row in range(len(ids)):
-        seen = user_items.indices[user_items.indptr[row] : user_items.indptr[row + 1]]
-        bad = np.isin(ids[row], seen)
-        if bad.any():
-            keep = ~bad
-            n_keep = int(keep.sum())
-            ids[row, :n_keep], scores[row, :n_keep] = ids[row][keep], scores[row][keep]
-            ids[row, n_keep:], scores[row, n_keep:] = -1, -np.inf
-    return ids, scores
 
 
 class _ImplicitModel(Recommender):
@@ -75,7 +62,10 @@ class _ImplicitModel(Recommender):
                 recalculate_user=self.recalculate_user,
             )
         ids, scores = _clean(ids, scores, n)
-        return _drop_seen(ids, scores, user_items) if exclude_seen and self.pads_with_seen else (ids, scores)
+        if exclude_seen and self.pads_with_seen:
+            # item-kNN returns a user's own items with score 0 when it runs out of neighbours
+            return without_seen(ids, scores, user_items, n)
+        return ids, scores
 
     def similar_items(self, item_rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         ids, scores = self.model.similar_items(item_rows, N=n + 1)
