@@ -38,10 +38,14 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], lines: list[str
     """COPY tab-separated, already-escaped lines into the model's table (PostgreSQL only)."""
     if not lines:
         return
-    data = io.StringIO("\n".join(lines) + "\n")
+    _copy_in(model, columns, io.StringIO("\n".join(lines) + "\n"))
+
+
+def _copy_in(model: type[models.Model], columns: Sequence[str], stream: io.IOBase, options: str = "") -> None:
     with connection.cursor() as cursor, connection.wrap_database_errors:
         names = ", ".join(connection.ops.quote_name(c) for c in columns)  # "offset" is a reserved word
-        cursor.cursor.copy_expert(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN", data)
+        table = connection.ops.quote_name(model._meta.db_table)
+        cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN {options}", stream, size=1 << 20)
 
 
 _BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
@@ -91,11 +95,7 @@ def copy_binary(model: type[models.Model], columns: Sequence[str], chunks: Itera
     The chunks are pulled while PostgreSQL stores the ones before, so a generator that computes
     them overlaps with the database's work.
     """
-    stream = _ChunkReader(_framed(chunks))
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        names = ", ".join(connection.ops.quote_name(c) for c in columns)
-        table = connection.ops.quote_name(model._meta.db_table)
-        cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT binary)", stream, size=1 << 20)
+    _copy_in(model, columns, _ChunkReader(_framed(chunks)), "WITH (FORMAT binary)")
 
 
 def _framed(chunks: Iterable[bytes]) -> Iterator[bytes]:
