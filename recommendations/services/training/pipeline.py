@@ -88,8 +88,7 @@ def training_run_execute(run_id: int, *, on_stage: Stage | None = None) -> Train
 
 def _execute(run: TrainingRun, on_stage: Stage | None) -> None:
     # The publication's model-independent lists are computed while the split is made and the model
-    # fits: implicit's ALS keeps about 1.25 of 2 cores busy, so this costs little wall time
-    # (BENCHMARKS.md).
+    # fits: whatever cores the fit leaves idle do them (BENCHMARKS.md, docs/training.md).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publication-lists") as background:
         _run_stages(run, on_stage, background)
 
