@@ -189,7 +189,6 @@ def pipeline(users: int, rounds: int) -> str:
     import implicit
 
     params = {**ALGORITHMS["als"].default_params}
-    matrix = matrix.astype(np.float32).tocsr()
     users_with_events = np.flatnonzero(matrix.getnnz(axis=1) > 0)
     candidates = settings.CANDIDATES_PER_USER
     walls, bares, rankings, runs = [], [], [], []
