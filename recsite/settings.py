@@ -90,8 +90,15 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent readers and one writer without "database is locked" during the demo.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    # Concurrent readers and one writer at a time without "database is locked" in the demo (the runserver's
+    # threads, the impression writer, the commands). WAL lets readers go on while one writes; IMMEDIATE takes
+    # the write lock when a transaction begins, so a second writer waits (up to `timeout` seconds) instead of
+    # failing at once when its read snapshot went stale, which a deferred transaction does whatever the timeout.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -245,7 +252,11 @@ ITEM_FLAGS_REFRESH_SECONDS = env.float("ITEM_FLAGS_REFRESH_SECONDS", default=2.0
 RECOMMENDATION_LIST_TTL = env.int("RECOMMENDATION_LIST_TTL", default=3600)
 # Impressions are written off the request path: "background" batches them in a thread each
 # IMPRESSION_FLUSH_SECONDS; "inline" writes each one in the request (tests, debugging).
-IMPRESSION_LOG_MODE = env.str("IMPRESSION_LOG_MODE", default="background")
+# On SQLite (the embedded demo) a background writer is a second writer to one file: write inline there.
+IMPRESSION_LOG_MODE = env.str(
+    "IMPRESSION_LOG_MODE",
+    default="inline" if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else "background",
+)
 IMPRESSION_FLUSH_SECONDS = env.float("IMPRESSION_FLUSH_SECONDS", default=0.5)
 
 # --- measurement ------------------------------------------------------------------------------
