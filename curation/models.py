@@ -14,15 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from recommendations.models import Item, Shop
+from recommendations.models import LIST_SLOTS, NG_SLOTS, Item, Shop, Slot, slot_choices
 
-
-class ServedSlot(models.TextChoices):
-    ITEMS = "items", "Recommended items"
-    SHOPS = "shops", "Recommended shops"
-
-
-SLOT_NAMES = ("items", "shops", "features")
+SLOT_NAMES = tuple(s.value for s in NG_SLOTS)  # the slots an NG entry can be scoped to
 
 
 def ng_in_force(now: dt.datetime) -> Q:
@@ -125,7 +119,7 @@ class Validity(models.Model):
 class Pin(Validity):
     """Put an item (items slot) or a shop (shops slot) at a fixed position, 1 being the top."""
 
-    slot = models.CharField(max_length=16, choices=ServedSlot.choices, default=ServedSlot.ITEMS)
+    slot = models.CharField(max_length=16, choices=slot_choices(LIST_SLOTS), default=Slot.ITEMS)
     item = models.ForeignKey(Item, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     position = models.PositiveSmallIntegerField(help_text="1 is the first place.")
@@ -147,16 +141,16 @@ class Pin(Validity):
 
     def clean(self) -> None:
         super().clean()
-        if self.slot == ServedSlot.ITEMS and (self.item_id is None or self.shop_id is not None):
+        if self.slot == Slot.ITEMS and (self.item_id is None or self.shop_id is not None):
             raise ValidationError({"item": "A pin in the items slot names an item (and no shop)."})
-        if self.slot == ServedSlot.SHOPS and (self.shop_id is None or self.item_id is not None):
+        if self.slot == Slot.SHOPS and (self.shop_id is None or self.item_id is not None):
             raise ValidationError({"shop": "A pin in the shops slot names a shop (and no item)."})
 
 
 class Boost(Validity):
     """Multiply the ranking weight of an item, a shop's items or a category's items: above 1 boosts, below 1 buries."""
 
-    slot = models.CharField(max_length=16, choices=ServedSlot.choices, default=ServedSlot.ITEMS)
+    slot = models.CharField(max_length=16, choices=slot_choices(LIST_SLOTS), default=Slot.ITEMS)
     item = models.ForeignKey(Item, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     category_path = models.CharField(
@@ -179,7 +173,7 @@ class Boost(Validity):
         targets = [self.item_id is not None, self.shop_id is not None, bool(self.category_path)]
         if sum(targets) != 1:
             raise ValidationError("Name exactly one of item, shop or category path.")
-        if self.slot == ServedSlot.SHOPS and not self.shop_id:
+        if self.slot == Slot.SHOPS and not self.shop_id:
             raise ValidationError({"shop": "In the shops slot only a shop can be boosted or buried."})
 
 

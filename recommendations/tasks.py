@@ -6,6 +6,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError, transaction
 
+from recommendations.errors import Conflict
+
 logger = logging.getLogger(__name__)
 
 
@@ -129,7 +131,7 @@ def personalize_resources_refresh_task() -> int:
 
     try:
         ng_filter_sync()  # a changed NG list becomes a new filter, served once ACTIVE
-    except ValueError as exc:  # no dataset group yet: nothing has been sent to Personalize
+    except Conflict as exc:  # no dataset group yet: nothing has been sent to Personalize
         logger.info("personalize NG filter not synced: %s", exc)
     return resources_refresh()
 

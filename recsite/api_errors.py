@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from recommendations.errors import NotFound, ValidationFailed
+from recommendations.errors import ApplicationError, Unavailable
 
 
 def _flatten(detail: Any, field: str = "") -> list[dict]:
@@ -29,13 +29,21 @@ def _flatten(detail: Any, field: str = "") -> list[dict]:
     return [{"index": None, "field": field, "message": str(detail)}]
 
 
+def application_error_response(exc: ApplicationError) -> Response:
+    """The response for one of recsite's own errors: its status, code and message, and its field errors."""
+    body: dict[str, Any] = {"message": exc.message, "code": exc.code}
+    if exc.errors or exc.code == "invalid":
+        body["errors"] = [e.as_dict() for e in exc.errors]
+    response = Response(body, status=exc.status)
+    if isinstance(exc, Unavailable):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF exception handler rendering domain and framework errors in recsite's error shape."""
-    if isinstance(exc, ValidationFailed):
-        body = {"message": exc.message, "code": "invalid", "errors": [e.as_dict() for e in exc.errors]}
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, NotFound):
-        return Response({"message": exc.message, "code": "not_found"}, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, ApplicationError):
+        return application_error_response(exc)
 
     response = drf_exception_handler(exc, context)
     if response is None:

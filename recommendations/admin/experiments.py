@@ -8,21 +8,22 @@ import io
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from rest_framework.exceptions import ValidationError
 
 from recommendations.admin.charts import line_chart
-from recommendations.api.experiments import SLOTS, report_range
-from recommendations.models import SlotConfig
+from recommendations.api.experiments import report_days
+from recommendations.errors import ValidationFailed
+from recommendations.models import Slot, SlotConfig
 from recommendations.services.measurement.report import COUNTS, RATES, experiment_report
 
 
 def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
-    if slot not in SLOTS:
+    if slot not in Slot.reported():
         return HttpResponse(f"No slot '{slot}'.", status=404)
     try:
-        first, last = report_range(request.GET)
-    except ValidationError as exc:
-        return HttpResponse(f"Bad date range: {exc.detail}", status=400)
+        first, last = report_days(request.GET)
+    except ValidationFailed as exc:
+        problems = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+        return HttpResponse(f"Bad date range: {problems}", status=400)
     report = experiment_report(slot, first, last)
     if request.GET.get("format") == "csv":
         return _csv(report)
@@ -53,7 +54,7 @@ def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
     context = {
         "comparisons": comparisons,
         **admin.site.each_context(request),
-        "title": f"Experiment: {SlotConfig(slot=slot).get_slot_display()}",
+        "title": f"Experiment: {Slot(slot).label}",
         "slot": slot,
         "report": report,
         "charts": charts,

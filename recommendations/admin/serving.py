@@ -10,9 +10,9 @@ from django.utils.html import format_html
 
 from recommendations.admin.experiments import dashboard_view
 from recommendations.models import (
+    CONFIGURED_SLOTS,
     Impression,
     ModelVersion,
-    ServingSlot,
     SlotConfig,
     Variant,
     VariantPin,
@@ -71,7 +71,7 @@ class SlotConfigAdmin(admin.ModelAdmin):
         return ("slot",) if obj else ()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return SlotConfig.objects.count() < len(ServingSlot)  # every slot exists from the migrations
+        return SlotConfig.objects.count() < len(CONFIGURED_SLOTS)  # every slot exists from the migrations
 
     def has_delete_permission(self, request: HttpRequest, obj: SlotConfig | None = None) -> bool:
         return False

@@ -4,40 +4,34 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from recommendations.api.query import query_values
 from recommendations.api.serializers import ErrorSerializer
-from recommendations.models import Scope
-from recommendations.services.measurement.report import experiment_report
+from recommendations.errors import FieldError, ValidationFailed
+from recommendations.models import Scope, Slot
+from recommendations.services.measurement.report import experiment_report, report_range
 
-DEFAULT_DAYS = 14
-MAX_DAYS = 366
-SLOTS = ("items", "shops", "features")
+# "from" is a Python keyword: the fields are given as a mapping
+ReportQuerySerializer = type(
+    "ReportQuerySerializer",
+    (serializers.Serializer,),
+    {
+        "from": serializers.DateField(required=False, help_text="First day (default: 13 days before 'to')."),
+        "to": serializers.DateField(required=False, help_text="Last day, inclusive (default: today)."),
+    },
+)
 
 
-def report_range(query: dict) -> tuple[dt.date, dt.date]:
-    """`from` and `to` (YYYY-MM-DD, inclusive; default the last 14 days), or a 400 naming the bad one."""
-    errors, days = {}, {}
-    for name in ("from", "to"):
-        raw = query.get(name)
-        if raw:
-            try:
-                days[name] = dt.date.fromisoformat(raw)
-            except ValueError:
-                errors[name] = [f"'{raw[:20]}' is not a date like 2026-11-28."]
-    if errors:
-        raise serializers.ValidationError(errors)
-    last = days.get("to") or dt.date.today()
-    first = days.get("from") or last - dt.timedelta(days=DEFAULT_DAYS - 1)
-    if first > last:
-        raise serializers.ValidationError({"from": [f"{first} is after 'to' ({last})."]})
-    if (last - first).days >= MAX_DAYS:
-        raise serializers.ValidationError({"from": [f"at most {MAX_DAYS} days at a time."]})
-    return first, last
+def report_days(params: dict) -> tuple[dt.date, dt.date]:
+    """`from` and `to` of a report request (YYYY-MM-DD, inclusive), or ValidationFailed naming the bad one."""
+    query = query_values(params, ReportQuerySerializer)
+    return report_range(query.get("from"), query.get("to"), timezone.localdate())
 
 
 class ExperimentReportApi(APIView):
@@ -53,15 +47,17 @@ class ExperimentReportApi(APIView):
             "daily roll-ups (docs/measurement.md)."
         ),
         parameters=[
-            OpenApiParameter("slot", str, OpenApiParameter.PATH, enum=list(SLOTS)),
-            OpenApiParameter("from", dt.date, description="First day (default: 13 days before 'to')."),
-            OpenApiParameter("to", dt.date, description="Last day, inclusive (default: today)."),
+            OpenApiParameter("slot", str, OpenApiParameter.PATH, enum=list(Slot.reported())),
+            ReportQuerySerializer,
         ],
         responses={200: dict, 400: ErrorSerializer},
         tags=["experiments"],
     )
     def get(self, request: Request, slot: str) -> Response:
-        if slot not in SLOTS:
-            raise serializers.ValidationError({"slot": [f"'{slot}' is not a slot; use one of {', '.join(SLOTS)}."]})
-        first, last = report_range(request.query_params)
+        if slot not in Slot.reported():
+            raise ValidationFailed(
+                "The request is invalid.",
+                [FieldError(None, "slot", f"'{slot[:40]}' is not a slot; use one of {', '.join(Slot.reported())}.")],
+            )
+        first, last = report_days(request.query_params)
         return Response(experiment_report(slot, first, last))

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers
-from rest_framework.fields import empty
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from recommendations.api import serializers as s
+from recommendations.api.query import query_values
 from recommendations.models import Scope
 from recommendations.services.serving.features import features_for_user_response
 from recommendations.services.serving.pipeline import recommend
@@ -38,34 +37,6 @@ def _body(result: Recommendation, id_field: str) -> dict:
     }
 
 
-def _query(request: Request, serializer_class: type[serializers.Serializer]) -> dict:
-    """The serializer's fields read from the query string, as {field: [message]} errors if bad.
-
-    Validates with one serializer instance's fields: building a serializer per request (it deep-copies
-    its fields) was a tenth of a recommendation request (bench/serve.py).
-    """
-    fields = _FIELDS.get(serializer_class)
-    if fields is None:
-        fields = _FIELDS[serializer_class] = serializer_class().fields
-    values, errors = {}, {}
-    for name, field in fields.items():
-        raw = request.query_params.get(name)
-        if raw is None:
-            if field.default is not empty:
-                values[name] = field.default
-            continue
-        try:
-            values[name] = field.run_validation(raw)
-        except serializers.ValidationError as exc:
-            errors[name] = exc.detail
-    if errors:
-        raise serializers.ValidationError(errors)
-    return values
-
-
-_FIELDS: dict[type, dict] = {}
-
-
 class UserRecommendationsApi(APIView):
     """The items and shops endpoints differ only in their slot."""
 
@@ -73,7 +44,7 @@ class UserRecommendationsApi(APIView):
     slot = "items"
 
     def get(self, request: Request, user_id: str) -> Response:
-        query = _query(request, s.RecommendationQuerySerializer)
+        query = query_values(request.query_params, s.RecommendationQuerySerializer)
         rid = query.get("recommendation_id")
         result = recommend(
             self.slot,
@@ -152,5 +123,5 @@ class SimilarItemsApi(APIView):
         tags=["recommendations"],
     )
     def get(self, request: Request, item_id: str) -> Response:
-        query = _query(request, s.SimilarQuerySerializer)
+        query = query_values(request.query_params, s.SimilarQuerySerializer)
         return Response(_body(similar_items(item_id, limit=query["limit"], user_id=query["user_id"]), "item_id"))

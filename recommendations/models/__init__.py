@@ -4,19 +4,22 @@ from .catalog import AppUser, Gender, Item, Shop
 from .events import Event, EventType
 from .measurement import ExperimentDay, RollupWatermark
 from .personalize import PersonalizeResource
-from .serving import Impression, ServingSlot, SlotConfig, Variant, VariantPin
+from .serving import Impression, SlotConfig, Variant, VariantPin
+from .slots import CONFIGURED_SLOTS, LIST_SLOTS, NG_SLOTS, Slot, slot_choices
 from .training import (
     AlgorithmSetting,
     ItemNeighbours,
     ModelVersion,
     PackedList,
     SegmentCandidates,
-    Slot,
     TrainingRun,
     UserCandidates,
 )
 
 __all__ = [
+    "CONFIGURED_SLOTS",
+    "LIST_SLOTS",
+    "NG_SLOTS",
     "AlgorithmSetting",
     "ApiKey",
     "AppUser",
@@ -33,7 +36,6 @@ __all__ = [
     "RollupWatermark",
     "Scope",
     "SegmentCandidates",
-    "ServingSlot",
     "Shop",
     "Slot",
     "SlotConfig",
@@ -41,4 +43,5 @@ __all__ = [
     "UserCandidates",
     "Variant",
     "VariantPin",
+    "slot_choices",
 ]

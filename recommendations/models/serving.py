@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from .catalog import AppUser
+from .slots import CONFIGURED_SLOTS, Slot, slot_choices
 from .training import ALGORITHM_CHOICES, ModelVersion
 
 # What a variant may serve from: recsite's own algorithms, and Amazon Personalize's campaign.
@@ -17,16 +18,10 @@ SERVING_ALGORITHM_CHOICES = [*ALGORITHM_CHOICES, ("personalize", "personalize (A
 DEFAULT_FALLBACKS = ["segment_popularity", "popularity"]
 
 
-class ServingSlot(models.TextChoices):
-    ITEMS = "items", "Recommended items"
-    SHOPS = "shops", "Recommended shops"
-    FEATURES = "features", "Themed features"
-
-
 class SlotConfig(models.Model):
     """One slot of the app: what a request gets when it does not say otherwise, and its experiment."""
 
-    slot = models.CharField(max_length=16, choices=ServingSlot.choices, unique=True)
+    slot = models.CharField(max_length=16, choices=slot_choices(CONFIGURED_SLOTS), unique=True)
     size = models.PositiveSmallIntegerField(default=20, help_text="Entries returned when the app sends no limit.")
     per_shop_cap = models.PositiveSmallIntegerField(
         default=2, help_text="At most this many items of one shop in a list (0: no cap). Items slot only."
@@ -106,7 +101,7 @@ class Impression(models.Model):
 
     recommendation_id = models.UUIDField(db_index=True)
     user = models.ForeignKey(AppUser, on_delete=models.CASCADE, related_name="+", db_index=False)
-    slot = models.CharField(max_length=16, choices=ServingSlot.choices)
+    slot = models.CharField(max_length=16, choices=Slot.choices)
     variant = models.CharField(max_length=32, blank=True)
     algorithm = models.CharField(max_length=32, blank=True, help_text="What proposed the first entry.")
     model_version = models.ForeignKey(ModelVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

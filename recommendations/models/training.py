@@ -11,6 +11,7 @@ from django.utils import timezone
 from recommendations.engine.algorithms import ALGORITHMS
 
 from .catalog import AppUser, Item
+from .slots import LIST_SLOTS, slot_choices
 
 ALGORITHM_CHOICES = [(name, name) for name in ALGORITHMS]
 
@@ -96,11 +97,6 @@ class ModelVersion(models.Model):
         return f"{self.algorithm} v{self.pk}" + (" (live)" if self.is_live else "")
 
 
-class Slot(models.TextChoices):
-    ITEMS = "items", "Recommended items"
-    SHOPS = "shops", "Recommended shops"
-
-
 class PackedList(models.Model):
     """A ranked list stored as packed arrays: int64 keys (ours) and float32 scores, best first.
 
@@ -131,7 +127,7 @@ class UserCandidates(PackedList):
     """One user's precomputed candidates for one slot: item or shop keys (ours), best first."""
 
     version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="user_candidates")
-    slot = models.CharField(max_length=16, choices=Slot.choices)
+    slot = models.CharField(max_length=16, choices=slot_choices(LIST_SLOTS))
     # the unique (user, version, slot) index serves lookups by user; a second one only slowed publishing
     user = models.ForeignKey(AppUser, on_delete=models.CASCADE, related_name="+", db_index=False)
 
@@ -148,7 +144,7 @@ class SegmentCandidates(PackedList):
     """Popularity candidates for a user segment ('all', 'female', 'female|25-34', 'female|25-34|Kanto')."""
 
     version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="segment_candidates")
-    slot = models.CharField(max_length=16, choices=Slot.choices)
+    slot = models.CharField(max_length=16, choices=slot_choices(LIST_SLOTS))
     segment = models.CharField(max_length=200)
 
     class Meta:

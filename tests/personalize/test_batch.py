@@ -9,8 +9,9 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
+from recommendations.errors import Conflict
 from recommendations.models import ModelVersion, PersonalizeResource, TrainingRun, Variant
-from recommendations.services.personalize import adapter
+from recommendations.integrations import personalize as gateway
 from recommendations.services.personalize.batch import batch_inference_publish, batch_inference_start
 from recommendations.services.serving.pipeline import recommend
 from tests.factories import AppUserFactory, EventFactory, ItemFactory
@@ -31,9 +32,9 @@ def aws(settings, monkeypatch):
         s3.create_bucket(Bucket="bucket", CreateBucketConfiguration={"LocationConstraint": REGION})
         personalize = boto3.client("personalize", region_name=REGION)
         with Stubber(personalize) as stub:
-            adapter.clients_set(adapter.Clients(personalize=personalize, runtime=None, events=None, s3=s3))
+            gateway.clients_set(gateway.Clients(personalize=personalize, runtime=None, events=None, s3=s3))
             yield stub, s3
-    adapter.clients_set(None)
+    gateway.clients_set(None)
 
 
 def test_a_batch_job_becomes_a_live_version_that_serves(aws):
@@ -79,7 +80,7 @@ def test_a_batch_job_becomes_a_live_version_that_serves(aws):
 
 def test_an_unfinished_job_is_not_published(aws):
     job = PersonalizeResource(kind="batch_inference_job", name="x", status="CREATE IN_PROGRESS")
-    with pytest.raises(ValueError, match="not ACTIVE"):
+    with pytest.raises(Conflict, match="not ACTIVE"):
         batch_inference_publish(job)
 
 

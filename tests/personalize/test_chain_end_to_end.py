@@ -11,7 +11,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from recommendations.models import ModelVersion, TrainingRun, Variant
-from recommendations.services.personalize import adapter
+from recommendations.integrations import personalize as gateway
 from recommendations.services.personalize.training import personalize_training_advance, personalize_training_start
 from recommendations.services.serving.pipeline import recommend
 from tests.factories import AppUserFactory, EventFactory, ItemFactory
@@ -33,7 +33,7 @@ def test_export_to_serving(settings, monkeypatch):
         s3.create_bucket(Bucket="bucket", CreateBucketConfiguration={"LocationConstraint": REGION})
         personalize = boto3.client("personalize", region_name=REGION)
         with Stubber(personalize) as stub:
-            adapter.clients_set(adapter.Clients(personalize=personalize, runtime=None, events=None, s3=s3))
+            gateway.clients_set(gateway.Clients(personalize=personalize, runtime=None, events=None, s3=s3))
             try:
                 stub.add_response("create_dataset_group", {"datasetGroupArn": f"{ARN}:dataset-group/shop1-main"}, None)
                 for dataset_type in ("Interactions", "Items", "Users"):
@@ -74,7 +74,7 @@ def test_export_to_serving(settings, monkeypatch):
                 assert personalize_training_advance(run.pk) is True
                 stub.assert_no_pending_responses()
             finally:
-                adapter.clients_set(None)
+                gateway.clients_set(None)
 
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.SUCCEEDED and run.ndcg() == pytest.approx(0.3)

@@ -10,7 +10,7 @@ from botocore.stub import ANY, Stubber
 from django.utils import timezone
 
 from recommendations.models import PersonalizeResource, Scope
-from recommendations.services.personalize import adapter
+from recommendations.integrations import personalize as gateway
 from tests.factories import AppUserFactory, ItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def personalize_on(settings):
         kind="event_tracker", name="shop1-main-tracker", arn=f"{GROUP}/tracker", details={"tracking_id": "track-1"}
     )
     yield
-    adapter.clients_set(None)
+    gateway.clients_set(None)
 
 
 def _client(service: str):
@@ -50,7 +50,7 @@ def test_ingested_events_are_forwarded_in_groups_of_ten_per_session(
             stub.add_response(
                 "put_events", {}, {"trackingId": "track-1", "userId": "u-1", "sessionId": "s-1", "eventList": ANY}
             )
-        adapter.clients_set(adapter.Clients(personalize=None, runtime=None, events=events_client, s3=None))
+        gateway.clients_set(gateway.Clients(personalize=None, runtime=None, events=events_client, s3=None))
         with django_capture_on_commit_callbacks(execute=True):
             response = make_client(Scope.EVENTS_WRITE).post("/api/v1/events", {"events": batch}, format="json")
         assert response.status_code == 200 and response.json()["stored"] == 12
@@ -60,13 +60,13 @@ def test_ingested_events_are_forwarded_in_groups_of_ten_per_session(
 def test_nothing_is_forwarded_while_personalize_is_off(settings, make_client):
     settings.PERSONALIZE_BUCKET = ""
     ItemFactory(external_id="i-1")
-    adapter.clients_set(adapter.Clients(personalize=None, runtime=None, events=object(), s3=None))  # would fail if used
+    gateway.clients_set(gateway.Clients(personalize=None, runtime=None, events=object(), s3=None))  # would fail if used
     event = {
         "event_id": "00000000-0000-4000-8000-000000000001", "user_id": "u", "item_id": "i-1", "type": "view",
         "session_id": "s", "occurred_at": timezone.now().isoformat(),
     }  # fmt: skip
     assert make_client(Scope.EVENTS_WRITE).post("/api/v1/events", {"events": [event]}, format="json").status_code == 200
-    adapter.clients_set(None)
+    gateway.clients_set(None)
 
 
 def test_erasing_a_user_starts_a_deletion_job(personalize_on, make_client, django_capture_on_commit_callbacks):
@@ -83,7 +83,7 @@ def test_erasing_a_user_starts_a_deletion_job(personalize_on, make_client, djang
             {"dataDeletionJobArn": f"{GROUP}/delete-1"},
             {"jobName": ANY, "datasetGroupArn": GROUP, "dataSource": {"dataLocation": ANY}, "roleArn": ANY},
         )
-        adapter.clients_set(adapter.Clients(personalize=personalize, runtime=None, events=None, s3=S3()))
+        gateway.clients_set(gateway.Clients(personalize=personalize, runtime=None, events=None, s3=S3()))
         with django_capture_on_commit_callbacks(execute=True):
             assert make_client(Scope.CATALOG_WRITE).delete("/api/v1/users/u-9").status_code == 200
         stub.assert_no_pending_responses()

@@ -13,7 +13,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from recommendations.models import PersonalizeResource
-from recommendations.services.personalize import adapter
+from recommendations.integrations import personalize as gateway
 from recommendations.services.personalize.export import datasets_export
 from recommendations.services.personalize.schemas import DATASETS, avro_schema, header
 from recommendations.services.personalize.setup import dataset_group_setup, import_jobs_start
@@ -39,9 +39,9 @@ def aws(settings, monkeypatch):
         boto3.client("s3", region_name=REGION).create_bucket(
             Bucket="recsite-personalize-test", CreateBucketConfiguration={"LocationConstraint": REGION}
         )
-        adapter.clients_set(None)
+        gateway.clients_set(None)
         yield
-    adapter.clients_set(None)
+    gateway.clients_set(None)
 
 
 def _read(path: str) -> list[list[str]]:
@@ -106,13 +106,13 @@ def test_setup_creates_group_schemas_and_datasets_once(settings):
                     "datasetType": dataset_type,
                 },
             )
-        adapter.clients_set(adapter.Clients(personalize=client, runtime=None, events=None, s3=None))
+        gateway.clients_set(gateway.Clients(personalize=client, runtime=None, events=None, s3=None))
         try:
             arns = dataset_group_setup()
             stub.assert_no_pending_responses()
             again = dataset_group_setup()  # everything is recorded: no call at all (the stub has none left)
         finally:
-            adapter.clients_set(None)
+            gateway.clients_set(None)
     assert arns == again and arns["Interactions"].endswith("/INTERACTIONS")
     assert PersonalizeResource.objects.filter(kind="dataset").count() == 3
 
@@ -140,10 +140,10 @@ def test_import_jobs_use_full_then_incremental_mode(settings):
                 "importMode": "INCREMENTAL",
             },
         )
-        adapter.clients_set(adapter.Clients(personalize=client, runtime=None, events=None, s3=None))
+        gateway.clients_set(gateway.Clients(personalize=client, runtime=None, events=None, s3=None))
         try:
             jobs = import_jobs_start(export, {"Interactions": dataset})
             assert import_jobs_start(export, {"Interactions": dataset}) == jobs  # a retry starts nothing
         finally:
-            adapter.clients_set(None)
+            gateway.clients_set(None)
     assert jobs[0].arn.endswith("-import") and jobs[0].status == "CREATE PENDING"

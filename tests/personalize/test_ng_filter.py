@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from curation.models import NgCategory, NgItem, NgShop
 from recommendations.models import PersonalizeResource
-from recommendations.services.personalize import adapter
+from recommendations.integrations import personalize as gateway
 from recommendations.services.personalize.ng_filter import ng_filter_expression, ng_filter_sync
 from tests.factories import ItemFactory, ShopFactory
 
@@ -50,12 +50,12 @@ def test_sync_creates_one_filter_per_distinct_list(settings):
             {"filterArn": f"{GROUP}/filter/ng"},
             {"name": ANY, "datasetGroupArn": GROUP, "filterExpression": expression},
         )
-        adapter.clients_set(adapter.Clients(personalize=client, runtime=None, events=None, s3=None))
+        gateway.clients_set(gateway.Clients(personalize=client, runtime=None, events=None, s3=None))
         try:
             first = ng_filter_sync()
             assert ng_filter_sync() == first  # the same list: no second filter
         finally:
-            adapter.clients_set(None)
+            gateway.clients_set(None)
     assert first.name.startswith("shop1-ng-") and first.details["expression"] == expression
 
 
@@ -72,9 +72,9 @@ def test_superseded_filters_are_deleted_once_a_newer_one_is_active(settings):
     client = boto3.client("personalize", region_name="ap-northeast-1", aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(client) as stub:
         stub.add_response("delete_filter", {}, {"filterArn": f"{GROUP}/filter/old"})
-        adapter.clients_set(adapter.Clients(personalize=client, runtime=None, events=None, s3=None))
+        gateway.clients_set(gateway.Clients(personalize=client, runtime=None, events=None, s3=None))
         try:
             assert superseded_delete() == 1
         finally:
-            adapter.clients_set(None)
+            gateway.clients_set(None)
     assert list(PersonalizeResource.objects.values_list("name", flat=True)) == ["shop1-ng-new"]

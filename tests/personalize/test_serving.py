@@ -13,7 +13,7 @@ from django.core.cache import cache
 
 from curation.models import NgItem
 from recommendations.models import PersonalizeResource, Variant
-from recommendations.services.personalize import adapter
+from recommendations.integrations import personalize as gateway
 from recommendations.services.serving.pipeline import recommend
 from tests.factories import AppUserFactory, ItemFactory
 from tests.serving.world import live_version, segment_list
@@ -42,13 +42,13 @@ def _runtime():
 
 
 def _use(runtime) -> None:
-    adapter.clients_set(adapter.Clients(personalize=None, runtime=runtime, events=None, s3=None))
+    gateway.clients_set(gateway.Clients(personalize=None, runtime=runtime, events=None, s3=None))
 
 
 @pytest.fixture(autouse=True)
 def _fresh_clients():
     yield
-    adapter.clients_set(None)
+    gateway.clients_set(None)
 
 
 def test_personalize_list_is_served_and_still_loses_ng_items(world):
@@ -103,8 +103,8 @@ def test_timeout_falls_back(world):
 
 
 def test_the_real_client_has_the_strict_budget(settings):
-    adapter.clients_set(None)
-    config = adapter.clients().runtime.meta.config
+    gateway.clients_set(None)
+    config = gateway.clients().runtime.meta.config
     assert config.read_timeout == BUDGET_MS / 1000 and config.connect_timeout == BUDGET_MS / 1000
     assert config.retries["total_max_attempts"] == 1  # one attempt: no retry inside the budget
 

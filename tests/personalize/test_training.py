@@ -8,7 +8,7 @@ import pytest
 from botocore.stub import Stubber
 
 from recommendations.models import ModelVersion, PersonalizeResource, TrainingRun
-from recommendations.services.personalize import adapter
+from recommendations.integrations import personalize as gateway
 from recommendations.services.personalize.training import personalize_training_advance
 from tests.serving.world import live_version
 
@@ -39,10 +39,10 @@ def run(settings):
 def personalize():
     client = boto3.client("personalize", region_name="ap-northeast-1", aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(client) as stub:
-        adapter.clients_set(adapter.Clients(personalize=client, runtime=None, events=None, s3=None))
+        gateway.clients_set(gateway.Clients(personalize=client, runtime=None, events=None, s3=None))
         yield stub
         stub.assert_no_pending_responses()
-    adapter.clients_set(None)
+    gateway.clients_set(None)
 
 
 def _import_status(stub, status: str) -> None:

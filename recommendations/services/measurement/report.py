@@ -9,7 +9,12 @@ import itertools
 from django.db.models import Sum
 
 from recommendations.engine.experiment_stats import sample_ratio_mismatch, two_proportions, verdict
+from recommendations.errors import FieldError, ValidationFailed
 from recommendations.models import ExperimentDay, ModelVersion, Variant
+
+DEFAULT_DAYS = 14
+MAX_DAYS = 366
+FIRST_DAY = dt.date(2000, 1, 1)
 
 COUNTS = [
     "lists", "pages", "items_shown", "users",
@@ -17,6 +22,27 @@ COUNTS = [
     "cart_add_events", "cart_add_users", "cart_add_items", "purchase_events", "purchase_users", "purchase_items",
 ]  # fmt: skip
 RATES = {"view": "view rate", "favorite": "favorite rate", "cart_add": "cart-add rate", "purchase": "purchase rate"}
+
+
+def report_range(first: dt.date | None, last: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The days a report covers: `first` to `last` inclusive, by default the 14 days up to today;
+    ValidationFailed naming `from` or `to` when the range is reversed, too long or out of the calendar."""
+    for name, day in (("from", first), ("to", last)):
+        if day is not None and day < FIRST_DAY:
+            raise ValidationFailed(
+                "The request is invalid.", [FieldError(None, name, f"must be {FIRST_DAY} or later.")]
+            )
+    last = last or today
+    first = first or last - dt.timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise ValidationFailed(
+            "The request is invalid.", [FieldError(None, "from", f"{first} is after 'to' ({last}).")]
+        )
+    if (last - first).days >= MAX_DAYS:
+        raise ValidationFailed(
+            "The request is invalid.", [FieldError(None, "from", f"at most {MAX_DAYS} days at a time.")]
+        )
+    return first, last
 
 
 def _rates(row: dict) -> dict:

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from recommendations.errors import Conflict
+from recommendations.integrations import personalize as gateway
 from recommendations.models import (
     AppUser,
     Item,
@@ -20,7 +22,6 @@ from recommendations.models import (
     TrainingRun,
     UserCandidates,
 )
-from recommendations.services.personalize import adapter
 from recommendations.services.personalize.setup import resource_name, resource_record, resource_recorded
 from recommendations.services.training.publishing import model_version_make_live
 
@@ -36,9 +37,9 @@ def batch_inference_start(run: TrainingRun) -> PersonalizeResource:
     users = AppUser.objects.filter(events__isnull=False).distinct().values_list("external_id", flat=True)
     lines = "".join(json.dumps({"userId": u}) + "\n" for u in users.iterator(chunk_size=20_000))
     base = f"{settings.PERSONALIZE_PREFIX}/batch/{run.pk}"
-    input_path = adapter.s3_upload(io.BytesIO(lines.encode()), f"{base}/users.json")
+    input_path = gateway.s3_upload(io.BytesIO(lines.encode()), f"{base}/users.json")
     output_path = f"s3://{settings.PERSONALIZE_BUCKET}/{base}/out/"
-    arn = adapter.batch_inference_job_create(
+    arn = gateway.batch_inference_job_create(
         name, run.snapshot["solution_version"], input_path, output_path, settings.CANDIDATES_PER_USER
     )
     return resource_record(Kind.BATCH_INFERENCE_JOB, name, arn, run=run.pk, input=input_path, output=output_path)
@@ -48,8 +49,8 @@ def batch_inference_publish(job: PersonalizeResource) -> ModelVersion:
     """Turn a finished job's output (JSON lines: input.userId, output.recommendedItems and scores) into
     a live version's candidate lists; users and items recsite does not know are skipped."""
     if job.status != "ACTIVE":
-        raise ValueError(f"Batch job {job.name} is {job.status or 'not finished'}, not ACTIVE.")
-    output = adapter.s3_read(job.details["output"] + "users.json.out")
+        raise Conflict(f"Batch job {job.name} is {job.status or 'not finished'}, not ACTIVE.")
+    output = gateway.s3_read(job.details["output"] + "users.json.out")
     rows = [json.loads(line) for line in output.decode().splitlines() if line.strip()]
     users = dict(
         AppUser.objects.filter(external_id__in=[r["input"]["userId"] for r in rows]).values_list("external_id", "pk")

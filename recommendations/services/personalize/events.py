@@ -13,8 +13,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from recommendations.errors import Conflict
+from recommendations.integrations import personalize as gateway
 from recommendations.models import Event, PersonalizeResource
-from recommendations.services.personalize import adapter
 from recommendations.services.personalize.export import EXPORTED_TYPES
 from recommendations.services.personalize.setup import resource_name, resource_record, resource_recorded
 
@@ -29,8 +30,8 @@ def event_tracker_setup() -> PersonalizeResource:
     if tracker is None:
         group = resource_recorded(Kind.DATASET_GROUP, resource_name(settings.PERSONALIZE_DATASET_GROUP))
         if group is None:
-            raise ValueError("Set up the dataset group first (an export and import).")
-        arn, tracking_id = adapter.event_tracker_create(name, group.arn)
+            raise Conflict("Set up the dataset group first (an export and import).")
+        arn, tracking_id = gateway.event_tracker_create(name, group.arn)
         tracker = resource_record(Kind.EVENT_TRACKER, name, arn, tracking_id=tracking_id)
     return tracker
 
@@ -72,7 +73,7 @@ def events_forward(event_ids: list[str]) -> int:
         group = list(group)
         for start in range(0, len(group), PUT_EVENTS_MAX):
             chunk = group[start : start + PUT_EVENTS_MAX]
-            adapter.events_put(
+            gateway.events_put(
                 tracker,
                 user,
                 session or f"{user}-{chunk[0][5]:%Y%m%d}",
@@ -93,11 +94,11 @@ def user_deletion_start(external_id: str) -> PersonalizeResource | None:
     if group is None:
         return None  # nothing was ever sent to Personalize
     stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
-    path = adapter.s3_upload(
+    path = gateway.s3_upload(
         io.BytesIO(f"USER_ID\n{external_id}\n".encode()), f"{settings.PERSONALIZE_PREFIX}/deletions/{stamp}.csv"
     )
     name = resource_name("delete", stamp)
-    arn = adapter.data_deletion_job_create(name, group.arn, path)
+    arn = gateway.data_deletion_job_create(name, group.arn, path)
     return resource_record(Kind.DELETION_JOB, name, arn, path=path)
 
 

@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from recommendations.engine.algorithms.popularity import age_band
+from recommendations.errors import Conflict
+from recommendations.integrations import personalize as gateway
 from recommendations.models import AppUser, Event, Item, PersonalizeResource
 from recommendations.models.catalog import CATEGORY_SEPARATOR
-from recommendations.services.personalize import adapter
 from recommendations.services.personalize.schemas import CATEGORY_LEVELS, header
 
 EXPORTED_TYPES = ("view", "favorite", "cart_add", "purchase")
@@ -40,7 +41,7 @@ def _upload(key: str, rows: Iterable[list], columns: list[str]) -> tuple[str, in
         text.flush()
         text.detach()  # the CSV writer is done; the upload reads (and closes) the bytes underneath
         raw.seek(0)
-        path = adapter.s3_upload(raw, key)
+        path = gateway.s3_upload(raw, key)
     return path, count
 
 
@@ -74,7 +75,7 @@ def _users(year: int) -> Iterator[list]:
 def datasets_export(*, incremental: bool = True) -> PersonalizeResource:
     """Export to s3://PERSONALIZE_BUCKET/PREFIX/exports/<time>/; the record keeps the paths and row counts."""
     if not settings.PERSONALIZE_BUCKET:
-        raise ValueError("PERSONALIZE_BUCKET is not set: there is nowhere to export to.")
+        raise Conflict("PERSONALIZE_BUCKET is not set: there is nowhere to export to.")
     until = timezone.now()
     last = (
         PersonalizeResource.objects.filter(kind=PersonalizeResource.Kind.EXPORT, status="DONE")

@@ -14,8 +14,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from curation.models import NgCategory, NgItem, NgShop, ng_in_force
+from recommendations.errors import Conflict
+from recommendations.integrations import personalize as gateway
 from recommendations.models import PersonalizeResource
-from recommendations.services.personalize import adapter
 from recommendations.services.personalize.schemas import CATEGORY_LEVELS
 from recommendations.services.personalize.setup import resource_name, resource_record, resource_recorded
 
@@ -76,8 +77,8 @@ def ng_filter_sync() -> PersonalizeResource | None:
         return existing
     group = resource_recorded(Kind.DATASET_GROUP, resource_name(settings.PERSONALIZE_DATASET_GROUP))
     if group is None:
-        raise ValueError("Set up the dataset group first (an export and import).")
-    arn = adapter.filter_create(name, group.arn, expression)
+        raise Conflict("Set up the dataset group first (an export and import).")
+    arn = gateway.filter_create(name, group.arn, expression)
     return resource_record(Kind.FILTER, name, arn, expression=expression, left_out=left_out)
 
 
@@ -89,6 +90,6 @@ def superseded_delete() -> int:
         return 0
     old = [f for f in filters.filter(created_at__lt=newest_active.created_at) if f.status == "ACTIVE"]
     for resource in old:
-        adapter.filter_delete(resource.arn)
+        gateway.filter_delete(resource.arn)
         resource.delete()  # serving already uses the newest one
     return len(old)

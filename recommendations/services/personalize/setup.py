@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from recommendations.integrations import personalize as gateway
 from recommendations.models import PersonalizeResource
-from recommendations.services.personalize import adapter
 from recommendations.services.personalize.schemas import DATASETS, avro_schema
 
 Kind = PersonalizeResource.Kind
@@ -35,19 +35,19 @@ def dataset_group_setup() -> dict[str, str]:
     arns: dict[str, str] = {}
     group_name = resource_name(settings.PERSONALIZE_DATASET_GROUP)
     group = resource_recorded(Kind.DATASET_GROUP, group_name) or resource_record(
-        Kind.DATASET_GROUP, group_name, adapter.dataset_group_create(group_name)
+        Kind.DATASET_GROUP, group_name, gateway.dataset_group_create(group_name)
     )
     arns["dataset_group"] = group.arn
     for dataset_type in DATASETS:
         schema_name = resource_name(dataset_type.lower(), "v1")
         schema = resource_recorded(Kind.SCHEMA, schema_name) or resource_record(
-            Kind.SCHEMA, schema_name, adapter.schema_create(schema_name, avro_schema(dataset_type))
+            Kind.SCHEMA, schema_name, gateway.schema_create(schema_name, avro_schema(dataset_type))
         )
         dataset_name = resource_name(settings.PERSONALIZE_DATASET_GROUP, dataset_type.lower())
         dataset = resource_recorded(Kind.DATASET, dataset_name) or resource_record(
             Kind.DATASET,
             dataset_name,
-            adapter.dataset_create(dataset_name, schema.arn, group.arn, dataset_type),
+            gateway.dataset_create(dataset_name, schema.arn, group.arn, dataset_type),
             dataset_type=dataset_type,
         )
         arns[dataset_type] = dataset.arn
@@ -63,7 +63,7 @@ def import_jobs_start(export: PersonalizeResource, datasets: dict[str, str]) -> 
         job = resource_recorded(Kind.IMPORT_JOB, name)
         if job is None:
             incremental = bool(export.details.get("incremental")) and dataset_type == "Interactions"
-            arn = adapter.import_job_create(name, datasets[dataset_type], file["path"], incremental=incremental)
+            arn = gateway.import_job_create(name, datasets[dataset_type], file["path"], incremental=incremental)
             job = resource_record(Kind.IMPORT_JOB, name, arn, export=export.name, dataset_type=dataset_type)
         jobs.append(job)
     return jobs
@@ -71,7 +71,7 @@ def import_jobs_start(export: PersonalizeResource, datasets: dict[str, str]) -> 
 
 def status_refresh(resource: PersonalizeResource) -> PersonalizeResource:
     """Ask AWS for the resource's status and keep it (with the failure reason, if any)."""
-    status, reason = adapter.status_of(resource.kind, resource.arn)
+    status, reason = gateway.status_of(resource.kind, resource.arn)
     resource.status = status
     if reason:
         resource.details = {**resource.details, "failure": reason}
@@ -85,7 +85,7 @@ FINAL = ("ACTIVE", "CREATE FAILED", "DONE")
 def resources_refresh() -> int:
     """Ask AWS for the status of every resource still on its way (pending or in progress); returns how many."""
     pending = (
-        PersonalizeResource.objects.exclude(status__in=FINAL).exclude(arn="").filter(kind__in=list(adapter.DESCRIBE))
+        PersonalizeResource.objects.exclude(status__in=FINAL).exclude(arn="").filter(kind__in=list(gateway.DESCRIBE))
     )
     count = 0
     for resource in pending:

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from recommendations.errors import Conflict
+from recommendations.integrations import personalize as gateway
 from recommendations.models import PersonalizeResource, TrainingRun
-from recommendations.services.personalize import adapter
 from recommendations.services.personalize.batch import batch_inference_publish, batch_inference_start
 from recommendations.services.personalize.export import datasets_export
 from recommendations.services.personalize.setup import (
@@ -89,7 +90,7 @@ def personalize_training_advance(run_id: int) -> bool:
     version_name = resource_name("version", str(run.pk))
     version = resource_recorded(Kind.SOLUTION_VERSION, version_name)
     if version is None:
-        arn = adapter.solution_version_create(solution.arn, update=run.params.get("training_mode") == "UPDATE")
+        arn = gateway.solution_version_create(solution.arn, update=run.params.get("training_mode") == "UPDATE")
         version = resource_record(Kind.SOLUTION_VERSION, version_name, arn, run=run.pk)
         run.snapshot = {**run.snapshot, "solution_version": arn}
         run.save(update_fields=["snapshot"])
@@ -99,7 +100,7 @@ def personalize_training_advance(run_id: int) -> bool:
         return _fail(run, f"training failed: {version.details.get('failure', 'no reason given')}")
     if version.status != "ACTIVE":
         return False
-    metrics = adapter.solution_metrics(version.arn)
+    metrics = gateway.solution_metrics(version.arn)
     run.metrics = {
         "model": {ours: float(metrics[theirs]) for theirs, ours in METRICS.items() if theirs in metrics},
         "personalize": metrics,
@@ -144,7 +145,7 @@ def _solution(run: TrainingRun) -> PersonalizeResource:
     name = resource_name("solution", recipe, "hpo" if run.tune else "plain")
     solution = resource_recorded(Kind.SOLUTION, name)
     if solution is None:
-        arn = adapter.solution_create(
+        arn = gateway.solution_create(
             name,
             run.snapshot["dataset_group"],
             settings.PERSONALIZE_RECIPE_ARN,
@@ -170,14 +171,14 @@ def campaign_deploy(run: TrainingRun) -> PersonalizeResource:
     keeps serving its previous version until AWS finishes.
     """
     if run.status != TrainingRun.Status.SUCCEEDED or not run.snapshot.get("solution_version"):
-        raise ValueError(f"Run {run.pk} has no trained solution version to deploy.")
+        raise Conflict(f"Run {run.pk} has no trained solution version to deploy.")
     name = resource_name(settings.PERSONALIZE_DATASET_GROUP, "campaign")
     campaign = resource_recorded(Kind.CAMPAIGN, name)
     version = run.snapshot["solution_version"]
     if campaign is None:
-        arn = adapter.campaign_create(name, version)
+        arn = gateway.campaign_create(name, version)
         return resource_record(Kind.CAMPAIGN, name, arn, solution_version=version, run=run.pk)
-    adapter.campaign_update(campaign.arn, version)
+    gateway.campaign_update(campaign.arn, version)
     # the campaign stays ACTIVE on its previous version until the update is done
     campaign.details = {**campaign.details, "solution_version": version, "run": run.pk}
     campaign.save(update_fields=["details", "updated_at"])

@@ -7,11 +7,10 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 from django.core.cache import cache
 
 from recommendations.engine.algorithms.popularity import GLOBAL, segment_path
-from recommendations.services.personalize import adapter
+from recommendations.integrations import personalize as gateway
 from recommendations.services.serving import reads
 from recommendations.services.serving.state import ServingState
 from recommendations.services.serving.steps import Trace
@@ -96,16 +95,11 @@ def personalize_source(slot: str, user_id: str, state: ServingState) -> tuple[So
         return None, "no active campaign"
     started = time.perf_counter()
     try:
-        ranked = adapter.recommendations_get(
+        ranked = gateway.recommendations_get(
             state.personalize_campaign, user_id, PERSONALIZE_RESULTS, state.personalize_filter
         )
-    except (ReadTimeoutError, ConnectTimeoutError):
-        return None, _fell_back("timeout", started)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "error")
-        return None, _fell_back("throttled" if "Throttl" in code else code, started)
-    except Exception as exc:  # the app must get a list whatever AWS does
-        return None, _fell_back(type(exc).__name__, started)
+    except gateway.PersonalizeUnavailable as exc:  # the app gets a list whatever AWS does
+        return None, _fell_back(exc.reason, started)
     keys = reads.item_keys_of([item for item, _score in ranked])
     pairs = [(keys[item], score) for item, score in ranked if item in keys]
     if not pairs:

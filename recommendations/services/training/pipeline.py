@@ -25,6 +25,7 @@ from recommendations.engine.algorithms.popularity import GlobalPopularity
 from recommendations.engine.evaluation import evaluate_fitted, fit_and_evaluate
 from recommendations.engine.split import HOLDOUT_FRACTION, last_interactions_split
 from recommendations.engine.tuning import random_search
+from recommendations.errors import Conflict
 from recommendations.models import AlgorithmSetting, TrainingRun
 from recommendations.services.training.artifacts import artifact_save
 from recommendations.services.training.candidates import DataLists, data_lists, matrix_options
@@ -98,7 +99,7 @@ def _run_stages(run: TrainingRun, on_stage: Stage | None, background: ThreadPool
         frames = training_frames()
         TrainingRun.objects.filter(pk=run.pk).update(snapshot=frames.snapshot())
     if len(frames.events) < MIN_EVENTS_TO_TRAIN:
-        raise ValueError(f"only {len(frames.events)} events in the training window; nothing to learn from")
+        raise Conflict(f"only {len(frames.events)} events in the training window; nothing to learn from")
     lists: Future[DataLists] = background.submit(data_lists, frames)
     with _stage(run, "split", on_stage):
         split = last_interactions_split(frames.events).with_test_users_at_most(settings.TRAINING_EVALUATION_USERS)

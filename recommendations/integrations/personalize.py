@@ -1,4 +1,8 @@
-"""Every call recsite makes to AWS for Personalize, in one place (boto3).
+"""The Amazon Personalize gateway: every call recsite makes to AWS for Personalize (boto3), in one place.
+
+Answers are plain values (ARNs, (item, score) pairs, status strings); any failure of AWS or of the
+network is raised as `PersonalizeUnavailable`, an application error whose `reason` names it
+("timeout", "throttled", or AWS's error code), so no botocore exception reaches training or serving.
 
 Tests put botocore Stubbers on these same clients (`clients_set`), so each request is checked against
 the real service model; S3 is tested with moto.
@@ -6,12 +10,51 @@ the real service model; S3 is tested with moto.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, ParamSpec, TypeVar
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 from django.conf import settings
+
+from recommendations.errors import Unavailable
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class PersonalizeUnavailable(Unavailable):
+    """Personalize (or its S3 bucket) did not answer as asked; `reason` says how, for traces and counters."""
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
+        return "timeout"
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "error")
+        return "throttled" if "Throttl" in code else code
+    return type(exc).__name__
+
+
+def _gateway(call: Callable[P, R]) -> Callable[P, R]:
+    """Turn whatever AWS or the network raises into PersonalizeUnavailable, keeping the cause."""
+
+    @functools.wraps(call)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return call(*args, **kwargs)
+        except (PersonalizeUnavailable, AssertionError):  # AssertionError: a botocore Stubber's mismatch in tests
+            raise
+        except Exception as exc:  # any failure of the outside service is one condition for its callers
+            reason = _reason(exc)
+            raise PersonalizeUnavailable(
+                f"Amazon Personalize: {call.__name__} failed ({reason}): {exc}", reason=reason
+            ) from exc
+
+    return guarded
 
 
 @dataclass
@@ -51,6 +94,7 @@ def clients_set(value: Clients | None) -> None:
 # --- S3 --------------------------------------------------------------------------------------
 
 
+@_gateway
 def s3_upload(fileobj: IO[bytes], key: str) -> str:
     """Upload to the Personalize bucket; returns the s3:// path Personalize reads."""
     clients().s3.upload_fileobj(fileobj, settings.PERSONALIZE_BUCKET, key)
@@ -60,20 +104,24 @@ def s3_upload(fileobj: IO[bytes], key: str) -> str:
 # --- data --------------------------------------------------------------------------------------
 
 
+@_gateway
 def schema_create(name: str, schema: str) -> str:
     return clients().personalize.create_schema(name=name, schema=schema)["schemaArn"]
 
 
+@_gateway
 def dataset_group_create(name: str) -> str:
     return clients().personalize.create_dataset_group(name=name)["datasetGroupArn"]
 
 
+@_gateway
 def dataset_create(name: str, schema_arn: str, dataset_group_arn: str, dataset_type: str) -> str:
     return clients().personalize.create_dataset(
         name=name, schemaArn=schema_arn, datasetGroupArn=dataset_group_arn, datasetType=dataset_type
     )["datasetArn"]
 
 
+@_gateway
 def import_job_create(name: str, dataset_arn: str, s3_path: str, *, incremental: bool) -> str:
     return clients().personalize.create_dataset_import_job(
         jobName=name,
@@ -99,6 +147,7 @@ DESCRIBE = {
 }
 
 
+@_gateway
 def status_of(kind: str, arn: str) -> tuple[str, str]:
     """(status, failure reason) of a resource, e.g. ("CREATE IN_PROGRESS", "")."""
     operation, key, wrapper = DESCRIBE[kind]
@@ -109,6 +158,7 @@ def status_of(kind: str, arn: str) -> tuple[str, str]:
 # --- training --------------------------------------------------------------------------------
 
 
+@_gateway
 def solution_create(name: str, dataset_group_arn: str, recipe_arn: str, *, hpo: bool, event_weights: dict) -> str:
     config: dict[str, Any] = {}
     if event_weights:
@@ -123,12 +173,14 @@ def solution_create(name: str, dataset_group_arn: str, recipe_arn: str, *, hpo: 
     )["solutionArn"]
 
 
+@_gateway
 def solution_version_create(solution_arn: str, *, update: bool) -> str:
     return clients().personalize.create_solution_version(
         solutionArn=solution_arn, trainingMode="UPDATE" if update else "FULL"
     )["solutionVersionArn"]
 
 
+@_gateway
 def solution_metrics(solution_version_arn: str) -> dict[str, float]:
     return clients().personalize.get_solution_metrics(solutionVersionArn=solution_version_arn)["metrics"]
 
@@ -136,6 +188,7 @@ def solution_metrics(solution_version_arn: str) -> dict[str, float]:
 # --- serving ---------------------------------------------------------------------------------
 
 
+@_gateway
 def recommendations_get(
     campaign_arn: str, user_id: str, n: int, filter_arn: str | None = None
 ) -> list[tuple[str, float]]:
@@ -148,17 +201,20 @@ def recommendations_get(
 # --- live events and deletion ------------------------------------------------------------------
 
 
+@_gateway
 def event_tracker_create(name: str, dataset_group_arn: str) -> tuple[str, str]:
     """(tracker ARN, tracking id) of a new event tracker."""
     answer = clients().personalize.create_event_tracker(name=name, datasetGroupArn=dataset_group_arn)
     return answer["eventTrackerArn"], answer["trackingId"]
 
 
+@_gateway
 def events_put(tracking_id: str, user_id: str, session_id: str, events: list[dict]) -> None:
     """Up to 10 events of one user's session (PutEvents' limit)."""
     clients().events.put_events(trackingId=tracking_id, userId=user_id, sessionId=session_id, eventList=events)
 
 
+@_gateway
 def data_deletion_job_create(name: str, dataset_group_arn: str, s3_path: str) -> str:
     return clients().personalize.create_data_deletion_job(
         jobName=name,
@@ -168,24 +224,28 @@ def data_deletion_job_create(name: str, dataset_group_arn: str, s3_path: str) ->
     )["dataDeletionJobArn"]
 
 
+@_gateway
 def campaign_create(name: str, solution_version_arn: str) -> str:
     return clients().personalize.create_campaign(
         name=name, solutionVersionArn=solution_version_arn, minProvisionedTPS=1
     )["campaignArn"]
 
 
+@_gateway
 def campaign_update(campaign_arn: str, solution_version_arn: str) -> str:
     return clients().personalize.update_campaign(campaignArn=campaign_arn, solutionVersionArn=solution_version_arn)[
         "campaignArn"
     ]
 
 
+@_gateway
 def filter_create(name: str, dataset_group_arn: str, expression: str) -> str:
     return clients().personalize.create_filter(
         name=name, datasetGroupArn=dataset_group_arn, filterExpression=expression
     )["filterArn"]
 
 
+@_gateway
 def batch_inference_job_create(name: str, solution_version_arn: str, input_path: str, output_path: str, n: int) -> str:
     return clients().personalize.create_batch_inference_job(
         jobName=name,
@@ -197,10 +257,12 @@ def batch_inference_job_create(name: str, solution_version_arn: str, input_path:
     )["batchInferenceJobArn"]
 
 
+@_gateway
 def s3_read(path: str) -> bytes:
     bucket, key = path.removeprefix("s3://").split("/", 1)
     return clients().s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
 
+@_gateway
 def filter_delete(filter_arn: str) -> None:
     clients().personalize.delete_filter(filterArn=filter_arn)
