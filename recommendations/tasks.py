@@ -4,9 +4,10 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 
 from recommendations.errors import Conflict
+from recommendations.services.task_dispatch import tasks_run_inline
 
 logger = logging.getLogger(__name__)
 
@@ -45,15 +46,9 @@ def training_run_execute_task(run_id: int) -> str:
 @shared_task(name="recommendations.training_nightly", acks_late=True, expires=6 * 3600)
 def training_nightly_task() -> list[int]:
     """Queue a run for every enabled algorithm."""
-    from recommendations.models import AlgorithmSetting
-    from recommendations.services.training.pipeline import training_run_create
+    from recommendations.services.training.pipeline import training_runs_nightly
 
-    run_ids = []
-    for algorithm in AlgorithmSetting.objects.filter(enabled=True).values_list("algorithm", flat=True):
-        run = training_run_create(algorithm=algorithm, trigger="schedule")
-        transaction.on_commit(lambda run_id=run.pk: training_run_execute_task.delay(run_id))
-        run_ids.append(run.pk)
-    return run_ids
+    return training_runs_nightly()
 
 
 @shared_task(name="recommendations.training_runs_reap", acks_late=True, expires=600)
@@ -62,8 +57,6 @@ def training_runs_reap_task() -> dict:
     from recommendations.services.training.pipeline import training_runs_reap
 
     requeued, failed = training_runs_reap()
-    for run_id in requeued:
-        transaction.on_commit(lambda run_id=run_id: training_run_execute_task.delay(run_id))
     if requeued or failed:
         logger.warning("training_runs_reap: re-queued %s, failed %d", requeued, failed)
     return {"requeued": requeued, "failed": failed}
@@ -86,7 +79,7 @@ def personalize_training_advance_task(run_id: int, attempt: int = 0) -> bool:
 
     done = personalize_training_advance(run_id)
     # without a broker there is no "later": the command that started the run polls instead
-    if not done and not personalize_training_advance_task.app.conf.task_always_eager:
+    if not done and not tasks_run_inline():
         personalize_training_advance_task.apply_async((run_id, attempt + 1), countdown=min(60 * 2**attempt, 900))
     return done
 

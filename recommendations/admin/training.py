@@ -4,7 +4,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -15,15 +14,14 @@ from recommendations.admin.charts import line_chart
 from recommendations.engine.algorithms import ALGORITHMS
 from recommendations.errors import ApplicationError
 from recommendations.models import AlgorithmSetting, ModelVersion, TrainingRun
-from recommendations.services.training.pipeline import training_run_create
+from recommendations.services.task_dispatch import tasks_run_inline
+from recommendations.services.training.pipeline import training_run_queue
 from recommendations.services.training.publishing import model_version_publish, model_version_rollback
-from recommendations.tasks import training_run_execute_task
 
 
 def _queue_runs(request: HttpRequest, algorithms: list[str], *, tune: bool) -> None:
     for algorithm in algorithms:
-        run = training_run_create(algorithm=algorithm, tune=tune, trigger="admin", requested_by=request.user)
-        transaction.on_commit(lambda run_id=run.pk: training_run_execute_task.delay(run_id))
+        training_run_queue(algorithm=algorithm, tune=tune, trigger="admin", requested_by=request.user)
     what = "Tuning" if tune else "Training"
     messages.success(request, f"{what} queued for {', '.join(algorithms)}; follow it under Training runs.")
 
@@ -139,7 +137,6 @@ class TrainingRunAdmin(admin.ModelAdmin):
     def personalize_train_view(self, request: HttpRequest) -> HttpResponse:
         """POST: start a Personalize training run (asked to confirm first: it is billed by AWS)."""
         from recommendations.services.personalize.training import personalize_training_queue
-        from recommendations.tasks import personalize_training_advance_task
 
         back = HttpResponseRedirect(reverse("admin:recommendations_trainingrun_changelist"))
         if request.method != "POST":
@@ -148,7 +145,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
             self.message_user(
                 request, "Personalize is off: set PERSONALIZE_BUCKET (docs/personalize.md).", messages.ERROR
             )
-        elif personalize_training_advance_task.app.conf.task_always_eager:
+        elif tasks_run_inline():
             self.message_user(
                 request, "No Celery worker here: run manage.py personalize_train instead.", messages.ERROR
             )

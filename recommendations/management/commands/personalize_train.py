@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recommendations.services.personalize.training import personalize_training_advance, personalize_training_start
-from recommendations.tasks import personalize_training_advance_task
+from recommendations.services.task_dispatch import task_dispatch, tasks_run_inline
 
 
 class Command(BaseCommand):
@@ -25,8 +25,8 @@ class Command(BaseCommand):
             self.stderr.write("HPO trains many times over: expect a much larger AWS bill for this run.")
         run = personalize_training_start(hpo=hpo, update=update, trigger="command")
         self.stdout.write(f"Training run {run.pk} started: imports {', '.join(run.snapshot['import_jobs'])}.")
-        if not personalize_training_advance_task.app.conf.task_always_eager:
-            personalize_training_advance_task.delay(run.pk)
+        if not tasks_run_inline():
+            task_dispatch("recommendations.personalize_training_advance", run.pk)
             self.stdout.write("A worker advances it from here; follow it in the admin (Training runs).")
             return
         wait = 30

@@ -10,7 +10,6 @@ import io
 import itertools
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from recommendations.errors import Conflict
@@ -18,6 +17,7 @@ from recommendations.integrations import personalize as gateway
 from recommendations.models import Event, PersonalizeResource
 from recommendations.services.personalize.export import EXPORTED_TYPES
 from recommendations.services.personalize.setup import resource_name, resource_record, resource_recorded
+from recommendations.services.task_dispatch import task_dispatch
 
 Kind = PersonalizeResource.Kind
 PUT_EVENTS_MAX = 10
@@ -53,9 +53,7 @@ def events_forward_later(event_ids: list[str]) -> None:
     """After the current transaction commits, queue these events for Personalize (if it is on)."""
     if not event_ids or tracking_id() is None:
         return
-    from recommendations.tasks import personalize_events_forward_task
-
-    transaction.on_commit(lambda: personalize_events_forward_task.delay(event_ids))
+    task_dispatch("recommendations.personalize_events_forward", event_ids)
 
 
 def events_forward(event_ids: list[str]) -> int:
@@ -106,6 +104,4 @@ def personalize_user_delete_later(external_id: str) -> None:
     """After the erasure commits, queue the user's deletion in Personalize (if it ever got data)."""
     if not settings.PERSONALIZE_BUCKET:
         return
-    from recommendations.tasks import personalize_user_delete_task
-
-    transaction.on_commit(lambda: personalize_user_delete_task.delay(external_id))
+    task_dispatch("recommendations.personalize_user_delete", external_id)

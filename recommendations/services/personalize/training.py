@@ -9,7 +9,6 @@ keeps serving.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from recommendations.errors import Conflict
@@ -25,6 +24,7 @@ from recommendations.services.personalize.setup import (
     resource_recorded,
     status_refresh,
 )
+from recommendations.services.task_dispatch import task_dispatch
 
 ALGORITHM = "personalize"
 Kind = PersonalizeResource.Kind
@@ -189,7 +189,5 @@ def personalize_training_queue(*, hpo: bool = False, trigger: str = "admin") -> 
     """Start a run (UPDATE once a full one has succeeded, else FULL) and hand it to the workers."""
     update = TrainingRun.objects.filter(algorithm=ALGORITHM, status=TrainingRun.Status.SUCCEEDED).exists()
     run = personalize_training_start(hpo=hpo, update=update, trigger=trigger)
-    from recommendations.tasks import personalize_training_advance_task
-
-    transaction.on_commit(lambda: personalize_training_advance_task.delay(run.pk))
+    task_dispatch("recommendations.personalize_training_advance", run.pk)
     return run

@@ -27,6 +27,7 @@ from recommendations.engine.split import HOLDOUT_FRACTION, last_interactions_spl
 from recommendations.engine.tuning import random_search
 from recommendations.errors import Conflict
 from recommendations.models import AlgorithmSetting, TrainingRun
+from recommendations.services.task_dispatch import task_dispatch
 from recommendations.services.training.artifacts import artifact_save
 from recommendations.services.training.candidates import DataLists, data_lists, matrix_options
 from recommendations.services.training.data_load import training_frames
@@ -34,6 +35,7 @@ from recommendations.services.training.publishing import model_version_publish, 
 
 Stage = Callable[[str], None]
 MIN_EVENTS_TO_TRAIN = 10
+EXECUTE_TASK = "recommendations.training_run_execute"  # tasks.py registers it under this name
 
 
 def training_run_create(
@@ -44,6 +46,21 @@ def training_run_create(
     return TrainingRun.objects.create(
         algorithm=algorithm, params=setting.effective_params(), tune=tune, trigger=trigger, requested_by=requested_by
     )
+
+
+def training_run_queue(
+    *, algorithm: str, tune: bool = False, trigger: str = "admin", requested_by: AbstractBaseUser | None = None
+) -> TrainingRun:
+    """Create a run and hand it to a training worker once the transaction commits."""
+    run = training_run_create(algorithm=algorithm, tune=tune, trigger=trigger, requested_by=requested_by)
+    task_dispatch(EXECUTE_TASK, run.pk)
+    return run
+
+
+def training_runs_nightly() -> list[int]:
+    """Queue a run for every algorithm enabled in the admin; returns their ids."""
+    enabled = AlgorithmSetting.objects.filter(enabled=True).values_list("algorithm", flat=True)
+    return [training_run_queue(algorithm=algorithm, trigger="schedule").pk for algorithm in enabled]
 
 
 def training_run_claim(run_id: int) -> bool:
@@ -160,7 +177,7 @@ def _run_stages(run: TrainingRun, on_stage: Stage | None, background: ThreadPool
 def training_runs_reap() -> tuple[list[int], int]:
     """Runs whose lease expired lost their worker: queue them again, or fail them after the last attempt.
 
-    Returns the ids put back in the queue (the caller dispatches them) and how many were failed.
+    Returns the ids put back in the queue (each dispatched again) and how many were failed.
     """
     now = timezone.now()
     lost = TrainingRun.objects.filter(status=TrainingRun.Status.RUNNING, lease_expires_at__lt=now)
@@ -173,4 +190,6 @@ def training_runs_reap() -> tuple[list[int], int]:
         lease_expires_at=None,
         error="The worker stopped answering (its lease expired) on its last attempt.",
     )
+    for run_id in requeued:
+        task_dispatch(EXECUTE_TASK, run_id)
     return requeued, failed
