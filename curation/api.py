@@ -8,7 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from curation.services.ng_lists import KINDS, ng_delete, ng_entries, ng_entry_row, ng_put
+from curation.selectors import KINDS, ng_entries, ng_entry_row
+from curation.services.ng_lists import ng_delete, ng_put
 from recommendations.api.serializers import ErrorSerializer
 from recommendations.models import Scope
 

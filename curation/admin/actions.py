@@ -11,7 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from curation.models import SLOT_NAMES
-from curation.services.ng_lists import KINDS, ng_rows_apply
+from curation.selectors import KINDS
+from curation.services.ng_lists import ng_rows_apply
 from recommendations.errors import ValidationFailed
 
 

@@ -16,8 +16,9 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from curation.models import Feature, FeatureItem
+from curation.selectors import FeatureRule, feature_item_keys, rule_matches
 from curation.services.feature_suggestions import features_suggest
-from curation.services.features import FeatureRule, feature_item_keys, rule_matches, servable_feature_items
+from recommendations.services.serving.features import servable_feature_items
 
 SHOWN_MATCHES = 20
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from curation.models import Boost, NgCategory, NgItem, NgShop, Pin, ng_in_force
-from curation.services.ng_lists import KINDS, ng_csv_export, ng_csv_rows, ng_rows_apply, ng_rows_check
+from curation.selectors import KINDS, ng_csv_export
+from curation.services.ng_lists import ng_csv_rows, ng_rows_apply, ng_rows_check
 from curation.services.rule_conflicts import boost_conflicts, pin_conflicts
 from recommendations.errors import ValidationFailed
 

@@ -17,28 +17,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 from django.utils import timezone
 
-from curation.models import SLOT_NAMES, NgCategory, NgItem, NgShop
+from curation.models import SLOT_NAMES
+from curation.selectors import CSV_COLUMNS, EXPORT_ONLY, KINDS, NgKind
 from recommendations.errors import FieldError, NotFound, ValidationFailed
-from recommendations.models import Item, Shop
-from recommendations.services.row_validation import FieldSpec, duplicate_errors, external_id, text, validate_rows
-
-
-@dataclass(frozen=True)
-class NgKind:
-    model: type[models.Model]
-    id_field: str  # the column files and the API name it by
-    target: str  # the entry's field pointing at it
-    catalog: type[models.Model] | None  # where ids must exist (categories need not)
-
-    def label(self) -> str:
-        return self.model._meta.verbose_name_plural
-
-
-KINDS = {
-    "items": NgKind(NgItem, "item_id", "item", Item),
-    "shops": NgKind(NgShop, "shop_id", "shop", Shop),
-    "categories": NgKind(NgCategory, "category_path", "category_path", None),
-}
+from recommendations.row_validation import FieldSpec, duplicate_errors, external_id, text, validate_rows
 
 
 def _expiry(value: Any) -> dt.datetime | None:
@@ -192,33 +174,6 @@ def ng_delete(kind_name: str, target_id: str, *, by: str, user: AbstractBaseUser
     entry.delete()
 
 
-def ng_entries(kind_name: str) -> models.QuerySet:
-    """The list as it stands, expired entries included (they are kept until someone removes them)."""
-    kind = KINDS[kind_name]
-    related = [kind.target] if kind.catalog else []
-    return kind.model.objects.select_related(*related).order_by("-created_at")
-
-
-def ng_entry_row(kind_name: str, entry: models.Model) -> dict:
-    """One entry as the API and the CSV export show it."""
-    kind = KINDS[kind_name]
-    target = getattr(entry, kind.target)
-    return {
-        kind.id_field: target.external_id if kind.catalog else target,
-        "reason": entry.reason,
-        "expires_at": entry.expires_at.isoformat() if entry.expires_at else None,
-        "slots": entry.slots,
-        "created_by": entry.created_by,
-        "created_at": entry.created_at.isoformat(),
-        "active": entry.expires_at is None or entry.expires_at > timezone.now(),
-    }
-
-
-CSV_COLUMNS = ("reason", "expires_at", "slots")
-# Written by the export and ignored on upload, so an exported file can be edited and uploaded again.
-EXPORT_ONLY = ("created_by", "created_at", "active")
-
-
 def ng_csv_rows(kind_name: str, content: str) -> list[dict]:
     """The rows of an uploaded CSV (header: id column, reason, expires_at, slots); ValidationFailed if the
     header is wrong. Empty cells count as not given."""
@@ -247,25 +202,3 @@ def ng_csv_rows(kind_name: str, content: str) -> list[dict]:
     if not rows:
         raise ValidationFailed("The file has a header but no rows.", [FieldError(None, "file", "no rows")])
     return rows
-
-
-def ng_csv_export(kind_name: str) -> str:
-    """The whole list as CSV, in the upload format plus who added each entry and whether it applies now."""
-    kind = KINDS[kind_name]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([kind.id_field, *CSV_COLUMNS, *EXPORT_ONLY])
-    for entry in ng_entries(kind_name).iterator():
-        row = ng_entry_row(kind_name, entry)
-        writer.writerow(
-            [
-                row[kind.id_field],
-                row["reason"],
-                row["expires_at"] or "",
-                "|".join(row["slots"]),
-                row["created_by"],
-                row["created_at"],
-                "yes" if row["active"] else "expired",
-            ]
-        )
-    return out.getvalue()

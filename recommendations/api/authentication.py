@@ -17,8 +17,8 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
+from recommendations.generation import current_generation
 from recommendations.models import ApiKey
-from recommendations.services.generation import current_generation
 
 # Marking a key as used costs a write; once in this interval is enough for the admin's "last used".
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)

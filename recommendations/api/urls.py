@@ -1,7 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from curation import api as curation_api
-from recommendations.api import catalog, events, experiments, recommendations, users
+from recommendations.api import catalog, events, experiments, not_found, recommendations, users
 
 urlpatterns = [
     path("events", events.EventBatchIngestApi.as_view(), name="events-ingest"),
@@ -30,4 +30,6 @@ urlpatterns = [
     path("ng/shops/<str:target_id>", curation_api.NgShopApi.as_view(), name="ng-shop"),
     path("experiments/<str:slot>/report", experiments.ExperimentReportApi.as_view(), name="experiment-report"),
     path("items/<str:item_id>/similar", recommendations.SimilarItemsApi.as_view(), name="similar-items"),
+    path("users/<str:user_id>/recommendations/<str:slot>", not_found.UnknownPathApi.as_view(), name="unknown-slot"),
+    re_path(r"^.*$", not_found.UnknownPathApi.as_view(), name="unknown-path"),
 ]

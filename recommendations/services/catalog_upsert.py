@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from recommendations import row_validation as rv
 from recommendations.errors import FieldError, ValidationFailed
 from recommendations.models import AppUser, Gender, Item, Shop
-from recommendations.services import row_validation as rv
 
 _GENDER_ALIASES = {
     "f": Gender.FEMALE,

@@ -15,9 +15,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from recommendations import row_validation as rv
 from recommendations.errors import FieldError, ValidationFailed
 from recommendations.models import AppUser, EventType, Item
-from recommendations.services import row_validation as rv
 from recommendations.services.event_store import events_insert
 from recommendations.services.personalize.events import events_forward_later
 

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from curation.models import Feature, FeatureItem, NgItem
+from curation.selectors import FeatureRule, rule_matches
 from curation.services.feature_suggestions import features_suggest
-from curation.services.features import FeatureRule, rule_matches
 from recommendations.models import Scope
 from tests.factories import AppUserFactory, EventFactory, ItemFactory, ShopFactory
 from tests.serving.world import live_version, neighbours

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from curation.models import NgCategory, NgItem, NgShop
-from curation.services.ng_lists import ng_csv_export, ng_csv_rows, ng_rows_apply, ng_rows_check
+from curation.selectors import ng_csv_export
+from curation.services.ng_lists import ng_csv_rows, ng_rows_apply, ng_rows_check
 from recommendations.errors import ValidationFailed
 from recommendations.models import Scope
 from recommendations.services.serving.pipeline import recommend

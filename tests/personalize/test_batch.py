@@ -10,8 +10,8 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from recommendations.errors import Conflict
-from recommendations.models import ModelVersion, PersonalizeResource, TrainingRun, Variant
 from recommendations.integrations import personalize as gateway
+from recommendations.models import ModelVersion, PersonalizeResource, TrainingRun, Variant
 from recommendations.services.personalize.batch import batch_inference_publish, batch_inference_start
 from recommendations.services.serving.pipeline import recommend
 from tests.factories import AppUserFactory, EventFactory, ItemFactory

@@ -10,8 +10,8 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from recommendations.models import ModelVersion, TrainingRun, Variant
 from recommendations.integrations import personalize as gateway
+from recommendations.models import ModelVersion, TrainingRun, Variant
 from recommendations.services.personalize.training import personalize_training_advance, personalize_training_start
 from recommendations.services.serving.pipeline import recommend
 from tests.factories import AppUserFactory, EventFactory, ItemFactory

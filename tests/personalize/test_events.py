@@ -9,8 +9,8 @@ import pytest
 from botocore.stub import ANY, Stubber
 from django.utils import timezone
 
-from recommendations.models import PersonalizeResource, Scope
 from recommendations.integrations import personalize as gateway
+from recommendations.models import PersonalizeResource, Scope
 from tests.factories import AppUserFactory, ItemFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from recommendations.models import PersonalizeResource
 from recommendations.integrations import personalize as gateway
+from recommendations.models import PersonalizeResource
 from recommendations.services.personalize.export import datasets_export
 from recommendations.services.personalize.schemas import DATASETS, avro_schema, header
 from recommendations.services.personalize.setup import dataset_group_setup, import_jobs_start

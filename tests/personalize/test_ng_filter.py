@@ -10,8 +10,8 @@ from botocore.stub import ANY, Stubber
 from django.utils import timezone
 
 from curation.models import NgCategory, NgItem, NgShop
-from recommendations.models import PersonalizeResource
 from recommendations.integrations import personalize as gateway
+from recommendations.models import PersonalizeResource
 from recommendations.services.personalize.ng_filter import ng_filter_expression, ng_filter_sync
 from tests.factories import ItemFactory, ShopFactory
 

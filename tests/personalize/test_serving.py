@@ -12,8 +12,8 @@ from botocore.stub import Stubber
 from django.core.cache import cache
 
 from curation.models import NgItem
-from recommendations.models import PersonalizeResource, Variant
 from recommendations.integrations import personalize as gateway
+from recommendations.models import PersonalizeResource, Variant
 from recommendations.services.serving.pipeline import recommend
 from tests.factories import AppUserFactory, ItemFactory
 from tests.serving.world import live_version, segment_list

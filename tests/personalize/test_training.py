@@ -7,8 +7,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from recommendations.models import ModelVersion, PersonalizeResource, TrainingRun
 from recommendations.integrations import personalize as gateway
+from recommendations.models import ModelVersion, PersonalizeResource, TrainingRun
 from recommendations.services.personalize.training import personalize_training_advance
 from tests.serving.world import live_version
 

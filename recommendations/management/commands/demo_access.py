@@ -3,9 +3,9 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
+from recommendations.generation import generation_changed
 from recommendations.models import ApiKey, Scope
 from recommendations.services.api_keys import api_key_create
-from recommendations.services.generation import generation_changed
 
 DEMO_KEY_NAME = "demo app"
 

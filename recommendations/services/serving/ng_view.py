@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.utils import timezone
 
+from curation.selectors import ng_rules_in_force
+from recommendations.models import NG_SLOTS
 from recommendations.models.catalog import within_category
 
 
@@ -49,31 +51,23 @@ class NgView:
 
 def ng_views() -> tuple[dict[str, NgView], dt.datetime | None]:
     """Each slot's NG entries in force now, and when the soonest of them expires."""
-    from curation.models import SLOT_NAMES, NgCategory, NgItem, NgShop, ng_in_force
-
-    now = timezone.now()
-    views = {slot: NgView() for slot in SLOT_NAMES}
+    slots = [s.value for s in NG_SLOTS]
+    views = {slot: NgView() for slot in slots}
     expiries = []
-    for model, target, kind in (
-        (NgItem, "item_id", "item"),
-        (NgShop, "shop_id", "shop"),
-        (NgCategory, "category_path", "category"),
-    ):
-        rows = model.objects.filter(ng_in_force(now)).values_list(target, "reason", "created_by", "slots", "expires_at")
-        for key, reason, by, slots, expires_at in rows:
-            why = f"NG {kind}: {reason}" + (f" (added by {by})" if by else "")
-            if expires_at is not None:
-                expiries.append(expires_at)
-            for slot in slots or SLOT_NAMES:
-                if slot not in views:
-                    continue
-                view = views[slot]
-                if kind == "item":
-                    view.items[key] = why
-                elif kind == "shop":
-                    view.shops[key] = why
-                else:
-                    view.categories.append((key, why))
+    for rule in ng_rules_in_force(timezone.now()):
+        why = f"NG {rule.kind}: {rule.reason}" + (f" (added by {rule.created_by})" if rule.created_by else "")
+        if rule.expires_at is not None:
+            expiries.append(rule.expires_at)
+        for slot in rule.slots or slots:
+            if slot not in views:
+                continue
+            view = views[slot]
+            if rule.kind == "item":
+                view.items[rule.target] = why
+            elif rule.kind == "shop":
+                view.shops[rule.target] = why
+            else:
+                view.categories.append((rule.target, why))
     for view in views.values():
         view.item_mask, view.shop_mask = key_mask(view.items), key_mask(view.shops)
     return views, min(expiries, default=None)

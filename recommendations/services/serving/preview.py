@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from recommendations.models import AppUser, Event, Item, Shop, VariantPin
+from recommendations.services.serving.features import features_for_user
 from recommendations.services.serving.pipeline import recommend
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.state import current_state
@@ -57,8 +58,6 @@ def recommendations_preview(user_id: str) -> dict:
             .select_related("item", "item__shop")
             .order_by("-occurred_at")[:RECENT_EVENTS]
         )
-    from curation.services.features import features_for_user
-
     features = features_for_user(user_id)
     titles = dict(
         Item.objects.filter(external_id__in=[i["item_id"] for f in features for i in f["items"]]).values_list(

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.utils import timezone
 
+from curation.selectors import boosts_in_order, pins_in_order
 from recommendations.engine.algorithms.popularity import GLOBAL
+from recommendations.generation import current_generation, generation_changed
 from recommendations.models.catalog import within_category
-from recommendations.services.generation import current_generation, generation_changed
 from recommendations.services.serving.ng_view import NgView, ng_views
 
 _lock = threading.Lock()
@@ -139,7 +140,6 @@ def serving_state_reset() -> None:
 
 
 def _build(generation: str) -> ServingState:
-    from curation.models import Boost, Pin
     from recommendations.models import (
         ModelVersion,
         PersonalizeResource,
@@ -200,7 +200,7 @@ def _build(generation: str) -> ServingState:
     neighbours_version = with_neighbours.values_list("pk", flat=True).first()
 
     pins: dict[tuple[str, str], list[PinSpec]] = {}
-    for p in Pin.objects.order_by("position", "created_at"):
+    for p in pins_in_order():
         pins.setdefault((p.slot, p.segment or GLOBAL), []).append(
             PinSpec(
                 pk=p.pk,
@@ -211,7 +211,7 @@ def _build(generation: str) -> ServingState:
             )
         )
     boosts: dict[tuple[str, str], list[BoostSpec]] = {}
-    for b in Boost.objects.order_by("created_at"):
+    for b in boosts_in_order():
         boosts.setdefault((b.slot, b.segment or GLOBAL), []).append(
             BoostSpec(
                 pk=b.pk,

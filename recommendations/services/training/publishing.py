@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from recommendations.engine.algorithms import Recommender
 from recommendations.errors import ApplicationError
+from recommendations.generation import generation_changed
 from recommendations.models import ItemNeighbours, ModelVersion, SegmentCandidates, TrainingRun, UserCandidates
-from recommendations.services.serving.state import serving_state_changed
 from recommendations.services.training.artifacts import artifact_load
 from recommendations.services.training.candidates import DataLists, candidates_write
 from recommendations.services.training.data_load import TrainingFrames, training_frames
@@ -44,7 +44,7 @@ def model_version_make_live(version: ModelVersion) -> None:
         list(ModelVersion.objects.select_for_update().filter(algorithm=version.algorithm, is_live=True))
         ModelVersion.objects.filter(algorithm=version.algorithm, is_live=True).update(is_live=False)
         ModelVersion.objects.filter(pk=version.pk).update(is_live=True)
-        serving_state_changed()
+        generation_changed()
     version.is_live = True
 
 

@@ -1,0 +1,210 @@
+"""What curation has in force, read for serving, the admin and the API: NG entries, pins, boosts,
+published features and the items their rules match. Reads only; every change is in curation/services/.
+
+Serving reads curation only through here, so a change to what merchandisers edit never reaches into
+the serving code, and curation never imports serving.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db import models
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from curation.models import Boost, Feature, NgCategory, NgItem, NgShop, Pin, ng_in_force
+from recommendations.generation import current_generation
+from recommendations.models import Item, Shop
+from recommendations.models.catalog import CATEGORY_SEPARATOR
+
+POPULARITY_DAYS = 30
+CACHE_SECONDS = 600  # a feature's matched items are recomputed at most this often (or on any change)
+
+
+@dataclass(frozen=True)
+class NgKind:
+    model: type[models.Model]
+    id_field: str  # the column files and the API name it by
+    target: str  # the entry's field pointing at it
+    catalog: type[models.Model] | None  # where ids must exist (categories need not)
+
+    def label(self) -> str:
+        return self.model._meta.verbose_name_plural
+
+
+KINDS = {
+    "items": NgKind(NgItem, "item_id", "item", Item),
+    "shops": NgKind(NgShop, "shop_id", "shop", Shop),
+    "categories": NgKind(NgCategory, "category_path", "category_path", None),
+}
+
+
+CSV_COLUMNS = ("reason", "expires_at", "slots")
+# Written by the export and ignored on upload, so an exported file can be edited and uploaded again.
+EXPORT_ONLY = ("created_by", "created_at", "active")
+
+
+@dataclass(frozen=True)
+class NgRule:
+    """One NG entry in force: what it covers (an item or shop key, or a category path) and in which slots."""
+
+    kind: str  # "item", "shop" or "category"
+    target: int | str
+    reason: str
+    created_by: str
+    slots: list[str]
+    expires_at: dt.datetime | None
+
+
+def ng_rules_in_force(now: dt.datetime) -> Iterator[NgRule]:
+    """Every NG entry that applies at `now` (no expiry, or one still ahead), of every kind."""
+    for model, target, kind in (
+        (NgItem, "item_id", "item"),
+        (NgShop, "shop_id", "shop"),
+        (NgCategory, "category_path", "category"),
+    ):
+        rows = model.objects.filter(ng_in_force(now)).values_list(target, "reason", "created_by", "slots", "expires_at")
+        for key, reason, by, slots, expires_at in rows:
+            yield NgRule(kind, key, reason, by, slots or [], expires_at)
+
+
+def ng_entries(kind_name: str) -> models.QuerySet:
+    """The list as it stands, expired entries included (they are kept until someone removes them)."""
+    kind = KINDS[kind_name]
+    related = [kind.target] if kind.catalog else []
+    return kind.model.objects.select_related(*related).order_by("-created_at")
+
+
+def ng_entry_row(kind_name: str, entry: models.Model) -> dict:
+    """One entry as the API and the CSV export show it."""
+    kind = KINDS[kind_name]
+    target = getattr(entry, kind.target)
+    return {
+        kind.id_field: target.external_id if kind.catalog else target,
+        "reason": entry.reason,
+        "expires_at": entry.expires_at.isoformat() if entry.expires_at else None,
+        "slots": entry.slots,
+        "created_by": entry.created_by,
+        "created_at": entry.created_at.isoformat(),
+        "active": entry.expires_at is None or entry.expires_at > timezone.now(),
+    }
+
+
+def ng_csv_export(kind_name: str) -> str:
+    """The whole list as CSV, in the upload format plus who added each entry and whether it applies now."""
+    kind = KINDS[kind_name]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([kind.id_field, *CSV_COLUMNS, *EXPORT_ONLY])
+    for entry in ng_entries(kind_name).iterator():
+        row = ng_entry_row(kind_name, entry)
+        writer.writerow(
+            [
+                row[kind.id_field],
+                row["reason"],
+                row["expires_at"] or "",
+                "|".join(row["slots"]),
+                row["created_by"],
+                row["created_at"],
+                "yes" if row["active"] else "expired",
+            ]
+        )
+    return out.getvalue()
+
+
+def pins_in_order() -> QuerySet:
+    """Every pin, by position and then age (the older of two pins at one position keeps it)."""
+    return Pin.objects.order_by("position", "created_at")
+
+
+def boosts_in_order() -> QuerySet:
+    """Every boost and bury, oldest first."""
+    return Boost.objects.order_by("created_at")
+
+
+@dataclass
+class FeatureRule:
+    """What a rule asks for; empty parts ask nothing."""
+
+    categories: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    shops: list[int] = field(default_factory=list)
+    min_popularity: int = 0
+
+    @property
+    def empty(self) -> bool:
+        asks_price = self.price_min is not None or self.price_max is not None
+        return not (self.categories or self.keywords or asks_price or self.shops or self.min_popularity)
+
+    @classmethod
+    def of(cls, feature: Feature) -> FeatureRule:
+        return cls(
+            categories=list(feature.rule_categories or []),
+            keywords=list(feature.rule_keywords or []),
+            price_min=feature.rule_price_min,
+            price_max=feature.rule_price_max,
+            shops=list(feature.rule_shops.values_list("pk", flat=True)) if feature.pk else [],
+            min_popularity=feature.rule_min_popularity,
+        )
+
+
+def rule_matches(rule: FeatureRule) -> QuerySet:
+    """Published, in-stock items the rule matches, most popular (last 30 days) first; none for an empty rule."""
+    if rule.empty:
+        return Item.objects.none()
+    since = timezone.now() - dt.timedelta(days=POPULARITY_DAYS)
+    items = Item.objects.filter(published=True, in_stock=True)
+    if rule.categories:
+        in_category = Q()
+        for path in rule.categories:
+            in_category |= Q(category_path=path) | Q(category_path__startswith=f"{path}{CATEGORY_SEPARATOR}")
+        items = items.filter(in_category)
+    if rule.keywords:
+        any_word = Q()
+        for word in rule.keywords:
+            any_word |= Q(title__icontains=word)
+        items = items.filter(any_word)
+    if rule.price_min is not None:
+        items = items.filter(price__gte=rule.price_min)
+    if rule.price_max is not None:
+        items = items.filter(price__lte=rule.price_max)
+    if rule.shops:
+        items = items.filter(shop_id__in=rule.shops)
+    items = items.annotate(popularity=Count("events", filter=Q(events__occurred_at__gte=since)))
+    if rule.min_popularity:
+        items = items.filter(popularity__gte=rule.min_popularity)
+    return items.select_related("shop").order_by("-popularity", "external_id")
+
+
+def feature_item_keys(feature: Feature) -> list[int]:
+    """The feature's items before live filters: picks in order, then rule matches, up to max_items."""
+    key = f"curation:feature-items:{feature.pk}:{feature.updated_at.timestamp()}:{current_generation()}"
+    keys = cache.get(key)
+    if keys is None:
+        keys = list(feature.picks.values_list("item_id", flat=True))
+        if len(keys) < feature.max_items:
+            seen = set(keys)
+            for pk in rule_matches(FeatureRule.of(feature)).values_list("pk", flat=True)[: feature.max_items * 2]:
+                if pk not in seen:
+                    keys.append(pk)
+                    seen.add(pk)
+        keys = keys[: feature.max_items]
+        cache.set(key, keys, CACHE_SECONDS)
+    return keys
+
+
+def live_features(now: dt.datetime | None = None) -> QuerySet:
+    """Published features whose schedule includes now."""
+    now = now or timezone.now()
+    return Feature.objects.filter(status=Feature.Status.PUBLISHED).filter(
+        Q(starts_at__isnull=True) | Q(starts_at__lte=now), Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+    )
