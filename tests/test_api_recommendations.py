@@ -131,3 +131,61 @@ def test_similar_items_of_an_unknown_item_is_404(reader, world):
     response = reader.get("/api/v1/items/nope/similar")
     assert response.status_code == 404
     assert "nope" in response.json()["message"]
+
+
+def test_shops_come_under_shops_with_items_kept_for_v1_clients(reader, world):
+    body = reader.get("/api/v1/users/alice/recommendations/shops").json()
+    assert [e["shop_id"] for e in body["shops"]] == ["shop-0", "shop-1", "shop-2"]
+    assert body["items"] == body["shops"]
+
+
+def test_similar_items_for_a_user_are_an_impression_and_page_by_recommendation_id(reader, world):
+    first = reader.get("/api/v1/items/item-0/similar", {"limit": 2, "user_id": "alice"}).json()
+    impression = Impression.objects.get()
+    assert impression.slot == "similar" and impression.user == world["user"]
+    assert impression.shown == [world["items"][9].pk, world["items"][12].pk]
+    assert str(impression.recommendation_id) == first["recommendation_id"]
+
+    second = reader.get(
+        "/api/v1/items/item-0/similar",
+        {"limit": 2, "offset": 2, "user_id": "alice", "recommendation_id": first["recommendation_id"]},
+    ).json()
+    assert second["recommendation_id"] == first["recommendation_id"]
+    assert [e["rank"] for e in second["items"]] == [3, 4]
+    assert not {e["item_id"] for e in second["items"]} & {e["item_id"] for e in first["items"]}
+    assert Impression.objects.count() == 2
+
+
+def test_similar_items_without_a_user_log_no_impression(reader, world):
+    assert reader.get("/api/v1/items/item-0/similar", {"limit": 2}).status_code == 200
+    assert not Impression.objects.exists()
+
+
+def test_features_log_the_items_they_showed(reader, world):
+    from curation.models import Feature
+
+    Feature.objects.create(title="Bags", slug="bags", status="published", rule_categories=["Fashion"])
+    body = reader.get("/api/v1/users/alice/recommendations/features").json()
+    assert [f["feature_id"] for f in body["features"]] == ["bags"]
+    shown_ids = [i["item_id"] for i in body["features"][0]["items"]]
+    impression = Impression.objects.get()
+    assert impression.slot == "features" and str(impression.recommendation_id) == body["recommendation_id"]
+    by_pk = {i.pk: i.external_id for i in world["items"]}
+    assert [by_pk[k] for k in impression.shown] == shown_ids
+
+
+@pytest.mark.parametrize("path", ["/api/v1/users/alice/recommendations/brands", "/api/v1/no-such-thing"])
+def test_an_unknown_slot_or_path_is_a_json_404(reader, world, path):
+    response = reader.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_slot_missing_from_the_admin_is_a_503_with_retry_after(reader, world):
+    from recommendations.models import SlotConfig
+
+    SlotConfig.objects.filter(slot="shops").delete()
+    response = reader.get("/api/v1/users/alice/recommendations/shops")
+    assert response.status_code == 503 and int(response["Retry-After"]) > 0
+    assert "Slots" in response.json()["message"] and response.json()["code"] == "unavailable"

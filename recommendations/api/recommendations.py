@@ -1,4 +1,4 @@
-"""GET endpoints the app calls to show recommendations; the pipeline lives in services/serving."""
+"""GET endpoints the app calls to show recommendations; every slot runs the one pipeline in services/serving."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from rest_framework.views import APIView
 from recommendations.api import serializers as s
 from recommendations.api.query import query_values
 from recommendations.models import Scope
-from recommendations.services.serving.features import features_for_user_response
 from recommendations.services.serving.pipeline import recommend
 from recommendations.services.serving.result import Recommendation
-from recommendations.services.serving.similar import similar_items
 
 
-def _body(result: Recommendation, id_field: str) -> dict:
+def _head(result: Recommendation) -> dict:
     return {
         "recommendation_id": result.recommendation_id,
         "slot": result.slot,
@@ -25,20 +23,47 @@ def _body(result: Recommendation, id_field: str) -> dict:
         "model_version": result.model_version,
         "offset": result.offset,
         "total": result.total,
-        "items": [
-            {
-                id_field: result.external_ids.get(entry.key, ""),
-                "rank": result.offset + i + 1,
-                "score": round(entry.score, 6),
-                "source": entry.source,
-            }
-            for i, entry in enumerate(result.entries)
-        ],
     }
 
 
+def _entries(result: Recommendation, id_field: str) -> list[dict]:
+    return [
+        {
+            id_field: result.external_ids.get(entry.key, ""),
+            "rank": result.offset + i + 1,
+            "score": round(entry.score, 6),
+            "source": entry.source,
+        }
+        for i, entry in enumerate(result.entries)
+    ]
+
+
+def _body(result: Recommendation) -> dict:
+    """The JSON of a page: items (items, similar), shops, or features with their items."""
+    if result.slot == "features":
+        features = [
+            {
+                "feature_id": result.external_ids.get(entry.key, ""),
+                "title": details["title"],
+                "description": details["description"],
+                "cover_image_url": details["cover_image_url"],
+                "rank": result.offset + i + 1,
+                "affinity": round(entry.score, 3),
+                "items": [{"item_id": item, "rank": n} for n, item in enumerate(details["items"], start=1)],
+            }
+            for i, entry in enumerate(result.entries)
+            if (details := result.details.get(entry.key))
+        ]
+        return {**_head(result), "features": features}
+    if result.slot == "shops":
+        shops = _entries(result, "shop_id")
+        # `items` repeats the shops for API v1 clients written before the `shops` key (docs/api.md)
+        return {**_head(result), "shops": shops, "items": shops}
+    return {**_head(result), "items": _entries(result, "item_id")}
+
+
 class UserRecommendationsApi(APIView):
-    """The items and shops endpoints differ only in their slot."""
+    """The items, shops and features endpoints differ only in their slot."""
 
     required_scopes = [Scope.RECOMMENDATIONS_READ]
     slot = "items"
@@ -55,7 +80,7 @@ class UserRecommendationsApi(APIView):
             recommendation_id=str(rid) if rid else None,
             explain=False,
         )
-        return Response(_body(result, "item_id" if self.slot == "items" else "shop_id"))
+        return Response(_body(result))
 
 
 _PIPELINE = (
@@ -72,7 +97,7 @@ _PIPELINE = (
         summary="Recommended items for a user",
         description=_PIPELINE,
         parameters=[s.RecommendationQuerySerializer],
-        responses={200: s.RecommendationSerializer, 400: s.ErrorSerializer},
+        responses={200: s.RecommendationSerializer, 400: s.ErrorSerializer, 503: s.ErrorSerializer},
         tags=["recommendations"],
     )
 )
@@ -84,9 +109,9 @@ class UserItemsApi(UserRecommendationsApi):
     get=extend_schema(
         operation_id="user_recommended_shops",
         summary="Recommended shops for a user",
-        description=_PIPELINE + " Entries carry `shop_id` instead of `item_id`.",
+        description=_PIPELINE + " Entries are under `shops` and carry `shop_id` (`items` repeats them for v1 clients).",
         parameters=[s.RecommendationQuerySerializer],
-        responses={200: s.RecommendationSerializer, 400: s.ErrorSerializer},
+        responses={200: s.ShopRecommendationSerializer, 400: s.ErrorSerializer, 503: s.ErrorSerializer},
         tags=["recommendations"],
     )
 )
@@ -94,18 +119,22 @@ class UserShopsApi(UserRecommendationsApi):
     slot = "shops"
 
 
-class UserFeaturesApi(APIView):
-    required_scopes = [Scope.RECOMMENDATIONS_READ]
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="user_features",
         summary="Themed features for a user",
-        description="Published, in-schedule features ordered by the user's affinity to their items.",
-        responses={200: s.FeatureListSerializer},
+        description=(
+            "Published, in-schedule features with at least one item that may be shown (NG for the features slot, "
+            "stock), ordered by the user's affinity to their items, each with its first items. Page with `offset` "
+            "and the `recommendation_id` of the first page, as for items."
+        ),
+        parameters=[s.RecommendationQuerySerializer],
+        responses={200: s.FeatureListSerializer, 400: s.ErrorSerializer, 503: s.ErrorSerializer},
         tags=["recommendations"],
     )
-    def get(self, request: Request, user_id: str) -> Response:
-        return Response(features_for_user_response(user_id))
+)
+class UserFeaturesApi(UserRecommendationsApi):
+    slot = "features"
 
 
 class SimilarItemsApi(APIView):
@@ -116,7 +145,9 @@ class SimilarItemsApi(APIView):
         summary="Items similar to an item",
         description=(
             "Items viewed in the same sessions (co-visitation), then popular items of the same category; with the "
-            "same NG, stock and (given user_id) purchase filters as the user lists. 404 for an unknown item."
+            "same NG, stock and (given user_id) purchase filters as the user lists. 404 for an unknown item. "
+            "Given user_id, the page is logged as an impression of the `similar` slot and later pages come from "
+            "`recommendation_id` with `offset`."
         ),
         parameters=[s.SimilarQuerySerializer, OpenApiParameter("item_id", str, OpenApiParameter.PATH)],
         responses={200: s.RecommendationSerializer, 400: s.ErrorSerializer, 404: s.ErrorSerializer},
@@ -124,4 +155,14 @@ class SimilarItemsApi(APIView):
     )
     def get(self, request: Request, item_id: str) -> Response:
         query = query_values(request.query_params, s.SimilarQuerySerializer)
-        return Response(_body(similar_items(item_id, limit=query["limit"], user_id=query["user_id"]), "item_id"))
+        rid = query.get("recommendation_id")
+        result = recommend(
+            "similar",
+            query["user_id"],
+            item_id=item_id,
+            limit=query["limit"],
+            offset=query["offset"],
+            recommendation_id=str(rid) if rid else None,
+            explain=False,
+        )
+        return Response(_body(result))

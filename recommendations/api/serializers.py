@@ -111,8 +111,12 @@ class RecommendationQuerySerializer(serializers.Serializer):
 
 class SimilarQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+    offset = serializers.IntegerField(min_value=0, max_value=1000, default=0, help_text="Position to start from.")
     user_id = serializers.CharField(
         max_length=128, default="", allow_blank=True, help_text="Leave out what this user bought or turned down."
+    )
+    recommendation_id = serializers.UUIDField(
+        required=False, help_text="Page through this earlier answer (with offset and the same user_id)."
     )
 
 
@@ -135,7 +139,46 @@ class RecommendationSerializer(serializers.Serializer):
     items = RecommendedEntrySerializer(many=True)
 
 
-class FeatureListSerializer(serializers.Serializer):
-    recommendation_id = serializers.UUIDField()
+class ShopEntrySerializer(serializers.Serializer):
+    shop_id = serializers.CharField()
+    rank = serializers.IntegerField(help_text="1-based position in the whole list (offset included).")
+    score = serializers.FloatField(help_text="The proposing source's own score; comparable only within a source.")
+    source = serializers.CharField(help_text="What put it there: an algorithm or 'pinned'.")
+
+
+class ShopRecommendationSerializer(serializers.Serializer):
+    recommendation_id = serializers.UUIDField(help_text="Send it back with events that follow, and to page.")
     slot = serializers.CharField()
-    features = serializers.ListField(child=serializers.DictField(), help_text="Published, in-schedule features.")
+    variant = serializers.CharField(help_text="The experiment variant that served this user.")
+    algorithm = serializers.CharField(help_text="What supplied the list: the variant's algorithm or a fallback.")
+    model_version = serializers.IntegerField(allow_null=True)
+    offset = serializers.IntegerField()
+    total = serializers.IntegerField(help_text="Entries this recommendation_id can page through.")
+    shops = ShopEntrySerializer(many=True)
+    items = ShopEntrySerializer(many=True, help_text="Deprecated: the same shops, for clients written before `shops`.")
+
+
+class FeatureItemSerializer(serializers.Serializer):
+    item_id = serializers.CharField()
+    rank = serializers.IntegerField()
+
+
+class FeatureSerializer(serializers.Serializer):
+    feature_id = serializers.CharField(help_text="The feature's slug.")
+    title = serializers.CharField()
+    description = serializers.CharField()
+    cover_image_url = serializers.CharField()
+    rank = serializers.IntegerField(help_text="1-based position in the whole list (offset included).")
+    affinity = serializers.FloatField(help_text="How close the feature is to what the user does (0: no history).")
+    items = FeatureItemSerializer(many=True, help_text="Its first items that may be shown now.")
+
+
+class FeatureListSerializer(serializers.Serializer):
+    recommendation_id = serializers.UUIDField(help_text="Send it back with events that follow, and to page.")
+    slot = serializers.CharField()
+    variant = serializers.CharField()
+    algorithm = serializers.CharField()
+    model_version = serializers.IntegerField(allow_null=True)
+    offset = serializers.IntegerField()
+    total = serializers.IntegerField(help_text="Features this recommendation_id can page through.")
+    features = FeatureSerializer(many=True, help_text="Published, in-schedule features.")

@@ -59,3 +59,23 @@ def test_preview_of_an_unknown_user_is_the_cold_start_answer(staff, world):
     page = staff.get("/admin/recommendations/appuser/preview/", {"user_id": "nobody"})
     assert "unknown to recsite" in page.content.decode()
     assert page.context["slots"][0].columns[0].result.algorithm == "segment_popularity"
+
+
+def test_preview_shows_features_and_similar_items_with_their_traces(staff, world):
+    from curation.models import Feature
+    from tests.serving.world import neighbours
+
+    Feature.objects.create(title="Bags week", slug="bags-week", status="published", rule_categories=["Fashion"])
+    neighbours(live_version("segment_popularity"), world["items"][3], [world["items"][7].pk])
+    page = staff.get("/admin/recommendations/appuser/preview/", {"user_id": "alice"})
+    slots = {s.slot: s for s in page.context["slots"]}
+
+    features = slots["features"].columns[0]
+    assert [row["obj"].slug for row in features.rows] == ["bags-week"]
+    assert any(step.startswith("candidates: 1 live feature(s), 1 with items") for step in features.result.trace.steps)
+    similar = slots["similar"]
+    assert similar.heading.startswith("Similar to Thing 3")
+    assert similar.columns[0].rows[0]["obj"] == world["items"][7]
+    assert any("co-visited" in step for step in similar.columns[0].result.trace.steps)
+    text = page.content.decode()
+    assert "Bags week" in text and "Similar to Thing 3" in text

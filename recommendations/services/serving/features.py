@@ -8,26 +8,34 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from curation.models import Feature
 from curation.selectors import feature_item_keys, live_features
 from recommendations.models import AppUser, Event, Item
 from recommendations.models.catalog import CATEGORY_SEPARATOR
+from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.item_flags import item_flags
 from recommendations.services.serving.lists import item_filter
-from recommendations.services.serving.state import current_state
+from recommendations.services.serving.paging import slot_ng
+from recommendations.services.serving.result import Recommendation
+from recommendations.services.serving.state import ServingState
+from recommendations.services.serving.steps import Entry
 
+SOURCE = "feature"
 ITEMS_PER_FEATURE = 8
 AFFINITY_EVENTS = 300  # a user's latest events that say what they like
 
 
-def servable_feature_items(keys: list[int]) -> list[int]:
+def servable_feature_items(keys: list[int], state: ServingState | None = None) -> list[int]:
     """Keys that may be shown in a feature now: not NG for the features slot, published and in stock."""
-    allowed = item_filter(current_state().ng["features"], item_flags(), {})
+    from recommendations.services.serving.state import current_state
+
+    allowed = item_filter(slot_ng(state or current_state(), "features"), item_flags(), {})
     return [k for k in keys if allowed(k) is None]
 
 
 def _category_affinity(user_id: str) -> tuple[dict[str, float], set[int]]:
     """How much the user cares for each category (by their latest events, weighted by kind), and their items."""
-    user = AppUser.objects.filter(external_id=user_id).first()
+    user = AppUser.objects.filter(external_id=user_id).first() if user_id else None
     if user is None:
         return {}, set()
     weights = settings.TRAINING_EVENT_WEIGHTS  # the same weights training gives each kind of event
@@ -44,41 +52,47 @@ def _category_affinity(user_id: str) -> tuple[dict[str, float], set[int]]:
     return affinity, items
 
 
-def features_for_user(user_id: str, *, limit: int = 10, items_per_feature: int = ITEMS_PER_FEATURE) -> list[dict]:
-    """The live features, those closest to what the user does first, each with its first servable items."""
-    affinity, touched = _category_affinity(user_id)
+def features_fill(ctx: ServingContext) -> None:
+    """Stage: the live features that have something to show, those closest to what the user does first
+    (then the newest), each with its servable items."""
+    affinity, touched = _category_affinity(ctx.user_id)
     flags = item_flags()
     scored = []
-    for feature in live_features():
-        keys = servable_feature_items(feature_item_keys(feature))
+    live = list(live_features(ctx.now))
+    for feature in live:
+        keys = servable_feature_items(feature_item_keys(feature), ctx.state)
         if not keys:
-            continue  # a feature with nothing to show is not shown
-        shown = keys[:items_per_feature]
+            ctx.trace.remove(feature.pk, f"removed: feature '{feature.slug}' has no item that may be shown now")
+            continue
         score = sum(affinity.get(flags.category_of(k), 0.0) for k in keys[:20]) + 10.0 * len(touched & set(keys))
-        scored.append((score, feature.starts_at or feature.created_at, feature, shown))
+        scored.append((score, feature.starts_at or feature.created_at, feature.pk))
+        ctx.children[feature.pk] = keys[:ITEMS_PER_FEATURE]
     scored.sort(key=lambda s: (-s[0], -s[1].timestamp()))
+    n = max(len(scored), 1)
+    ctx.pool = [Entry(pk, score, SOURCE, 1.0 - i / n) for i, (score, _start, pk) in enumerate(scored)]
+    order = "by the user's category affinity, then newest" if affinity else "newest first (no history to go by)"
+    ctx.trace.step("candidates", f"{len(live)} live feature(s), {len(scored)} with items to show; ordered {order}")
+
+
+def feature_details(ctx: ServingContext, result: Recommendation) -> None:
+    """What the app shows of each feature on the page: title, description, cover and its items' ids."""
+    features = Feature.objects.in_bulk([e.key for e in result.entries])
+    for entry in result.entries:
+        if entry.key not in ctx.children:  # a later page of a stored list: its items, checked again now
+            ctx.children[entry.key] = servable_feature_items(feature_item_keys(features[entry.key]), ctx.state)[
+                :ITEMS_PER_FEATURE
+            ]
+    result.children = {e.key: ctx.children[e.key] for e in result.entries}
     external = dict(
-        Item.objects.filter(pk__in=[k for *_x, shown in scored for k in shown]).values_list("pk", "external_id")
+        Item.objects.filter(pk__in=[k for keys in result.children.values() for k in keys]).values_list(
+            "pk", "external_id"
+        )
     )
-    return [
-        {
-            "feature_id": feature.slug,
+    for entry in result.entries:
+        feature = features[entry.key]
+        result.details[entry.key] = {
             "title": feature.title,
             "description": feature.description,
             "cover_image_url": feature.cover_image_url,
-            "affinity": round(score, 3),
-            "items": [{"item_id": external[k], "rank": n} for n, k in enumerate(shown, start=1) if k in external],
+            "items": [external[k] for k in result.children[entry.key] if k in external],
         }
-        for score, _start, feature, shown in scored[:limit]
-    ]
-
-
-def features_for_user_response(user_id: str, limit: int = 10) -> dict:
-    """The features slot's answer for the API."""
-    import uuid
-
-    return {
-        "recommendation_id": str(uuid.uuid4()),
-        "slot": "features",
-        "features": features_for_user(user_id, limit=limit),
-    }

@@ -1,4 +1,4 @@
-"""Steps 3 to 5 for the items and shops slots: session re-rank, live filters, cap, backfill, boosts, pins."""
+"""The fill stages of the items and shops slots: session re-rank, live filters, cap, backfill, boosts, pins."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.conf import settings
 
 from recommendations.models import EventType
 from recommendations.services.serving import reads
+from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.item_flags import ItemFlags, item_flags
 from recommendations.services.serving.ng_view import NgView, mask_lookup
 from recommendations.services.serving.sources import Source
@@ -39,6 +40,18 @@ def pins_for(state: ServingState, slot: str, segments: list[str], now: dt.dateti
     if len(reachable) < len(pins):
         trace.step("rules", f"{len(pins) - len(reachable)} pin(s) past position {MAX_LIST} ignored")
     return reachable
+
+
+def items_fill(ctx: ServingContext) -> None:
+    """Stage: the items list from the chain's sources, re-ranked by the session, filtered, capped per
+    shop and backfilled until it holds `ctx.need`, with boosts, buries and pins applied."""
+    assert ctx.spec is not None  # the variant stage ran
+    ctx.pool = items_list(ctx.spec, ctx.state, ctx.sources, ctx.activity, ctx.segments, ctx.need, ctx.now, ctx.trace)
+
+
+def shops_fill(ctx: ServingContext) -> None:
+    """Stage: the shops list from the chain's sources, NG shops removed, backfilled, boosts and pins applied."""
+    ctx.pool = shops_list(ctx.state, ctx.sources, ctx.segments, ctx.need, ctx.now, ctx.trace)
 
 
 def excluded_by_history(activity: list[reads.Activity]) -> dict[int, str]:

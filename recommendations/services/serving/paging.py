@@ -1,16 +1,36 @@
-"""Step 6 and paging: the page checked live as it is served, and the lists later pages come from."""
+"""The last stage and paging: the page checked live as it is served, and the lists later pages come from."""
 
 from __future__ import annotations
 
 import numpy as np
+from django.core.cache import cache
 
+from curation.selectors import live_features
 from recommendations.services.serving import reads
+from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.ng_view import NgView
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.state import ServingState
 from recommendations.services.serving.steps import Entry, Trace
 
 LIST_KEY = "serving:list:{}"
+# Slots without NG entries of their own obey another slot's.
+NG_SLOT_OF = {"similar": "items"}
+
+
+def slot_ng(state: ServingState, slot: str) -> NgView:
+    """The NG entries that apply to `slot`."""
+    return state.ng[NG_SLOT_OF.get(slot, slot)]
+
+
+def _live(slot: str, keys: list[int], ng: NgView) -> dict[int, str]:
+    """Of `keys`, those that may be served now, with their external ids (a feature's: its slug)."""
+    if slot == "shops":
+        return {k: name for k, name in reads.existing_shops(keys).items() if k not in ng.shops}
+    if slot == "features":
+        return dict(live_features().filter(pk__in=keys).values_list("pk", "slug"))
+    rows = reads.servable_items(keys)
+    return {k: r.external_id for k, r in rows.items() if ng.item_reason(k, r.shop, r.category) is None}
 
 
 def live_page(
@@ -24,12 +44,7 @@ def live_page(
         window = [e for e in pool[start : offset + limit] if e.key not in external_ids]
         if not window:
             break
-        keys = [e.key for e in window]
-        if slot == "shops":
-            found = {k: name for k, name in reads.existing_shops(keys).items() if k not in ng.shops}
-        else:
-            rows = reads.servable_items(keys)
-            found = {k: r.external_id for k, r in rows.items() if ng.item_reason(k, r.shop, r.category) is None}
+        found = _live(slot, [e.key for e in window], ng)
         external_ids.update(found)
         gone = [e for e in window if e.key not in found]
         if not gone:
@@ -42,7 +57,7 @@ def live_page(
     return pool[offset : offset + limit], external_ids
 
 
-def stored_list(result: Recommendation, entries: list[Entry], user_id: str) -> tuple[str, dict]:
+def stored_list(result: Recommendation, entries: list[Entry], user_id: str, subject: str = "") -> tuple[str, dict]:
     """The cache key and value that let later pages of this recommendation be served from it."""
     sources = sorted({e.source for e in entries})
     return (
@@ -50,6 +65,7 @@ def stored_list(result: Recommendation, entries: list[Entry], user_id: str) -> t
         {
             "user": user_id,
             "slot": result.slot,
+            "subject": subject,
             "variant": result.variant,
             "algorithm": result.algorithm,
             "version": result.model_version,
@@ -62,25 +78,36 @@ def stored_list(result: Recommendation, entries: list[Entry], user_id: str) -> t
     )
 
 
-def page_of_stored(
-    state: ServingState, stored: dict, recommendation_id: str, offset: int, limit: int, trace: Trace
-) -> Recommendation:
-    """A later page of a list already served, checked again against NG lists and stock."""
+def stored_page(ctx: ServingContext) -> None:
+    """Stage: a later page of a list served before under `recommendation_id`, checked again against NG
+    lists and stock; when the list is not stored (not yet, or expired), the stages after rank it again."""
+    if not ctx.recommendation_id:
+        return
+    stored = cache.get(LIST_KEY.format(ctx.recommendation_id))
+    if (
+        not stored
+        or stored["user"] != ctx.user_id
+        or stored["slot"] != ctx.slot
+        or stored.get("subject", "") != ctx.subject
+    ):
+        ctx.trace.step("paging", f"recommendation {ctx.recommendation_id} not stored: ranked again under the same id")
+        return
     keys = np.frombuffer(stored["keys"], dtype="<i8").tolist()
     scores = np.frombuffer(stored["scores"], dtype="<f4").tolist()
     sources = [stored["sources"][code] for code in stored["source_codes"]]
-    pool = [Entry(k, score, source, 0.0) for k, score, source in zip(keys, scores, sources, strict=True)]
-    page, external_ids = live_page(stored["slot"], pool, offset, limit, state.ng[stored["slot"]], trace)
-    trace.step("paging", f"page at {offset + 1} of recommendation {recommendation_id}")
-    return Recommendation(
-        recommendation_id=recommendation_id,
-        slot=stored["slot"],
+    ctx.pool = [Entry(k, score, source, 0.0) for k, score, source in zip(keys, scores, sources, strict=True)]
+    page, external_ids = live_page(ctx.slot, ctx.pool, ctx.offset, ctx.limit, slot_ng(ctx.state, ctx.slot), ctx.trace)
+    ctx.trace.step("paging", f"page at {ctx.offset + 1} of recommendation {ctx.recommendation_id}")
+    ctx.paged = True
+    ctx.result = Recommendation(
+        recommendation_id=ctx.recommendation_id,
+        slot=ctx.slot,
         variant=stored["variant"],
         algorithm=stored["algorithm"],
         model_version=stored["version"],
-        offset=offset,
+        offset=ctx.offset,
         entries=page,
         external_ids=external_ids,
         total=len(keys),
-        trace=trace,
+        trace=ctx.trace,
     )

@@ -1,32 +1,76 @@
-"""recommend(): one request's answer, and the trace of how it was made (the API sends the first,
-the staff preview shows both).
+"""recommend(): one request's answer for any slot, and the trace of how it was made (the API sends the
+first, the staff preview shows both).
 
-Order: variant -> candidates along the variant's chain -> session re-rank -> live filters (NG,
-unpublished, sold out, bought, not interested) -> per-shop cap -> backfill from the chain while the
-list is short -> boosts and buries -> pins -> cut to the page. docs/serving.md explains each step.
+Every slot runs the same machinery: a request context (context.py) through an ordered list of stages
+of one signature. A slot's list says which stages it runs:
+
+- items: slot settings -> stored page (a later page of an earlier answer) -> variant -> user ->
+  candidates along the variant's chain -> fill (session re-rank, live filters, per-shop cap,
+  backfill, boosts and buries, pins) -> page
+- shops: the same, with the shops fill (NG shops, backfill, boosts, pins)
+- similar: stored page -> the item asked about -> user (what they bought or turned down) -> fill
+  (co-visited items, then popular ones of its category, filtered) -> page
+- features: slot settings -> stored page -> variant -> fill (live features with servable items, by affinity) -> page
+
+The page stage checks the page live against the database, and every answer is logged as an
+impression with the list later pages are served from. docs/serving.md explains each step.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
-from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
-from recommendations.errors import ApplicationError
-from recommendations.services.serving import reads
+from recommendations.errors import NotFound
+from recommendations.services.serving import stages
+from recommendations.services.serving.context import ServingContext
+from recommendations.services.serving.features import feature_details, features_fill
 from recommendations.services.serving.impressions import impression_log
-from recommendations.services.serving.lists import MAX_LIST, items_list, shops_list
-from recommendations.services.serving.paging import LIST_KEY, live_page, page_of_stored, stored_list
+from recommendations.services.serving.lists import MAX_LIST, items_fill, shops_fill
+from recommendations.services.serving.paging import live_page, slot_ng, stored_list, stored_page
 from recommendations.services.serving.result import Recommendation
-from recommendations.services.serving.sources import chain_sources, user_segments
+from recommendations.services.serving.similar import similar_fill, subject_item
 from recommendations.services.serving.state import current_state
-from recommendations.services.serving.steps import Trace, variant_pick
+from recommendations.services.serving.steps import Trace
 
-# Backfill fills a list to at least PAGE_POOL so a few pages of infinite scroll follow the first.
-PAGE_POOL = 60
+Stage = Callable[[ServingContext], None]
+
+
+def page(ctx: ServingContext) -> None:
+    """Stage: the page at `offset`, checked live as it is served, as the answer to the request."""
+    entries, external_ids = live_page(
+        ctx.slot, ctx.pool, ctx.offset, ctx.limit, slot_ng(ctx.state, ctx.slot), ctx.trace
+    )
+    first = ctx.sources[0] if ctx.sources else None
+    algorithm = {"similar": "covisitation", "features": "feature"}.get(ctx.slot, first.algorithm if first else "")
+    version = first.version if first else (ctx.state.neighbours_version if ctx.slot == "similar" else None)
+    ctx.result = Recommendation(
+        recommendation_id=ctx.recommendation_id or str(uuid.uuid4()),
+        slot=ctx.slot,
+        variant=ctx.chosen.name if ctx.chosen else "",
+        algorithm=algorithm,
+        model_version=version,
+        offset=ctx.offset,
+        entries=entries,
+        external_ids=external_ids,
+        total=len(ctx.pool),
+        trace=ctx.trace,
+        user_known=ctx.user is not None,
+    )
+    ctx.trace.step("cut", f"{len(entries)} from position {ctx.offset + 1} of {len(ctx.pool)}")
+
+
+SLOT_STAGES: dict[str, tuple[Stage, ...]] = {
+    "items": (stages.slot_settings, stored_page, stages.variant, stages.user, stages.candidates, items_fill, page),
+    "shops": (stages.slot_settings, stored_page, stages.variant, stages.user, stages.candidates, shops_fill, page),
+    "similar": (subject_item, stored_page, stages.user, similar_fill, page),
+    "features": (stages.slot_settings, stored_page, stages.variant, features_fill, page),
+}
+# What the page of a slot carries besides its entries.
+PAGE_DETAILS: dict[str, Callable[[ServingContext, Recommendation], None]] = {"features": feature_details}
 
 
 def recommend(
@@ -38,66 +82,43 @@ def recommend(
     session_id: str = "",
     recommendation_id: str | None = None,
     variant: str | None = None,
+    item_id: str = "",
     now: dt.datetime | None = None,
     log: bool = True,
     explain: bool = True,
 ) -> Recommendation:
-    """The `slot` list for a user as the API serves it; `variant` forces one (the staff preview).
-
-    With `explain`, the trace says why each removed entry went; the API leaves it off to save time.
-    """
-    now = now or timezone.now()
-    state = current_state()
-    spec = state.slots.get(slot)
-    if spec is None or slot not in ("items", "shops"):
-        raise ApplicationError(f"Slot '{slot}' is not configured; add it in the admin under Recommendations > Slots.")
-    limit = limit or spec.size
-    trace = Trace(explain=explain)
-    if recommendation_id:
-        stored = cache.get(LIST_KEY.format(recommendation_id))
-        if stored and stored["user"] == user_id and stored["slot"] == slot:
-            result = page_of_stored(state, stored, recommendation_id, offset, limit, trace)
-            if log:
-                _log(result, user_id, None)
-            return result
-        # not stored yet (lists are stored off the request path), or expired: the same inputs give
-        # the same list, ranked again under the id the app holds
-        trace.step("paging", f"recommendation {recommendation_id} not stored: ranked again under the same id")
-    pinned = variant or state.user_variants.get((slot, user_id))
-    chosen = variant_pick(spec, user_id, pinned, trace)
-    chain = list(chosen.chain) if chosen else ["segment_popularity", "popularity"]
-    versions = [state.live_versions[a] for a in chain if a in state.live_versions]
-    since = now - dt.timedelta(minutes=settings.SESSION_WINDOW_MINUTES) if slot == "items" else None
-    user, lists, activity = reads.user_context(user_id, slot, versions, since, session_id)
-    segments = user_segments(user, now)
-    sources = chain_sources(slot, chain, segments, lists, state, trace, user_id)
-    if user is None:
-        trace.step("user", "unknown to recsite: popularity for everyone")
-    need = max(offset + limit, PAGE_POOL)
-    if slot == "items":
-        entries = items_list(spec, state, sources, activity, segments, need, now, trace)
-    else:
-        entries = shops_list(state, sources, segments, need, now, trace)
-    page, external_ids = live_page(slot, entries, offset, limit, state.ng[slot], trace)
-    first = sources[0] if sources else None
-    result = Recommendation(
-        recommendation_id=recommendation_id or str(uuid.uuid4()),
+    """The `slot` list for a user as the API serves it; `variant` forces one (the staff preview); `item_id`
+    is the item of similar items. With `explain`, the trace says why each removed entry went."""
+    slot_stages = SLOT_STAGES.get(slot)
+    if slot_stages is None:
+        raise NotFound(f"There is no slot '{slot[:40]}'; the slots are {', '.join(SLOT_STAGES)}.")
+    ctx = ServingContext(
         slot=slot,
-        variant=chosen.name if chosen else "",
-        algorithm=first.algorithm if first else "",
-        model_version=first.version if first else None,
+        user_id=user_id,
+        state=current_state(),
+        now=now or timezone.now(),
+        trace=Trace(explain=explain),
+        limit=limit or 0,
         offset=offset,
-        entries=page,
-        external_ids=external_ids,
-        total=len(entries),
-        trace=trace,
-        user_known=user is not None,
+        session_id=session_id,
+        recommendation_id=recommendation_id,
+        variant=variant,
+        subject=item_id,
     )
-    trace.step("cut", f"{len(page)} from position {offset + 1} of {len(entries)}")
-    if log:
-        # later pages come from this list, stored with the impression (the preview, not logging, stores none)
-        stored = stored_list(result, entries[:MAX_LIST], user_id) if len(entries) > offset + limit else None
-        _log(result, user_id, user.pk if user else None, stored, served_at=now)
+    for stage in slot_stages:
+        stage(ctx)
+        if ctx.result is not None:
+            break
+    result = ctx.result
+    assert result is not None  # every slot ends with the page stage
+    if slot in PAGE_DETAILS:
+        PAGE_DETAILS[slot](ctx, result)
+    if log and user_id:
+        stored = None
+        if not ctx.paged and len(ctx.pool) > ctx.offset + ctx.limit:
+            # later pages come from this list, stored with the impression (the preview, not logging, stores none)
+            stored = stored_list(result, ctx.pool[:MAX_LIST], user_id, ctx.subject)
+        _log(result, user_id, ctx.user.pk if ctx.user else None, stored, served_at=ctx.now)
     return result
 
 
@@ -118,7 +139,7 @@ def _log(
             "algorithm": result.algorithm,
             "model_version": result.model_version,
             "offset": result.offset,
-            "keys": [e.key for e in result.entries],
+            "keys": result.shown_keys(),
             "served_at": served_at or timezone.now(),
             "stored_list": stored,
         }

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from recommendations.models import AppUser, Event, Item, Shop, VariantPin
-from recommendations.services.serving.features import features_for_user
+from django.db import transaction
+
+from curation.models import Feature
+from recommendations.errors import NotFound
+from recommendations.models import AppUser, Event, Item, Shop, Variant, VariantPin
 from recommendations.services.serving.pipeline import recommend
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.state import current_state
 
 RECENT_EVENTS = 20
 REMOVED_SHOWN = 60
+VARIANT_SLOTS = ("items", "shops", "features")
 
 
 @dataclass
@@ -30,6 +34,7 @@ class SlotPreview:
     slot: str
     pinned_variant: str | None
     columns: list[PreviewColumn]
+    heading: str = ""
 
 
 def recommendations_preview(user_id: str) -> dict:
@@ -37,7 +42,7 @@ def recommendations_preview(user_id: str) -> dict:
     state = current_state()
     user = AppUser.objects.filter(external_id=user_id).first()
     slots = []
-    for slot in ("items", "shops"):
+    for slot in VARIANT_SLOTS:
         spec = state.slots.get(slot)
         if spec is None:
             continue
@@ -50,7 +55,7 @@ def recommendations_preview(user_id: str) -> dict:
                 columns.append(PreviewColumn(variant.name, variant.algorithm, False, other))
         for column in columns:
             _describe(slot, column)
-        slots.append(SlotPreview(slot, state.user_variants.get((slot, user_id)), columns))
+        slots.append(SlotPreview(slot, state.user_variants.get((slot, user_id)), columns, slot.title()))
     events = []
     if user is not None:
         events = list(
@@ -58,42 +63,56 @@ def recommendations_preview(user_id: str) -> dict:
             .select_related("item", "item__shop")
             .order_by("-occurred_at")[:RECENT_EVENTS]
         )
-    features = features_for_user(user_id)
-    titles = dict(
-        Item.objects.filter(external_id__in=[i["item_id"] for f in features for i in f["items"]]).values_list(
-            "external_id", "title"
-        )
-    )
-    for feature in features:
-        for item in feature["items"]:
-            item["title"] = titles.get(item["item_id"], "")
-    return {"user": user, "user_id": user_id, "slots": slots, "features": features, "events": events}
+    if events:  # similar items of what the user looked at last, as the item page would show them
+        latest = events[0].item
+        similar = recommend("similar", user_id, item_id=latest.external_id, log=False, explain=True)
+        column = PreviewColumn("", similar.algorithm, True, similar)
+        _describe("similar", column)
+        slots.append(SlotPreview("similar", None, [column], f"Similar to {latest.title} ({latest.external_id})"))
+    return {"user": user, "user_id": user_id, "slots": slots, "events": events}
 
 
 def _describe(slot: str, column: PreviewColumn) -> None:
+    """Each entry and each removed candidate as staff read them: title, shop, price, category, image."""
     result = column.result
     keys = [e.key for e in result.entries]
     removed_keys = list(result.trace.removed)[:REMOVED_SHOWN]
-    model = Item if slot == "items" else Shop
-    related = ("shop",) if slot == "items" else ()
+    model = {"shops": Shop, "features": Feature}.get(slot, Item)
+    related = ("shop",) if model is Item else ()
     objects = model.objects.select_related(*related).in_bulk(keys + removed_keys)
     for rank, entry in enumerate(result.entries, start=result.offset + 1):
-        column.rows.append(
-            {
-                "rank": rank,
-                "entry": entry,
-                "obj": objects.get(entry.key),
-                "version": entry.version,
-            }
-        )
-    column.removed = [{"obj": objects.get(key), "key": key, "why": result.trace.removed[key]} for key in removed_keys]
+        obj = objects.get(entry.key)
+        column.rows.append({"rank": rank, "entry": entry, "obj": obj, "version": entry.version, **_shown(obj)})
+        if slot == "features":
+            column.rows[-1]["subtitle"] = ", ".join(result.details.get(entry.key, {}).get("items", []))
+    column.removed = [
+        {"key": key, "why": result.trace.removed[key], **_shown(objects.get(key))} for key in removed_keys
+    ]
+
+
+def _shown(obj: Item | Shop | Feature | None) -> dict:
+    if isinstance(obj, Item):
+        price = obj.price if obj.price is not None else "no price"
+        return {
+            "title": obj.title,
+            "subtitle": f"{obj.shop.name} · {price} · {obj.category_path}",
+            "external_id": obj.external_id,
+            "image_url": obj.image_url or "",
+            "is_item": True,
+        }
+    if isinstance(obj, Shop):
+        return {"title": obj.name, "subtitle": "", "external_id": obj.external_id}
+    if isinstance(obj, Feature):
+        return {"title": obj.title, "subtitle": "", "external_id": obj.slug}
+    return {"title": "", "subtitle": "", "external_id": ""}
 
 
 def variant_pin_set(slot: str, user: AppUser, variant_name: str | None, by: str) -> None:
     """Put the user on a variant of the slot (None: back to the hash), replacing any earlier pin."""
-    VariantPin.objects.filter(user=user, variant__slot__slot=slot).delete()
-    if variant_name:
-        from recommendations.models import Variant
-
-        variant = Variant.objects.get(slot__slot=slot, name=variant_name)
-        VariantPin.objects.create(user=user, variant=variant, created_by=by)
+    with transaction.atomic():
+        VariantPin.objects.filter(user=user, variant__slot__slot=slot).delete()
+        if variant_name:
+            variant = Variant.objects.filter(slot__slot=slot, name=variant_name).first()
+            if variant is None:
+                raise NotFound(f"Slot '{slot}' has no variant '{variant_name}'.")
+            VariantPin.objects.create(user=user, variant=variant, created_by=by)

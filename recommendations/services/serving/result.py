@@ -16,7 +16,16 @@ class Recommendation:
     model_version: int | None
     offset: int
     entries: list[Entry]  # this page, in order
-    external_ids: dict[int, str]  # key -> item or shop id
+    external_ids: dict[int, str]  # key -> item, shop or feature id
     total: int  # entries the recommendation_id can page through
     trace: Trace = field(default_factory=Trace)
     user_known: bool = True
+    # features: each feature's servable items (keys) and what the app shows of it
+    children: dict[int, list[int]] = field(default_factory=dict)
+    details: dict[int, dict] = field(default_factory=dict)
+
+    def shown_keys(self) -> list[int]:
+        """The keys the user saw, for the impression: a feature page's items, else the entries themselves."""
+        if self.slot == "features":
+            return [k for e in self.entries for k in self.children.get(e.key, [])]
+        return [e.key for e in self.entries]

@@ -1,30 +1,35 @@
-"""Similar items: the item's co-visitation neighbours, backfilled with popular items of its category."""
+"""The similar-items slot: the item's co-visitation neighbours, backfilled with popular items of its category."""
 
 from __future__ import annotations
-
-import uuid
 
 from recommendations.errors import NotFound
 from recommendations.models import Item
 from recommendations.services.serving import reads
+from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.item_flags import item_flags
 from recommendations.services.serving.lists import excluded_by_history, item_filter
-from recommendations.services.serving.paging import live_page
-from recommendations.services.serving.result import Recommendation
-from recommendations.services.serving.state import current_state
-from recommendations.services.serving.steps import Entry, Trace, entries_from_list, live_filter
+from recommendations.services.serving.paging import slot_ng
+from recommendations.services.serving.steps import Entry, entries_from_list, live_filter
 
 SOURCE = "covisitation"
 
 
-def similar_items(item_id: str, *, limit: int = 20, user_id: str = "") -> Recommendation:
-    """Up to `limit` items like `item_id`, filtered as user lists are; NotFound for an unknown item."""
-    state = current_state()
-    trace = Trace()
-    item = Item.objects.filter(external_id=item_id).values("pk", "category_path").first()
+def subject_item(ctx: ServingContext) -> None:
+    """Stage: the item the list is about; NotFound for an item recsite does not have."""
+    item = Item.objects.filter(external_id=ctx.subject).values("pk", "category_path").first()
     if item is None:
-        raise NotFound(f"No item with item_id '{item_id}'.")
-    key, category = item["pk"], item["category_path"]
+        raise NotFound(f"No item with item_id '{ctx.subject[:128]}'.")
+    ctx.subject_key, ctx.subject_category = item["pk"], item["category_path"]
+    ctx.limit = ctx.limit or 20
+
+
+def similar_fill(ctx: ServingContext) -> None:
+    """Stage: co-visited items first, then popular items of the same category, filtered as user lists are
+    (NG of the items slot, stock) and, for a given user, without what they bought or turned down."""
+    state, key, trace = ctx.state, ctx.subject_key, ctx.trace
+    assert key is not None  # the subject_item stage ran
+    flags = item_flags()
+    category = ctx.subject_category
     entries: list[Entry] = []
     if state.neighbours_version is not None:
         found = reads.item_neighbours(state.neighbours_version, [key]).get(key)
@@ -32,10 +37,7 @@ def similar_items(item_id: str, *, limit: int = 20, user_id: str = "") -> Recomm
             entries = entries_from_list(*found, SOURCE, state.neighbours_version)
     trace.step("candidates", f"{len(entries)} co-visited item(s) (version {state.neighbours_version})")
     excluded: dict[int, str] = {key: "the item itself"}
-    if user_id:
-        user, _lists, _activity = reads.user_context(user_id, "items", [])
-        if user is not None:
-            excluded.update(excluded_by_history(reads.user_activity(user.pk, None)))
+    excluded.update(excluded_by_history(ctx.activity))
     popular = state.segment_lists.get(("items", "all"))
     if popular is not None:
         seen = {e.key for e in entries}
@@ -43,8 +45,7 @@ def similar_items(item_id: str, *, limit: int = 20, user_id: str = "") -> Recomm
         for entry in backfill:
             entry.group = 1
         entries += backfill
-    flags = item_flags()
-    base = item_filter(state.ng["items"], flags, excluded)
+    base = item_filter(slot_ng(state, ctx.slot), flags, excluded)
     neighbours = {e.key for e in entries if e.group == 0}
 
     def allowed(k: int) -> str | None:
@@ -53,17 +54,4 @@ def similar_items(item_id: str, *, limit: int = 20, user_id: str = "") -> Recomm
             return "popular, but of another category"
         return why
 
-    kept = live_filter(entries, allowed, trace, "co-visited and popular items")
-    page, external_ids = live_page("items", kept, 0, limit, state.ng["items"], trace)
-    return Recommendation(
-        recommendation_id=str(uuid.uuid4()),
-        slot="similar",
-        variant="",
-        algorithm=SOURCE,
-        model_version=state.neighbours_version,
-        offset=0,
-        entries=page,
-        external_ids=external_ids,
-        total=len(page),
-        trace=trace,
-    )
+    ctx.pool = live_filter(entries, allowed, trace, "co-visited and popular items")

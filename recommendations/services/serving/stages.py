@@ -1,0 +1,64 @@
+"""The stages every slot shares: which variant, who the user is, which lists the variant's chain has.
+
+Each stage has the one signature of the pipeline, `stage(ctx) -> None` (services/serving/context.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+
+from recommendations.errors import Unavailable
+from recommendations.services.serving import reads
+from recommendations.services.serving.context import ServingContext
+from recommendations.services.serving.sources import chain_sources, user_segments
+from recommendations.services.serving.steps import variant_pick
+
+DEFAULT_CHAIN = ["segment_popularity", "popularity"]
+# Slots answered from a trained version's per-user lists; the others rank from the catalog.
+LIST_SLOTS = ("items", "shops")
+
+
+def slot_settings(ctx: ServingContext) -> None:
+    """The slot's settings from the admin (its size is the page when the app sends no limit)."""
+    spec = ctx.state.slots.get(ctx.slot)
+    if spec is None:
+        raise Unavailable(
+            f"Slot '{ctx.slot}' is not configured; add it in the admin under Recommendations > Slots.", retry_after=60
+        )
+    ctx.spec = spec
+    ctx.limit = ctx.limit or spec.size
+
+
+def variant(ctx: ServingContext) -> None:
+    """The user's experiment variant: staff's pin, else the stable hash of user and experiment."""
+    assert ctx.spec is not None  # slot_settings ran
+    spec = ctx.spec
+    pinned = ctx.variant or ctx.state.user_variants.get((ctx.slot, ctx.user_id))
+    ctx.chosen = variant_pick(spec, ctx.user_id, pinned, ctx.trace)
+    ctx.chain = list(ctx.chosen.chain) if ctx.chosen else list(DEFAULT_CHAIN)
+
+
+def user(ctx: ServingContext) -> None:
+    """Who the user is: attributes and segments, the chain's lists for them, their session and history."""
+    if not ctx.user_id:
+        ctx.trace.step("user", "none given: nothing of anyone's history is left out")
+        return
+    versions = [ctx.state.live_versions[a] for a in ctx.chain if a in ctx.state.live_versions]
+    since = ctx.now - dt.timedelta(minutes=settings.SESSION_WINDOW_MINUTES) if ctx.slot == "items" else None
+    list_slot = ctx.slot if ctx.slot in LIST_SLOTS else "items"
+    ctx.user, ctx.lists, ctx.activity = reads.user_context(
+        ctx.user_id, list_slot, versions if ctx.slot in LIST_SLOTS else [], since, ctx.session_id
+    )
+    if ctx.user is not None and since is None and ctx.slot not in LIST_SLOTS:
+        # what they bought or turned down, for the slots that rank from the catalog
+        ctx.activity = reads.user_activity(ctx.user.pk, None)
+    ctx.segments = user_segments(ctx.user, ctx.now)
+
+
+def candidates(ctx: ServingContext) -> None:
+    """Each algorithm of the variant's chain, and the list it has for this user, in chain order."""
+    ctx.sources = chain_sources(ctx.slot, ctx.chain, ctx.segments, ctx.lists, ctx.state, ctx.trace, ctx.user_id)
+    if ctx.user is None:
+        ctx.trace.step("user", "unknown to recsite: popularity for everyone")
