@@ -28,6 +28,9 @@ from common import ROOT, SHARED_DATA, machine, setup_django, write_block
 
 sys.path.insert(0, str(ROOT))
 
+from django.conf import settings
+
+import recsite.settings as recsite_settings
 from recommendations.demo_data.generator import DemoSize, generate
 from recommendations.demo_data.public_datasets import movielens_100k, olist
 from recommendations.engine.algorithms import ALGORITHMS
@@ -43,7 +46,13 @@ from recommendations.engine.metrics import ranking_metrics
 from recommendations.engine.split import last_interactions_split
 
 ML_PROFILE = {"weights": {"view": 1.0, "favorite": 1.0}, "half_life_days": None, "recency_half_life_events": 20.0}
-DEFAULT_PROFILE = {"weights": None, "half_life_days": 60.0, "recency_half_life_events": 20.0}
+# recsite's own settings (TRAINING_EVENT_WEIGHTS and the half-lives) as the nightly training uses them; the
+# settings module is read as plain Python, so the engine-only sections need no database
+DEFAULT_PROFILE = {
+    "weights": recsite_settings.TRAINING_EVENT_WEIGHTS,
+    "half_life_days": recsite_settings.TRAINING_HALF_LIFE_DAYS,
+    "recency_half_life_events": recsite_settings.TRAINING_RECENCY_HALF_LIFE_EVENTS,
+}
 RECSITE_MODELS = ["segment_popularity", "item_knn", "item_knn_bm25", "als", "bpr", "ease", "lightfm"]
 
 
@@ -69,7 +78,9 @@ def bare_implicit(split, rows: list[str]) -> float:
     import implicit
     from threadpoolctl import threadpool_limits
 
-    train = training_data(split.train, half_life_days=None, recency_half_life_events=None)
+    train = training_data(
+        split.train, weights=DEFAULT_PROFILE["weights"], half_life_days=None, recency_half_life_events=None
+    )
     binary = train.matrix.copy()
     binary.data[:] = 1.0
     relevant = split.test_matrix(train.user_ids, train.item_ids)
@@ -127,7 +138,7 @@ def cold_table(title: str, events, users, items, split, shops: pd.Series, catego
     out += ["| ranking | shops hit@10 | categories hit@10 | items hit@10 |", "| --- | ---: | ---: | ---: |"]
     hits = {}
     for name in ["popularity", "segment_popularity"]:
-        data = training_data(split.train, users=users, items=items)
+        data = training_data(split.train, users=users, items=items, **DEFAULT_PROFILE)
         model = ALGORITHMS[name]()
         model.fit(data)
         hits[name] = cold_hit_rates(model, split, users, item_groups={"shops": shops, "categories": categories})
@@ -167,7 +178,6 @@ def cold() -> str:
 
 def pipeline(users: int, rounds: int) -> str:
     setup_django()
-    from django.conf import settings
     from django.utils import timezone
     from threadpoolctl import threadpool_limits
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from recommendations.engine.algorithms import Recommender
-from recommendations.engine.interactions import DEFAULT_EVENT_WEIGHTS
+from recommendations.engine.interactions import POSITIVE_TYPES
 
 Z95 = 1.959964
 
@@ -30,7 +30,7 @@ def new_users_split(events: pd.DataFrame, cutoff: dt.datetime) -> ColdSplit:
     first_seen = events.groupby("user_id")["occurred_at"].min()
     newcomers = first_seen[first_seen >= cutoff].index
     train = events[events["occurred_at"] < cutoff]
-    test = events[events["user_id"].isin(newcomers) & events["type"].isin(list(DEFAULT_EVENT_WEIGHTS))]
+    test = events[events["user_id"].isin(newcomers) & events["type"].isin(list(POSITIVE_TYPES))]
     return ColdSplit(train, test)
 
 
@@ -39,7 +39,7 @@ def held_out_users_split(events: pd.DataFrame, fraction: float = 0.2, seed: int 
     rng = np.random.default_rng(seed)
     hidden = set(rng.choice(users, size=int(len(users) * fraction), replace=False))
     mask = events["user_id"].isin(hidden)
-    return ColdSplit(events[~mask], events[mask & events["type"].isin(list(DEFAULT_EVENT_WEIGHTS))])
+    return ColdSplit(events[~mask], events[mask & events["type"].isin(list(POSITIVE_TYPES))])
 
 
 def _group_ranking(item_rows: np.ndarray, groups: np.ndarray, k: int) -> list:

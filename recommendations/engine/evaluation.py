@@ -36,11 +36,11 @@ def fit_and_evaluate(
     params: dict[str, Any],
     split: Split,
     *,
+    weights: dict[str, float],
+    half_life_days: float | None,
+    recency_half_life_events: float | None,
     users: pd.DataFrame | None = None,
     items: pd.DataFrame | None = None,
-    weights: dict[str, float] | None = None,
-    half_life_days: float | None = 60.0,
-    recency_half_life_events: float | None = 20.0,
     k: int = K,
 ) -> Evaluation:
     """Build the training matrix from split.train, fit `algorithm` with `params`, and score it."""

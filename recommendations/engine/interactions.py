@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-# Relative strength of each kind of event; not_interested is a negative signal and never a positive.
-DEFAULT_EVENT_WEIGHTS = {"view": 1.0, "favorite": 3.0, "cart_add": 5.0, "purchase": 8.0}
+# The kinds of event that say a user likes an item; not_interested is a negative signal, never one of them.
+# How much each weighs, and how fast it fades, are settings (TRAINING_EVENT_WEIGHTS and the half-lives)
+# that the Django side passes in: the engine holds no defaults of its own.
+POSITIVE_TYPES = ("view", "favorite", "cart_add", "purchase")
 
 
 @dataclass
@@ -28,6 +30,10 @@ class TrainingData:
     users: pd.DataFrame = field(default_factory=pd.DataFrame)
     items: pd.DataFrame = field(default_factory=pd.DataFrame)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # how `matrix` was weighed: each kind of event, and the user-recency half-life (models that build
+    # matrices of their own, like trending, weigh the same way)
+    weights: dict[str, float] = field(default_factory=dict)
+    recency_half_life_events: float | None = None
 
     @property
     def user_index(self) -> dict[str, int]:
@@ -41,9 +47,9 @@ class TrainingData:
 def interaction_matrix(
     events: pd.DataFrame,
     *,
-    weights: dict[str, float] | None = None,
-    half_life_days: float | None = 60.0,
-    recency_half_life_events: float | None = 20.0,
+    weights: dict[str, float],
+    half_life_days: float | None,
+    recency_half_life_events: float | None,
     now: dt.datetime | None = None,
     user_ids: np.ndarray | None = None,
     item_ids: np.ndarray | None = None,
@@ -57,7 +63,6 @@ def interaction_matrix(
     the user and item ids of its rows and columns; given id arrays fix that order (events naming
     other ids are dropped).
     """
-    weights = weights or DEFAULT_EVENT_WEIGHTS
     positive = events[events["type"].isin(list(weights))]
     w = positive["type"].map(weights).to_numpy(dtype=np.float32)
     if half_life_days and len(positive):
@@ -93,11 +98,11 @@ def _later_events(events: pd.DataFrame) -> np.ndarray:
 def training_data(
     events: pd.DataFrame,
     *,
+    weights: dict[str, float],
+    half_life_days: float | None,
+    recency_half_life_events: float | None,
     users: pd.DataFrame | None = None,
     items: pd.DataFrame | None = None,
-    weights: dict[str, float] | None = None,
-    half_life_days: float | None = 60.0,
-    recency_half_life_events: float | None = 20.0,
     now: dt.datetime | None = None,
 ) -> TrainingData:
     """Build TrainingData from events (columns user_id, item_id, type, occurred_at) and attribute frames."""
@@ -117,4 +122,6 @@ def training_data(
         users=users if users is not None else pd.DataFrame(),
         items=items if items is not None else pd.DataFrame(),
         now=now,
+        weights=dict(weights),
+        recency_half_life_events=recency_half_life_events,
     )

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recommendations.engine.interactions import DEFAULT_EVENT_WEIGHTS
+from recommendations.engine.interactions import POSITIVE_TYPES
 
 HOLDOUT_FRACTION = 0.2
 MIN_EVENTS = 5
@@ -53,7 +53,7 @@ def last_interactions_split(
     events: pd.DataFrame, *, holdout_fraction: float = HOLDOUT_FRACTION, min_events: int = MIN_EVENTS
 ) -> Split:
     """Hold out each user's latest events; see the module docstring."""
-    positive_types = list(DEFAULT_EVENT_WEIGHTS)
+    positive_types = list(POSITIVE_TYPES)
     ordered = events.sort_values(["user_id", "occurred_at"], kind="stable")
     rank = ordered.groupby("user_id").cumcount().to_numpy()
     size = ordered.groupby("user_id")["user_id"].transform("size").to_numpy()

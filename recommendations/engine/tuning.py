@@ -52,7 +52,7 @@ def random_search(
     base: dict | None = None,
     users: pd.DataFrame | None = None,
     items: pd.DataFrame | None = None,
-    matrix_options: dict | None = None,
+    matrix_options: dict,
     seed: int = 0,
     on_trial: Callable[[int, Trial], None] | None = None,
 ) -> tuple[Evaluation, list[Trial]]:
@@ -60,7 +60,7 @@ def random_search(
     best: Evaluation | None = None
     history: list[Trial] = []
     for number, params in enumerate(candidate_params(algorithm, trials, seed=seed, base=base)):
-        evaluation = fit_and_evaluate(algorithm, params, split, users=users, items=items, **(matrix_options or {}))
+        evaluation = fit_and_evaluate(algorithm, params, split, users=users, items=items, **matrix_options)
         trial = Trial(params, evaluation.metrics[OBJECTIVE], evaluation.fit_seconds)
         history.append(trial)
         if on_trial:

@@ -8,6 +8,7 @@ import pytest
 
 from recommendations.engine.algorithms import ALGORITHMS, top_n
 from recommendations.engine.interactions import training_data
+from tests.engine.matrix import matrix_options
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
@@ -23,7 +24,7 @@ def co_bought_data():
     ev = pd.DataFrame(
         [{"user_id": u, "item_id": i, "type": t, "occurred_at": T0 + dt.timedelta(hours=h)} for u, i, t, h in rows]
     )
-    return training_data(ev, half_life_days=None)
+    return training_data(ev, **matrix_options(half_life_days=None))
 
 
 @pytest.mark.parametrize("name", ["item_knn", "item_knn_bm25", "als", "ease", "lightfm"])
@@ -90,7 +91,7 @@ def segment_data(extra_young_women: int):
     users["tiny"] = {"gender": "female", "birth_year": 1950, "region": "Kyushu"}
     rows.append(("tiny", "Z", "view"))
     ev = pd.DataFrame([{"user_id": u, "item_id": i, "type": t, "occurred_at": T0} for u, i, t in rows])
-    return training_data(ev, users=pd.DataFrame.from_dict(users, orient="index"), half_life_days=None)
+    return training_data(ev, users=pd.DataFrame.from_dict(users, orient="index"), **matrix_options(half_life_days=None))
 
 
 def test_segment_popularity_serves_each_segment_its_own_taste():

@@ -8,6 +8,7 @@ import pandas as pd
 from recommendations.engine.interactions import interaction_matrix
 from recommendations.engine.metrics import ranking_metrics
 from recommendations.engine.split import last_interactions_split
+from tests.engine.matrix import matrix_options
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
@@ -21,7 +22,7 @@ def events(rows):
 def test_stronger_events_weigh_more_and_not_interested_is_no_positive():
     ev = events([("u", "a", "view", 0), ("u", "b", "purchase", 0), ("u", "c", "not_interested", 0)])
 
-    matrix, _users, items = interaction_matrix(ev, half_life_days=None, recency_half_life_events=None)
+    matrix, _users, items = interaction_matrix(ev, **matrix_options(half_life_days=None, recency_half_life_events=None))
 
     weights = dict(zip(items, matrix.toarray()[0], strict=True))
     assert weights == {"a": 1.0, "b": 8.0}
@@ -30,7 +31,7 @@ def test_stronger_events_weigh_more_and_not_interested_is_no_positive():
 def test_old_events_decay_by_half_life():
     ev = events([("u", "old", "view", 0), ("u", "new", "view", 30)])
 
-    matrix, _users, items = interaction_matrix(ev, half_life_days=30, recency_half_life_events=None)
+    matrix, _users, items = interaction_matrix(ev, **matrix_options(half_life_days=30, recency_half_life_events=None))
 
     weights = dict(zip(items, matrix.toarray()[0], strict=True))
     assert np.isclose(weights["old"], 0.5) and np.isclose(weights["new"], 1.0)
@@ -39,7 +40,7 @@ def test_old_events_decay_by_half_life():
 def test_a_users_latest_events_count_most_whenever_they_were_active():
     ev = events([("u", "first", "view", 0), ("u", "second", "view", 1), ("v", "x", "view", 0)])
 
-    matrix, users, items = interaction_matrix(ev, half_life_days=None, recency_half_life_events=1)
+    matrix, users, items = interaction_matrix(ev, **matrix_options(half_life_days=None, recency_half_life_events=1))
 
     m = pd.DataFrame(matrix.toarray(), index=users, columns=items)
     assert m.loc["u", "second"] == 1.0 and m.loc["u", "first"] == 0.5

@@ -7,6 +7,7 @@ import pytest
 from recommendations.demo_data.public_datasets import movielens_100k
 from recommendations.engine.evaluation import fit_and_evaluate
 from recommendations.engine.split import last_interactions_split
+from tests.engine.matrix import matrix_options
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ml-100k"
 pytestmark = pytest.mark.dataset
@@ -24,8 +25,8 @@ def split():
 
 @pytest.mark.parametrize("algorithm", ["als", "item_knn"])
 def test_collaborative_filtering_beats_popularity_on_recall_at_10(split, algorithm):
-    popularity = fit_and_evaluate("popularity", {}, split)
-    model = fit_and_evaluate(algorithm, {}, split)
+    popularity = fit_and_evaluate("popularity", {}, split, **matrix_options())
+    model = fit_and_evaluate(algorithm, {}, split, **matrix_options())
 
     assert popularity.metrics["users"] == model.metrics["users"] > 900
     assert model.metrics["recall@10"] > 1.2 * popularity.metrics["recall@10"]

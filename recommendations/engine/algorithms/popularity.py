@@ -99,7 +99,12 @@ class TrendingPopularity(GlobalPopularity):
         since = data.now - dt.timedelta(days=self.params["window_days"])
         recent = data.events[data.events["occurred_at"] >= since]
         matrix, _users, _items = interaction_matrix(
-            recent, half_life_days=self.params["half_life_days"], now=data.now, item_ids=data.item_ids
+            recent,
+            weights=data.weights,
+            half_life_days=self.params["half_life_days"],
+            recency_half_life_events=data.recency_half_life_events,
+            now=data.now,
+            item_ids=data.item_ids,
         )
         self.item_scores = item_shares(matrix)
 
