@@ -8,6 +8,6 @@ class RecommendationsConfig(AppConfig):
     def ready(self) -> None:
         from . import tasks  # noqa: F401  registers the tasks that services dispatch by name
         from .api import schema  # noqa: F401  registers the API key auth scheme with drf-spectacular
-        from .services.serving.invalidation import connect_invalidation
+        from .invalidation import connect_invalidation
 
         connect_invalidation()

@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from curation.models import Feature, FeatureItem
 from curation.selectors import FeatureRule, feature_item_keys, rule_matches
 from curation.services.feature_suggestions import features_suggest
+from curation.services.features import feature_save, features_status_set
 from recommendations.services.serving.features import servable_feature_items
 
 SHOWN_MATCHES = 20
@@ -134,10 +135,7 @@ class FeatureAdmin(SimpleHistoryAdmin):
         return _matches_html(FeatureRule.of(obj)) if obj.pk else "Press 'Check the rule' to see its matches."
 
     def save_model(self, request: HttpRequest, obj: Feature, form: forms.ModelForm, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user.get_username()
-            obj.source = obj.source or "made by hand"
-        super().save_model(request, obj, form, change)
+        feature_save(obj, by=request.user.get_username())
 
     def rule_check_view(self, request: HttpRequest) -> HttpResponse:
         """What the rule as typed in the form matches, as an HTML fragment; saves nothing."""
@@ -147,19 +145,15 @@ class FeatureAdmin(SimpleHistoryAdmin):
             return HttpResponse(format_html('<p class="errornote">{}</p>', str(exc)), status=400)
         return HttpResponse(_matches_html(rule))
 
-    @admin.action(description="Publish")
+    @admin.action(description="Publish", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for feature in queryset:
-            feature.status = Feature.Status.PUBLISHED
-            feature.save()
-        self.message_user(request, f"Published {queryset.count()} feature(s).", messages.SUCCESS)
+        changed = features_status_set(queryset, Feature.Status.PUBLISHED)
+        self.message_user(request, f"Published {changed} feature(s).", messages.SUCCESS)
 
-    @admin.action(description="Unpublish (back to draft)")
+    @admin.action(description="Unpublish (back to draft)", permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for feature in queryset:
-            feature.status = Feature.Status.DRAFT
-            feature.save()
-        self.message_user(request, f"{queryset.count()} feature(s) back to draft.", messages.SUCCESS)
+        changed = features_status_set(queryset, Feature.Status.DRAFT)
+        self.message_user(request, f"{changed} feature(s) back to draft.", messages.SUCCESS)
 
     def get_urls(self) -> list:
         return [

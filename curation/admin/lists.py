@@ -17,8 +17,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from curation.models import Boost, NgCategory, NgItem, NgShop, Pin, ng_in_force
 from curation.selectors import KINDS, ng_csv_export
-from curation.services.ng_lists import ng_csv_rows, ng_rows_apply, ng_rows_check
+from curation.services.ng_lists import ng_csv_rows, ng_entry_errors, ng_entry_save, ng_rows_apply, ng_rows_check
 from curation.services.rule_conflicts import boost_conflicts, pin_conflicts
+from curation.services.rules import rule_save
 from recommendations.errors import ValidationFailed
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -44,10 +45,23 @@ class UploadForm(forms.Form):
     file = forms.FileField(help_text="CSV, UTF-8; the header and an example are shown above.")
 
 
+class NgEntryForm(forms.ModelForm):
+    """The entry form checks reason, expiry and slots by the same rules as the API and CSV files."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        fields = {name: cleaned.get(name) for name in ("reason", "expires_at", "slots") if name in self.fields}
+        for error in ng_entry_errors(fields):
+            if error.field in self.fields and error.field not in self.errors:
+                self.add_error(error.field, error.message)
+        return cleaned
+
+
 class NgAdmin(SimpleHistoryAdmin):
     """The list, plus Upload CSV (checked, previewed, then confirmed) and Export CSV."""
 
     kind = "items"
+    form = NgEntryForm
     change_list_template = "admin/curation/ng_change_list.html"
     exclude = ("created_by", "created_at")
     list_filter = (ActiveFilter,)
@@ -61,9 +75,7 @@ class NgAdmin(SimpleHistoryAdmin):
         return obj.expires_at is None or obj.expires_at > timezone.now()
 
     def save_model(self, request: HttpRequest, obj: NgItem, form: forms.Form, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user.get_username()
-        super().save_model(request, obj, form, change)
+        ng_entry_save(obj, by=request.user.get_username(), user=request.user)
 
     def get_urls(self) -> list:
         name = f"{self.opts.app_label}_{self.opts.model_name}"
@@ -199,10 +211,7 @@ class RuleAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("item", "shop")
 
     def save_model(self, request: HttpRequest, obj: Pin, form: forms.Form, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user.get_username()
-        super().save_model(request, obj, form, change)
-        for warning in self.conflicts(obj):
+        for warning in rule_save(obj, by=request.user.get_username()):
             self.message_user(request, warning, messages.WARNING)
 
     @admin.display(description="conflicts")

@@ -1,8 +1,8 @@
-"""NG lists: add, change and remove entries one at a time (API, admin actions) or from a CSV file.
+"""NG lists: add, change and remove entries one at a time (API, admin forms and actions) or from a CSV file.
 
-Every write goes through here so each one is validated the same way, attributed (`created_by`, and
-the history's user or change reason) and takes effect at the next request (the models' signals
-change the serving generation).
+Every write goes through here so each one is validated the same way (the API, a file and the admin's
+form refuse the same past expiry), attributed (`created_by`, and the history's user or change reason)
+and takes effect at the next request (each write changes the serving generation itself).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.utils import timezone
 from curation.models import SLOT_NAMES
 from curation.selectors import CSV_COLUMNS, EXPORT_ONLY, KINDS, NgKind
 from recommendations.errors import FieldError, NotFound, ValidationFailed
+from recommendations.generation import generation_changed
 from recommendations.row_validation import FieldSpec, duplicate_errors, external_id, text, validate_rows
 
 
@@ -83,6 +84,29 @@ class NgCheck:
         return not self.errors
 
 
+def ng_entry_errors(fields: dict) -> list[FieldError]:
+    """What is wrong with an entry's reason, expiry and slots, by the rules every write path shares."""
+    specs = {k: v for k, v in _fields(KINDS["categories"]).items() if k in ("reason", "expires_at", "slots")}
+    _clean, errors = validate_rows([fields], specs, what="entry")
+    return errors
+
+
+def ng_entry_save(entry: models.Model, *, by: str, user: AbstractBaseUser | None = None) -> models.Model:
+    """Save an entry edited in a form; ValidationFailed (nothing saved) when it breaks a rule of the API's."""
+    errors = ng_entry_errors({"reason": entry.reason, "expires_at": entry.expires_at, "slots": entry.slots})
+    if errors:
+        raise ValidationFailed("The NG entry was not saved.", errors)
+    if entry.pk is None:
+        entry.created_by = by
+    entry._change_reason = by
+    if user is not None:
+        entry._history_user = user
+    with transaction.atomic():
+        entry.save()
+        generation_changed()
+    return entry
+
+
 def ng_rows_check(kind_name: str, rows: list[dict]) -> NgCheck:
     """Check every row (unknown ids, duplicates, bad dates, unknown slots) without writing anything."""
     kind = KINDS[kind_name]
@@ -127,6 +151,7 @@ def ng_rows_apply(kind_name: str, rows: list[dict], *, by: str, user: AbstractBa
     with transaction.atomic():
         for row in check.rows:
             _put(kind, row, by=by, user=user)
+        generation_changed()
     return check
 
 
@@ -158,7 +183,9 @@ def ng_put(
             raise NotFound(not_found[0].message[0].upper() + not_found[0].message[1:] + ".")
         raise ValidationFailed(f"The NG entry for '{target_id}' is invalid.", check.errors)
     with transaction.atomic():
-        return _put(kind, check.rows[0], by=by, user=user)
+        put = _put(kind, check.rows[0], by=by, user=user)
+        generation_changed()
+    return put
 
 
 def ng_delete(kind_name: str, target_id: str, *, by: str, user: AbstractBaseUser | None = None) -> None:
@@ -171,7 +198,9 @@ def ng_delete(kind_name: str, target_id: str, *, by: str, user: AbstractBaseUser
     entry._change_reason = by
     if user is not None:
         entry._history_user = user
-    entry.delete()
+    with transaction.atomic():
+        entry.delete()
+        generation_changed()
 
 
 def ng_csv_rows(kind_name: str, content: str) -> list[dict]:

@@ -10,8 +10,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from recommendations.errors import NotFound
 from recommendations.models import AppUser, VariantPin
-from recommendations.services.serving.preview import recommendations_preview, variant_pin_set
+from recommendations.services.serving.preview import recommendations_preview
+from recommendations.services.variant_pins import variant_pin_set
 
 
 class PreviewForm(forms.Form):
@@ -36,13 +38,17 @@ def preview_view(request: HttpRequest) -> HttpResponse:
             messages.error(request, "Only a user recsite knows can be pinned to a variant.")
         else:
             variant = request.POST.get("variant") or None
-            variant_pin_set(request.POST.get("slot", ""), user, variant, by=request.user.get_username())
-            messages.success(
-                request,
-                f"{user.external_id} now sees variant {variant} of {request.POST.get('slot')}"
-                if variant
-                else f"{user.external_id} is assigned by hash again in {request.POST.get('slot')}",
-            )
+            try:
+                variant_pin_set(request.POST.get("slot", ""), user, variant, by=request.user.get_username())
+            except NotFound as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request,
+                    f"{user.external_id} now sees variant {variant} of {request.POST.get('slot')}"
+                    if variant
+                    else f"{user.external_id} is assigned by hash again in {request.POST.get('slot')}",
+                )
         return HttpResponseRedirect(
             f"{reverse('admin:recommendations_preview')}?{urlencode({'user_id': request.POST.get('user_id', '')})}"
         )

@@ -17,6 +17,7 @@ from recommendations.models import (
     Variant,
     VariantPin,
 )
+from recommendations.services.variant_pins import variant_pin_save
 
 
 class VariantInline(admin.TabularInline):
@@ -86,10 +87,7 @@ class VariantPinAdmin(admin.ModelAdmin):
     exclude = ("created_by", "created_at")
 
     def save_model(self, request: HttpRequest, obj: VariantPin, form: object, change: bool) -> None:
-        # one variant per slot: pinning to B removes the same user's pin to A
-        VariantPin.objects.filter(user=obj.user, variant__slot=obj.variant.slot).exclude(pk=obj.pk).delete()
-        obj.created_by = request.user.get_username()
-        super().save_model(request, obj, form, change)
+        variant_pin_save(obj, by=request.user.get_username())
 
 
 @admin.register(Impression)

@@ -115,3 +115,20 @@ def test_conflict_warnings_follow_the_ng_entrys_slots(staff, items):
     assert "will not be placed" not in in_items.content.decode()  # the shop is NG in the shops slot only
     assert "will not be placed: shop is on the NG list (counterfeit reports)" in in_shops.content.decode()
     assert "will not be placed: item is on the NG list (recall)" in recalled.content.decode()
+
+
+def test_the_entry_form_refuses_a_past_expiry_as_the_api_does(staff, items):
+    form = {
+        "item": items[0].pk,
+        "reason": "recalled",
+        "slots": "[]",
+        "expires_at_0": "2020-01-01",
+        "expires_at_1": "00:00:00",
+    }
+    page = staff.post("/admin/curation/ngitem/add/", form)
+    assert page.status_code == 200 and "is already past" in page.content.decode()
+    assert not NgItem.objects.exists()
+
+    form.update(expires_at_0="2099-01-01")
+    assert staff.post("/admin/curation/ngitem/add/", form).status_code == 302
+    assert NgItem.objects.get().created_by == "mika"

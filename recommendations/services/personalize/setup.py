@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from recommendations.generation import generation_changed
 from recommendations.integrations import personalize as gateway
 from recommendations.models import PersonalizeResource
 from recommendations.services.personalize.schemas import DATASETS, avro_schema
@@ -27,7 +28,14 @@ def resource_record(kind: str, name: str, arn: str, **details: object) -> Person
     resource, _created = PersonalizeResource.objects.update_or_create(
         kind=kind, name=name, defaults={"arn": arn, "status": "CREATE PENDING", "details": details}
     )
+    _serving_reads(resource)
     return resource
+
+
+def _serving_reads(resource: PersonalizeResource) -> None:
+    """Serving uses the active campaign and NG filter: a change to either applies at the next request."""
+    if resource.kind in (Kind.CAMPAIGN, Kind.FILTER):
+        generation_changed()
 
 
 def dataset_group_setup() -> dict[str, str]:
@@ -76,6 +84,7 @@ def status_refresh(resource: PersonalizeResource) -> PersonalizeResource:
     if reason:
         resource.details = {**resource.details, "failure": reason}
     resource.save(update_fields=["status", "details", "updated_at"])
+    _serving_reads(resource)
     return resource
 
 

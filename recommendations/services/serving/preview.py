@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
-
 from curation.models import Feature
-from recommendations.errors import NotFound
-from recommendations.models import AppUser, Event, Item, Shop, Variant, VariantPin
+from recommendations.models import AppUser, Event, Item, Shop
 from recommendations.services.serving.pipeline import recommend
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.state import current_state
@@ -105,14 +102,3 @@ def _shown(obj: Item | Shop | Feature | None) -> dict:
     if isinstance(obj, Feature):
         return {"title": obj.title, "subtitle": "", "external_id": obj.slug}
     return {"title": "", "subtitle": "", "external_id": ""}
-
-
-def variant_pin_set(slot: str, user: AppUser, variant_name: str | None, by: str) -> None:
-    """Put the user on a variant of the slot (None: back to the hash), replacing any earlier pin."""
-    with transaction.atomic():
-        VariantPin.objects.filter(user=user, variant__slot__slot=slot).delete()
-        if variant_name:
-            variant = Variant.objects.filter(slot__slot=slot, name=variant_name).first()
-            if variant is None:
-                raise NotFound(f"Slot '{slot}' has no variant '{variant_name}'.")
-            VariantPin.objects.create(user=user, variant=variant, created_by=by)
