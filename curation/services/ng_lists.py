@@ -98,12 +98,17 @@ def ng_entry_save(entry: models.Model, *, by: str, user: AbstractBaseUser | None
         raise ValidationFailed("The NG entry was not saved.", errors)
     if entry.pk is None:
         entry.created_by = by
+    with transaction.atomic():
+        _attributed(entry, by, user).save()
+        generation_changed()
+    return entry
+
+
+def _attributed(entry: models.Model, by: str, user: AbstractBaseUser | None) -> models.Model:
+    """The entry, its next history row naming who changed it (also when an API key did)."""
     entry._change_reason = by
     if user is not None:
         entry._history_user = user
-    with transaction.atomic():
-        entry.save()
-        generation_changed()
     return entry
 
 
@@ -164,10 +169,7 @@ def _put(kind: NgKind, row: dict, *, by: str, user: AbstractBaseUser | None) -> 
     entry.reason = row["reason"]
     entry.expires_at = row.get("expires_at")
     entry.slots = row.get("slots", [])
-    entry._change_reason = by  # the history names who, also when an API key made the change
-    if user is not None:
-        entry._history_user = user
-    entry.save()
+    _attributed(entry, by, user).save()
     return entry, created
 
 
@@ -195,11 +197,8 @@ def ng_delete(kind_name: str, target_id: str, *, by: str, user: AbstractBaseUser
     entry = kind.model.objects.filter(**lookup).first()
     if entry is None:
         raise NotFound(f"'{target_id}' is not on the NG list of {kind.label()}.")
-    entry._change_reason = by
-    if user is not None:
-        entry._history_user = user
     with transaction.atomic():
-        entry.delete()
+        _attributed(entry, by, user).delete()
         generation_changed()
 
 

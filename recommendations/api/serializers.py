@@ -128,7 +128,9 @@ class RecommendedEntrySerializer(serializers.Serializer):
     source = serializers.CharField(help_text="What put it there: an algorithm, 'session' or 'pinned'.")
 
 
-class RecommendationSerializer(serializers.Serializer):
+class PageSerializer(serializers.Serializer):
+    """What every recommendation page starts with, whatever its slot."""
+
     recommendation_id = serializers.UUIDField(help_text="Send it back with events that follow, and to page.")
     slot = serializers.CharField()
     variant = serializers.CharField(help_text="The experiment variant that served this user.")
@@ -136,26 +138,17 @@ class RecommendationSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(allow_null=True)
     offset = serializers.IntegerField()
     total = serializers.IntegerField(help_text="Entries this recommendation_id can page through.")
+
+
+class RecommendationSerializer(PageSerializer):
     items = RecommendedEntrySerializer(many=True)
 
 
-class ShopEntrySerializer(serializers.Serializer):
-    shop_id = serializers.CharField()
-    rank = serializers.IntegerField(help_text="1-based position in the whole list (offset included).")
-    score = serializers.FloatField(help_text="The proposing source's own score; comparable only within a source.")
-    source = serializers.CharField(help_text="What put it there: an algorithm or 'pinned'.")
-
-
-class ShopRecommendationSerializer(serializers.Serializer):
-    recommendation_id = serializers.UUIDField(help_text="Send it back with events that follow, and to page.")
-    slot = serializers.CharField()
-    variant = serializers.CharField(help_text="The experiment variant that served this user.")
-    algorithm = serializers.CharField(help_text="What supplied the list: the variant's algorithm or a fallback.")
-    model_version = serializers.IntegerField(allow_null=True)
-    offset = serializers.IntegerField()
-    total = serializers.IntegerField(help_text="Entries this recommendation_id can page through.")
-    shops = ShopEntrySerializer(many=True)
-    items = ShopEntrySerializer(many=True, help_text="Deprecated: the same shops, for clients written before `shops`.")
+class ShopRecommendationSerializer(PageSerializer):
+    shops = RecommendedEntrySerializer(many=True, help_text="Each with shop_id.")
+    items = RecommendedEntrySerializer(
+        many=True, help_text="Deprecated: the same shops, for clients written before `shops`."
+    )
 
 
 class FeatureItemSerializer(serializers.Serializer):
@@ -173,12 +166,5 @@ class FeatureSerializer(serializers.Serializer):
     items = FeatureItemSerializer(many=True, help_text="Its first items that may be shown now.")
 
 
-class FeatureListSerializer(serializers.Serializer):
-    recommendation_id = serializers.UUIDField(help_text="Send it back with events that follow, and to page.")
-    slot = serializers.CharField()
-    variant = serializers.CharField()
-    algorithm = serializers.CharField()
-    model_version = serializers.IntegerField(allow_null=True)
-    offset = serializers.IntegerField()
-    total = serializers.IntegerField(help_text="Features this recommendation_id can page through.")
+class FeatureListSerializer(PageSerializer):
     features = FeatureSerializer(many=True, help_text="Published, in-schedule features.")
