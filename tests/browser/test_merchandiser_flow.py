@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 
 from recommendations.models import Variant
 from tests.factories import AppUserFactory, ItemFactory, ShopFactory
-from tests.serving.world import live_version, segment_list, user_list
+from tests.recommendations.services.serving.world import live_version, segment_list, user_list
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"

@@ -1,26 +1,16 @@
+"""Celery tasks: what each does when sent, and a real worker taking one from the broker."""
+
 import datetime as dt
 import os
 import time
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
-from recommendations.models import ApiKey, AppUser, Event, Item, Shop
+from recommendations.models import Event, TrainingRun
 from recommendations.tasks import events_prune_task
 from recsite.celery import app as celery_app
 from tests.factories import EventFactory
-
-
-@pytest.mark.django_db
-def test_healthz_is_503_naming_the_broker_when_it_is_unreachable(client, settings):
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
-
-    response = client.get("/healthz")
-
-    assert response.status_code == 503
-    assert response.json()["checks"]["broker"]["ok"] is False
-    assert response.json()["checks"]["database"]["ok"] is True
 
 
 @pytest.mark.django_db
@@ -32,28 +22,6 @@ def test_old_events_are_pruned_and_recent_ones_kept():
 
     assert list(Event.objects.all()) == [recent]
     assert not Event.objects.filter(pk=old.pk).exists()
-
-
-@pytest.mark.django_db
-def test_generate_demo_builds_a_small_marketplace_once(capsys):
-    call_command("generate_demo", shops=5, items=60, users=40, days=7, seed=1, verbosity=0)
-    counts = (Shop.objects.count(), Item.objects.count(), AppUser.objects.count(), Event.objects.count())
-    call_command("generate_demo", shops=5, items=60, users=40, days=7, seed=1, verbosity=0)
-
-    assert counts[:3] == (5, 60, 40) and counts[3] > 100
-    assert Event.objects.count() == counts[3]
-    assert "already here" in capsys.readouterr().out
-
-
-@pytest.mark.django_db
-def test_demo_access_prints_a_working_login_and_key(capsys, client):
-    call_command("demo_access")
-    call_command("demo_access")  # a second run revokes the first key
-
-    out = capsys.readouterr().out
-    password = out.split("Password: ")[-1].split()[0]
-    assert client.login(username="admin", password=password)
-    assert ApiKey.objects.filter(name="demo app", revoked=False).count() == 1
 
 
 @pytest.mark.worker
@@ -73,3 +41,20 @@ def test_a_real_worker_runs_a_task_from_the_broker():
             time.sleep(0.2)
 
     assert not Event.objects.filter(pk=old.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_nightly_task_trains_every_enabled_algorithm(demo, django_capture_on_commit_callbacks):
+    from recommendations.models import AlgorithmSetting
+    from recommendations.tasks import training_nightly_task
+
+    AlgorithmSetting.objects.update(enabled=False)
+    AlgorithmSetting.objects.filter(algorithm__in=["segment_popularity", "item_knn"]).update(enabled=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_ids = training_nightly_task.delay().get()
+
+    runs = TrainingRun.objects.filter(pk__in=run_ids)
+    assert sorted(runs.values_list("algorithm", flat=True)) == ["item_knn", "segment_popularity"]
+    assert set(runs.values_list("status", flat=True)) == {"succeeded"}
+    assert set(runs.values_list("trigger", flat=True)) == {"schedule"}

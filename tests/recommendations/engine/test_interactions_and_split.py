@@ -8,7 +8,7 @@ import pandas as pd
 from recommendations.engine.interactions import interaction_matrix
 from recommendations.engine.metrics import ranking_metrics
 from recommendations.engine.split import last_interactions_split
-from tests.engine.matrix import matrix_options
+from tests.recommendations.engine.matrix import matrix_options
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 

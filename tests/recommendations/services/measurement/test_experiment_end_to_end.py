@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from recommendations.models import Scope, SlotConfig, Variant
 from tests.factories import AppUserFactory, EventFactory, ItemFactory, ShopFactory
-from tests.serving.world import live_version, user_list
+from tests.recommendations.services.serving.world import live_version, user_list
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from curation.models import NgItem
 from recommendations.models import Impression, SlotConfig, Variant
 from recommendations.services.serving.pipeline import recommend
 from tests.factories import AppUserFactory, ItemFactory
-from tests.serving.world import live_version, user_list
+from tests.recommendations.services.serving.world import live_version, user_list
 
 pytestmark = pytest.mark.django_db
 

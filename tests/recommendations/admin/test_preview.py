@@ -7,7 +7,7 @@ import pytest
 from curation.models import NgShop
 from recommendations.models import Scope, Variant, VariantPin
 from tests.factories import AppUserFactory, EventFactory, ItemFactory, ShopFactory
-from tests.serving.world import live_version, segment_list, user_list
+from tests.recommendations.services.serving.world import live_version, segment_list, user_list
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_preview_of_an_unknown_user_is_the_cold_start_answer(staff, world):
 
 def test_preview_shows_features_and_similar_items_with_their_traces(staff, world):
     from curation.models import Feature
-    from tests.serving.world import neighbours
+    from tests.recommendations.services.serving.world import neighbours
 
     Feature.objects.create(title="Bags week", slug="bags-week", status="published", rule_categories=["Fashion"])
     neighbours(live_version("segment_popularity"), world["items"][3], [world["items"][7].pk])

@@ -1,15 +1,14 @@
 """On real data: collaborative filtering must beat popularity (MovieLens 100K in ../shared/data)."""
 
-from pathlib import Path
-
 import pytest
 
 from recommendations.demo_data.public_datasets import movielens_100k
 from recommendations.engine.evaluation import fit_and_evaluate
 from recommendations.engine.split import last_interactions_split
-from tests.engine.matrix import matrix_options
+from tests.paths import SHARED_DATA
+from tests.recommendations.engine.matrix import matrix_options
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ml-100k"
+DATA = SHARED_DATA / "ml-100k"
 pytestmark = pytest.mark.dataset
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from recommendations.engine.algorithms import ALGORITHMS, top_n
 from recommendations.engine.interactions import training_data
-from tests.engine.matrix import matrix_options
+from tests.recommendations.engine.matrix import matrix_options
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 

@@ -16,7 +16,7 @@ from recommendations.integrations import personalize as gateway
 from recommendations.models import PersonalizeResource, Variant
 from recommendations.services.serving.pipeline import recommend
 from tests.factories import AppUserFactory, ItemFactory
-from tests.serving.world import live_version, segment_list
+from tests.recommendations.services.serving.world import live_version, segment_list
 
 pytestmark = pytest.mark.django_db
 CAMPAIGN = "arn:aws:personalize:ap-northeast-1:123456789012:campaign/shop1-items"

@@ -10,7 +10,7 @@ from botocore.stub import Stubber
 from recommendations.integrations import personalize as gateway
 from recommendations.models import ModelVersion, PersonalizeResource, TrainingRun
 from recommendations.services.personalize.training import personalize_training_advance
-from tests.serving.world import live_version
+from tests.recommendations.services.serving.world import live_version
 
 pytestmark = pytest.mark.django_db
 ARN = "arn:aws:personalize:ap-northeast-1:123456789012"

@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import PROJECT
+
+ROOT = PROJECT
 RUNS = 3
 
 

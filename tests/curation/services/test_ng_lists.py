@@ -14,7 +14,7 @@ from recommendations.errors import ValidationFailed
 from recommendations.models import Scope
 from recommendations.services.serving.pipeline import recommend
 from tests.factories import AppUserFactory, ItemFactory, ShopFactory
-from tests.serving.world import live_version, user_list
+from tests.recommendations.services.serving.world import live_version, user_list
 
 pytestmark = pytest.mark.django_db
 

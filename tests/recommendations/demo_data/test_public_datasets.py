@@ -1,11 +1,10 @@
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 
 from recommendations.models import AppUser, Event, Item, Shop
+from tests.paths import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = SHARED_DATA
 pytestmark = [pytest.mark.django_db, pytest.mark.dataset]
 
 

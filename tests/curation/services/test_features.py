@@ -12,7 +12,7 @@ from curation.selectors import FeatureRule, rule_matches
 from curation.services.feature_suggestions import features_suggest
 from recommendations.models import Scope
 from tests.factories import AppUserFactory, EventFactory, ItemFactory, ShopFactory
-from tests.serving.world import live_version, neighbours
+from tests.recommendations.services.serving.world import live_version, neighbours
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from recommendations.models import Impression, Scope, Variant
 from recommendations.services.serving import impressions
 from tests.factories import AppUserFactory, ItemFactory, ShopFactory
-from tests.serving.world import live_version, neighbours, segment_list, user_list
+from tests.recommendations.services.serving.world import live_version, neighbours, segment_list, user_list
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from curation.models import Boost, NgCategory, NgItem, NgShop, Pin
 from recommendations.models import EventType, SlotConfig, Variant
 from recommendations.services.serving.pipeline import recommend
 from tests.factories import AppUserFactory, EventFactory, ItemFactory, ShopFactory
-from tests.serving.world import live_version, neighbours, segment_list, user_list
+from tests.recommendations.services.serving.world import live_version, neighbours, segment_list, user_list
 
 pytestmark = pytest.mark.django_db
 

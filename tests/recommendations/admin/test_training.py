@@ -1,0 +1,63 @@
+"""Training in the admin: runs with their charts, force publish, roll back, tuning, parameters."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from recommendations.models import (
+    ModelVersion,
+    TrainingRun,
+)
+from tests.recommendations.training_runs import train
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_see_runs_with_a_chart_force_publish_and_roll_back(demo, client, settings):
+    admin = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-for-tests-only")
+    client.force_login(admin)
+    first = train("als")
+    settings.PUBLISH_GUARD_MARGIN = -1.0
+    blocked = train("als")
+
+    page = client.get("/admin/recommendations/trainingrun/").content.decode()
+    assert "<svg" in page and "NDCG@10" in page
+    client.post("/admin/recommendations/trainingrun/", {"action": "publish_anyway", "_selected_action": [blocked.pk]})
+    assert ModelVersion.objects.get(is_live=True, algorithm="als").run == blocked
+    old = ModelVersion.objects.get(run=first)
+    client.post("/admin/recommendations/modelversion/", {"action": "roll_back", "_selected_action": [old.pk]})
+    assert ModelVersion.objects.get(is_live=True, algorithm="als").run == first
+    assert client.get("/admin/recommendations/algorithmsetting/").status_code == 200
+    detail = client.get(f"/admin/recommendations/trainingrun/{first.pk}/change/")
+    assert detail.status_code == 200
+    assert "<th>popularity</th>" in detail.content.decode() and "fit " in detail.content.decode()
+    assert client.get(f"/admin/recommendations/modelversion/{old.pk}/change/").status_code == 200
+
+
+def test_tuning_from_the_admin_asks_first(demo, client):
+    from recommendations.models import AlgorithmSetting
+
+    admin = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-for-tests-only")
+    client.force_login(admin)
+    setting = AlgorithmSetting.objects.get(algorithm="als")
+
+    page = client.post("/admin/recommendations/algorithmsetting/", {"action": "tune", "_selected_action": [setting.pk]})
+
+    assert "costs about" in page.content.decode()
+    assert not TrainingRun.objects.exists()
+
+
+def test_the_admin_refuses_parameters_an_algorithm_does_not_have(client):
+    from recommendations.models import AlgorithmSetting
+
+    admin = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-for-tests-only")
+    client.force_login(admin)
+    setting = AlgorithmSetting.objects.get(algorithm="als")
+    url = f"/admin/recommendations/algorithmsetting/{setting.pk}/change/"
+
+    bad = client.post(url, {"enabled": "on", "params": '{"factorz": 128}'})
+    good = client.post(url, {"enabled": "on", "params": '{"factors": 128}'})
+
+    assert "unknown parameter(s) factorz" in bad.content.decode() and "factors (default 64)" in bad.content.decode()
+    assert good.status_code == 302
+    setting.refresh_from_db()
+    assert setting.params == {"factors": 128}

@@ -1,0 +1,137 @@
+"""A training run through the Django side: publishing and its guard, candidates, failures, retries, the reaper,
+tuning."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from recommendations.models import (
+    AppUser,
+    Item,
+    ModelVersion,
+    SegmentCandidates,
+    Slot,
+    TrainingRun,
+    UserCandidates,
+)
+from recommendations.services.training import pipeline
+from recommendations.services.training.pipeline import training_run_create, training_run_execute, training_runs_reap
+from tests.recommendations.training_runs import train
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_trains_publishes_and_writes_candidates(demo, monkeypatch):
+    from recommendations.services.training.candidates import writing
+
+    monkeypatch.setattr(writing, "USER_BATCH", 64)  # several blocks of users, as with real data
+    run = train("als")
+
+    assert run.status == TrainingRun.Status.SUCCEEDED, run.error
+    assert run.metrics["model"]["ndcg@10"] > run.metrics["popularity"]["ndcg@10"]
+    assert set(run.timings) >= {"load", "split", "fit", "evaluate", "store", "candidates"}
+    assert run.snapshot["events"] > 1000
+    assert Path(run.artifact.path).is_file()
+    version = ModelVersion.objects.get(run=run)
+    assert version.is_live
+    active_user = AppUser.objects.filter(events__isnull=False).first()
+    items = UserCandidates.objects.get(version=version, user=active_user, slot=Slot.ITEMS)
+    shops = UserCandidates.objects.get(version=version, user=active_user, slot=Slot.SHOPS)
+    assert len(items.keys) == 200 and items.values == sorted(items.values, reverse=True)
+    assert 0 < len(shops.keys) <= 50
+    assert set(items.keys) <= set(Item.objects.values_list("id", flat=True))
+    active_users = AppUser.objects.filter(events__isnull=False).distinct().count()
+    assert UserCandidates.objects.filter(version=version, slot=Slot.ITEMS).count() == active_users
+    # users the model never saw are served from segment lists, finest segment included
+    segments = set(SegmentCandidates.objects.filter(version=version, slot=Slot.ITEMS).values_list("segment", flat=True))
+    assert "all" in segments and any(s.count("|") == 2 for s in segments)
+
+
+def test_a_worse_run_is_not_published_and_the_live_version_keeps_serving(demo, settings):
+    first = train("als")
+    settings.PUBLISH_GUARD_MARGIN = -1.0  # nothing can pass: any NDCG is "worse by more than the margin"
+
+    second = train("als")
+
+    assert second.status == TrainingRun.Status.SUCCEEDED
+    assert "not published" in second.publish_note
+    assert ModelVersion.objects.get(is_live=True, algorithm="als").run == first
+
+
+def test_a_run_that_fails_midway_leaves_the_previous_version_live(demo, monkeypatch):
+    first = train("item_knn")
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(pipeline, "artifact_save", explode)
+    broken = train("item_knn")
+
+    assert broken.status == TrainingRun.Status.FAILED
+    assert "disk on fire" in broken.error
+    assert ModelVersion.objects.get(is_live=True, algorithm="item_knn").run == first
+
+
+def test_a_redelivered_task_does_nothing_twice(demo):
+    run = train("segment_popularity")
+
+    again = training_run_execute(run.pk)
+
+    assert again.status == TrainingRun.Status.SUCCEEDED
+    assert again.attempt == 1
+    assert ModelVersion.objects.filter(run=run).count() == 1
+
+
+def test_runs_whose_worker_died_are_requeued_then_failed(demo, settings):
+    settings.TRAINING_MAX_ATTEMPTS = 2
+    expired = timezone.now() - dt.timedelta(minutes=1)
+    first_try = TrainingRun.objects.create(algorithm="als", status="running", attempt=1, lease_expires_at=expired)
+    last_try = TrainingRun.objects.create(algorithm="als", status="running", attempt=2, lease_expires_at=expired)
+    healthy = TrainingRun.objects.create(
+        algorithm="als", status="running", attempt=1, lease_expires_at=timezone.now() + dt.timedelta(hours=1)
+    )
+
+    requeued, failed = training_runs_reap()
+
+    assert requeued == [first_try.pk] and failed == 1
+    first_try.refresh_from_db(), last_try.refresh_from_db(), healthy.refresh_from_db()
+    assert first_try.status == "queued"
+    assert last_try.status == "failed" and "lease expired" in last_try.error
+    assert healthy.status == "running"
+
+
+def test_tuning_saves_the_best_parameters_for_plain_runs(demo, settings):
+    from recommendations.models import AlgorithmSetting
+
+    settings.TUNING_TRIALS = 3
+    run = train("item_knn", tune=True)
+
+    assert len(run.metrics["trials"]) == 3
+    best = max(run.metrics["trials"], key=lambda t: t["ndcg@10"])
+    assert AlgorithmSetting.objects.get(algorithm="item_knn").tuned_params == best["params"]
+    assert training_run_create(algorithm="item_knn").params == best["params"]
+
+
+def test_a_failure_while_writing_lists_leaves_no_partial_version(demo, monkeypatch):
+    from recommendations.services.training.candidates import writing
+
+    first = train("als")
+    monkeypatch.setattr(writing, "USER_BATCH", 64)
+    blocks = {"ranked": 0}
+    real_shops = writing.shops_from_items
+
+    def fail_on_the_third_block(*args, **kwargs):
+        blocks["ranked"] += 1
+        if blocks["ranked"] == 3:
+            raise MemoryError("out of memory on block 3")
+        return real_shops(*args, **kwargs)
+
+    monkeypatch.setattr(writing, "shops_from_items", fail_on_the_third_block)
+    broken = train("als")
+
+    assert broken.status == TrainingRun.Status.FAILED and "out of memory on block 3" in broken.error
+    assert not ModelVersion.objects.filter(run=broken).exists()
+    assert ModelVersion.objects.get(is_live=True, algorithm="als").run == first
+    assert set(UserCandidates.objects.values_list("version__run", flat=True)) == {first.pk}
