@@ -1,4 +1,4 @@
-"""Serving speed: GET /api/v1/users/{id}/recommendations/items under gunicorn against PostgreSQL.
+"""Serving speed: the recommendation endpoints under gunicorn against PostgreSQL.
 
     .venv/bin/python bench/serve.py [--users 10000] [--items 40000] [--seconds 15] [--write]
 
@@ -10,7 +10,9 @@ the rest spread over user segments), then serves with gunicorn (2 sync workers) 
 the same run, drives two endpoints with an asyncio load generator (new connection per request):
   - the floor: a bare DRF view returning a fixed 20-entry list, behind the same API-key
     authentication, scope check and throttle as every recsite endpoint (bench/serve_urls.py);
-  - recsite's items endpoint for random known users (limit 20), impressions logged as in production.
+  - recsite's items endpoint for random known users (limit 20), impressions logged as in production;
+  - similar items of random items for random known users (limit 20), impressions logged;
+  - themed features for random known users (FEATURES published features, one per top category).
 For each: maximum throughput (16 concurrent connections, closed loop), then latency percentiles at
 half of that rate (open loop: requests start on schedule, latency counted from the scheduled start,
 so a stall is not hidden). Rounds alternate between the endpoints; the medians are reported.
@@ -34,13 +36,14 @@ PORT = 18766
 CONCURRENCY = 16
 NG_ITEMS = 10_000
 PINS = 1_000
+FEATURES = 12
 
 
 def build_world(users: int, items: int) -> tuple[list[str], str]:
     """Demo data, three trained models, NG items and pins; returns the known user ids and an API key."""
     from django.utils import timezone
 
-    from curation.models import NgItem, Pin
+    from curation.models import Feature, NgItem, Pin
     from recommendations.demo_data.generator import DemoSize, generate
     from recommendations.demo_data.store import catalog_store, trusted_events_store
     from recommendations.models import AppUser, Item, ModelVersion, Scope, SegmentCandidates, Variant
@@ -80,6 +83,13 @@ def build_world(users: int, items: int) -> tuple[list[str], str]:
         for _ in range(PINS - len(pins))
     ]
     Pin.objects.bulk_create(pins)
+    tops = sorted({path.split(" > ")[0] for path in Item.objects.values_list("category_path", flat=True)})
+    Feature.objects.bulk_create(
+        [
+            Feature(title=f"Best of {top}", slug=f"best-{n}", status="published", rule_categories=[top])
+            for n, top in enumerate(tops[:FEATURES])
+        ]
+    )
     _key, plain = api_key_create(name="bench", scopes=[Scope.RECOMMENDATIONS_READ], throttle_rate="100000000/minute")
     known = list(AppUser.objects.values_list("external_id", flat=True))
     return known, plain
@@ -165,11 +175,16 @@ def main() -> None:
         key = api_key_create(name="bench", scopes=[Scope.RECOMMENDATIONS_READ], throttle_rate="100000000/minute")[1]
     else:
         users, key = build_world(args.users, args.items)
+    from recommendations.models import Item
+
     rng = random.Random(1)
     sample = rng.sample(users, min(len(users), 5000))
+    items = list(Item.objects.values_list("external_id", flat=True))
     endpoints = {
         "bare DRF view, fixed list (floor)": [f"/bench/users/{u}/fixed" for u in sample],
         "recsite items endpoint": [f"/api/v1/users/{u}/recommendations/items?limit=20" for u in sample],
+        "recsite similar items": [f"/api/v1/items/{rng.choice(items)}/similar?limit=20&user_id={u}" for u in sample],
+        "recsite features": [f"/api/v1/users/{u}/recommendations/features" for u in sample],
     }
     server = start_server()
     try:
@@ -196,18 +211,20 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
 
-    floor, ours = (statistics.median(rates[name]) for name in endpoints)
+    medians = {name: statistics.median(rates[name]) for name in endpoints}
+    floor = medians["bare DRF view, fixed list (floor)"]
     lines = [
         f"Command: `.venv/bin/python bench/serve.py --users {args.users} --items {args.items} --seconds "
         f"{args.seconds:g} --rounds {args.rounds}`. Machine: {machine()}; gunicorn 2 sync workers, Redis cache, "
         f"load generator on the same machine; run {dt.date.today().isoformat()}.",
         "",
-        f"{args.users:,} users, {args.items:,} items, {NG_ITEMS:,} NG items, {PINS:,} pins; 20 entries per response.",
+        f"{args.users:,} users, {args.items:,} items, {NG_ITEMS:,} NG items, {PINS:,} pins, {FEATURES} published "
+        "features; 20 entries per response (features: the slot's 6, each with up to 8 items).",
         "",
         "| endpoint | max req/s (median of rounds) | vs floor | half load req/s | p50 ms | p95 ms | p99 ms |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for name, base in zip(endpoints, (floor, ours), strict=True):
+    for name, base in medians.items():
         values = latency[name]
         lines.append(
             f"| {name} | {base:,.0f} ({' / '.join(f'{r:,.0f}' for r in rates[name])}) | {base / floor:.2f} | "

@@ -8,8 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from curation.models import SLOT_NAMES
 from curation.selectors import KINDS, ng_entries, ng_entry_row
 from curation.services.ng_lists import ng_delete, ng_put
+from recommendations.api.query import query_values
 from recommendations.api.serializers import ErrorSerializer
 from recommendations.models import Scope
 
@@ -20,7 +22,7 @@ class NgEntryBodySerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="ISO 8601 date-time with a zone, or a date (until its end, UTC)."
     )
     slots = serializers.ListField(
-        child=serializers.ChoiceField(choices=["items", "shops", "features"]),
+        child=serializers.ChoiceField(choices=list(SLOT_NAMES)),
         required=False,
         help_text="Slots it applies to; leave out for every slot.",
     )
@@ -41,6 +43,11 @@ class NgDeletedSerializer(serializers.Serializer):
     item_id = serializers.CharField(required=False)
     shop_id = serializers.CharField(required=False)
     deleted = serializers.BooleanField()
+
+
+class NgListQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=10_000, default=1000, help_text="Entries to return.")
+    offset = serializers.IntegerField(min_value=0, max_value=10**9, default=0, help_text="Entries to skip.")
 
 
 class NgListSerializer(serializers.Serializer):
@@ -71,24 +78,11 @@ class NgListApi(APIView):
     kind = "items"
 
     def get(self, request: Request) -> Response:
-        limit = _bounded(request, "limit", 1000, 1, 10_000)
-        offset = _bounded(request, "offset", 0, 0, 10**9)
+        query = query_values(request.query_params, NgListQuerySerializer)
+        limit, offset = query["limit"], query["offset"]
         entries = ng_entries(self.kind)
         page = [ng_entry_row(self.kind, e) for e in entries[offset : offset + limit]]
         return Response({"count": entries.count(), "results": page})
-
-
-def _bounded(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise serializers.ValidationError({name: [f"'{raw[:20]}' is not a whole number."]}) from None
-    if not low <= value <= high:
-        raise serializers.ValidationError({name: [f"must be between {low} and {high}."]})
-    return value
 
 
 def _entry_schema(kind: str) -> dict:
@@ -122,10 +116,7 @@ def _list_schema(kind: str) -> dict:
             operation_id=f"ng_{kind}_list",
             summary=f"The NG list of {kind}",
             description="Newest first; expired entries are included, with active false, until removed.",
-            parameters=[
-                OpenApiParameter("limit", int, description="1 to 10,000 entries (default 1,000)."),
-                OpenApiParameter("offset", int, description="Entries to skip."),
-            ],
+            parameters=[NgListQuerySerializer],
             responses={200: NgListSerializer, 400: ErrorSerializer},
             tags=["curation"],
         )

@@ -187,19 +187,36 @@ def rule_matches(rule: FeatureRule) -> QuerySet:
 
 def feature_item_keys(feature: Feature) -> list[int]:
     """The feature's items before live filters: picks in order, then rule matches, up to max_items."""
-    key = f"curation:feature-items:{feature.pk}:{feature.updated_at.timestamp()}:{current_generation()}"
-    keys = cache.get(key)
-    if keys is None:
-        keys = list(feature.picks.values_list("item_id", flat=True))
-        if len(keys) < feature.max_items:
-            seen = set(keys)
-            for pk in rule_matches(FeatureRule.of(feature)).values_list("pk", flat=True)[: feature.max_items * 2]:
-                if pk not in seen:
-                    keys.append(pk)
-                    seen.add(pk)
-        keys = keys[: feature.max_items]
-        cache.set(key, keys, CACHE_SECONDS)
-    return keys
+    return features_item_keys([feature])[feature.pk]
+
+
+def features_item_keys(features: list[Feature]) -> dict[int, list[int]]:
+    """feature_item_keys of each feature, by its pk, in one cache round trip (matches are cached for
+    CACHE_SECONDS, and forgotten at once when any curation or catalog change moves the generation)."""
+    generation = current_generation()
+    keys_of = {f"curation:feature-items:{f.pk}:{f.updated_at.timestamp()}:{generation}": f for f in features}
+    cached = cache.get_many(list(keys_of))
+    found: dict[int, list[int]] = {}
+    fresh = {}
+    for cache_key, feature in keys_of.items():
+        keys = cached.get(cache_key)
+        if keys is None:
+            keys = fresh[cache_key] = _feature_items(feature)
+        found[feature.pk] = keys
+    if fresh:
+        cache.set_many(fresh, CACHE_SECONDS)
+    return found
+
+
+def _feature_items(feature: Feature) -> list[int]:
+    keys = list(feature.picks.values_list("item_id", flat=True))
+    if len(keys) < feature.max_items:
+        seen = set(keys)
+        for pk in rule_matches(FeatureRule.of(feature)).values_list("pk", flat=True)[: feature.max_items * 2]:
+            if pk not in seen:
+                keys.append(pk)
+                seen.add(pk)
+    return keys[: feature.max_items]
 
 
 def live_features(now: dt.datetime | None = None) -> QuerySet:

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
+from recommendations.models import LIST_SLOTS
 from recommendations.services.measurement.rollup import rollup_days
 from recommendations.services.measurement.simulation import simulate_traffic
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--users", type=int, default=500)
         parser.add_argument("--days", type=int, default=7)
-        parser.add_argument("--slot", default="items", choices=["items", "shops"])
+        parser.add_argument("--slot", default="items", choices=[s.value for s in LIST_SLOTS])
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args: object, users: int, days: int, slot: str, seed: int, **options: object) -> None:

@@ -9,15 +9,15 @@ from __future__ import annotations
 from django.conf import settings
 
 from curation.models import Feature
-from curation.selectors import feature_item_keys, live_features
-from recommendations.models import AppUser, Event, Item
+from curation.selectors import feature_item_keys, features_item_keys, live_features
+from recommendations.models import Event, Item
 from recommendations.models.catalog import CATEGORY_SEPARATOR
 from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.item_flags import item_flags
 from recommendations.services.serving.lists import item_filter
 from recommendations.services.serving.paging import slot_ng
 from recommendations.services.serving.result import Recommendation
-from recommendations.services.serving.state import ServingState
+from recommendations.services.serving.state import ServingState, current_state
 from recommendations.services.serving.steps import Entry
 
 SOURCE = "feature"
@@ -27,22 +27,20 @@ AFFINITY_EVENTS = 300  # a user's latest events that say what they like
 
 def servable_feature_items(keys: list[int], state: ServingState | None = None) -> list[int]:
     """Keys that may be shown in a feature now: not NG for the features slot, published and in stock."""
-    from recommendations.services.serving.state import current_state
-
     allowed = item_filter(slot_ng(state or current_state(), "features"), item_flags(), {})
     return [k for k in keys if allowed(k) is None]
 
 
 def _category_affinity(user_id: str) -> tuple[dict[str, float], set[int]]:
     """How much the user cares for each category (by their latest events, weighted by kind), and their items."""
-    user = AppUser.objects.filter(external_id=user_id).first() if user_id else None
-    if user is None:
+    if not user_id:
         return {}, set()
     weights = settings.TRAINING_EVENT_WEIGHTS  # the same weights training gives each kind of event
     flags = item_flags()
     affinity: dict[str, float] = {}
     items = set()
-    events = Event.objects.filter(user=user).order_by("-occurred_at").values_list("item_id", "type")[:AFFINITY_EVENTS]
+    latest = Event.objects.filter(user__external_id=user_id).order_by("-occurred_at")
+    events = latest.values_list("item_id", "type")[:AFFINITY_EVENTS]
     for item, kind in events:
         items.add(item)
         category = flags.category_of(item)
@@ -59,8 +57,10 @@ def features_fill(ctx: ServingContext) -> None:
     flags = item_flags()
     scored = []
     live = list(live_features(ctx.now))
+    items_of = features_item_keys(live)
+    allowed = item_filter(slot_ng(ctx.state, "features"), flags, {})
     for feature in live:
-        keys = servable_feature_items(feature_item_keys(feature), ctx.state)
+        keys = [k for k in items_of[feature.pk] if allowed(k) is None]
         if not keys:
             ctx.trace.remove(feature.pk, f"removed: feature '{feature.slug}' has no item that may be shown now")
             continue

@@ -6,14 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from curation.models import Feature
-from recommendations.models import AppUser, Event, Item, Shop
+from recommendations.models import CONFIGURED_SLOTS, AppUser, Event, Item, Shop
 from recommendations.services.serving.pipeline import recommend
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.state import current_state
 
 RECENT_EVENTS = 20
 REMOVED_SHOWN = 60
-VARIANT_SLOTS = ("items", "shops", "features")
 
 
 @dataclass
@@ -39,7 +38,7 @@ def recommendations_preview(user_id: str) -> dict:
     state = current_state()
     user = AppUser.objects.filter(external_id=user_id).first()
     slots = []
-    for slot in VARIANT_SLOTS:
+    for slot in (s.value for s in CONFIGURED_SLOTS):
         spec = state.slots.get(slot)
         if spec is None:
             continue

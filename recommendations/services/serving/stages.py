@@ -10,14 +10,13 @@ import datetime as dt
 from django.conf import settings
 
 from recommendations.errors import Unavailable
+from recommendations.models import LIST_SLOTS
 from recommendations.services.serving import reads
 from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.sources import chain_sources, user_segments
 from recommendations.services.serving.steps import variant_pick
 
 DEFAULT_CHAIN = ["segment_popularity", "popularity"]
-# Slots answered from a trained version's per-user lists; the others rank from the catalog.
-LIST_SLOTS = ("items", "shops")
 
 
 def slot_settings(ctx: ServingContext) -> None:
