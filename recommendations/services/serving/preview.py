@@ -76,11 +76,13 @@ def _describe(slot: str, column: PreviewColumn) -> None:
     model = {"shops": Shop, "features": Feature}.get(slot, Item)
     related = ("shop",) if model is Item else ()
     objects = model.objects.select_related(*related).in_bulk(keys + removed_keys)
+    children = [k for keys_of in result.children.values() for k in keys_of]
+    titles = dict(Item.objects.filter(pk__in=children).values_list("pk", "title")) if children else {}
     for rank, entry in enumerate(result.entries, start=result.offset + 1):
         obj = objects.get(entry.key)
         column.rows.append({"rank": rank, "entry": entry, "obj": obj, "version": entry.version, **_shown(obj)})
-        if slot == "features":
-            column.rows[-1]["subtitle"] = ", ".join(result.details.get(entry.key, {}).get("items", []))
+        if slot == "features":  # what the feature shows, by title
+            column.rows[-1]["subtitle"] = ", ".join(titles.get(k, "") for k in result.children.get(entry.key, []))
     column.removed = [
         {"key": key, "why": result.trace.removed[key], **_shown(objects.get(key))} for key in removed_keys
     ]
