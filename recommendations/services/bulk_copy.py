@@ -41,6 +41,29 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], lines: list[str
     _copy_in(model, columns, io.StringIO("\n".join(lines) + "\n"))
 
 
+def copy_rows_new(model: type[models.Model], columns: Sequence[str], lines: list[str], conflict: str) -> int:
+    """COPY the lines into a temporary twin of the model's table, then insert the rows whose `conflict`
+    column is not taken yet (PostgreSQL only); returns how many were inserted, whoever else writes at once."""
+    if not lines:
+        return 0
+    table = connection.ops.quote_name(model._meta.db_table)
+    staging = connection.ops.quote_name(f"{model._meta.db_table}_incoming")
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        # one per connection, emptied at each commit; created again after a rollback undid it
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS "
+            f"AS SELECT {names} FROM {table} WITH NO DATA"
+        )
+        cursor.execute(f"TRUNCATE {staging}")
+        cursor.cursor.copy_expert(f"COPY {staging} ({names}) FROM STDIN", io.StringIO("\n".join(lines) + "\n"))
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "
+            f"ON CONFLICT ({connection.ops.quote_name(conflict)}) DO NOTHING"
+        )
+        return cursor.rowcount
+
+
 def _copy_in(model: type[models.Model], columns: Sequence[str], stream: io.IOBase, options: str = "") -> None:
     with connection.cursor() as cursor, connection.wrap_database_errors:
         names = ", ".join(connection.ops.quote_name(c) for c in columns)  # "offset" is a reserved word

@@ -8,11 +8,12 @@ error naming the item, because an event we cannot tie to the catalog is useless 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from recommendations import row_validation as rv
@@ -32,6 +33,11 @@ EVENT_FIELDS = {
 }
 # Phones' clocks drift; anything further ahead than this is a bug in the sender.
 MAX_CLOCK_SKEW = dt.timedelta(hours=24)
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction did nothing and may run again.
+RETRIED_PGCODES = {"40P01", "40001"}
+DEADLOCK_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -87,16 +93,36 @@ def _user_pks(external_ids: set[str]) -> tuple[dict[str, int], int]:
     pks = dict(AppUser.objects.filter(external_id__any_of=external_ids).values_list("external_id", "id"))
     missing = external_ids - pks.keys()
     if missing:
-        AppUser.objects.bulk_create([AppUser(external_id=x) for x in missing], ignore_conflicts=True)
+        # in a fixed order, so two batches creating the same new users cannot wait on each other in a ring
+        AppUser.objects.bulk_create([AppUser(external_id=x) for x in sorted(missing)], ignore_conflicts=True)
         pks.update(AppUser.objects.filter(external_id__any_of=missing).values_list("external_id", "id"))
     return pks, len(missing)
 
 
 def event_batch_write(checked: CheckedEvents) -> IngestResult:
-    """Store the events not stored before, in one transaction; returns what was stored and skipped."""
+    """Store the events not stored before, in one transaction; returns what was stored and skipped.
+
+    Overlapping batches sent at once (a client retrying while the first try still runs) insert their
+    events in event_id order, so neither waits for the other in a ring; should the database still pick
+    one as a deadlock victim, that batch is written again from the start (it changed nothing).
+    """
     unique: dict[Any, dict[str, Any]] = {}
-    for row in checked.rows:
+    for row in sorted(checked.rows, key=lambda r: str(r["event_id"])):
         unique.setdefault(row["event_id"], row)
+    # inside a caller's transaction a failed statement spoils it whole: only a batch that is its own
+    # transaction can be written again
+    retries = 0 if transaction.get_connection().in_atomic_block else DEADLOCK_RETRIES
+    for attempt in range(retries + 1):
+        try:
+            return _batch_write(checked, unique)
+        except OperationalError as exc:
+            if attempt == retries or getattr(exc.__cause__, "pgcode", None) not in RETRIED_PGCODES:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _batch_write(checked: CheckedEvents, unique: dict[Any, dict[str, Any]]) -> IngestResult:
     with transaction.atomic():
         user_pks, users_created = _user_pks({row["user_id"] for row in unique.values()})
         now = timezone.now()

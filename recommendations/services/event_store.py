@@ -3,8 +3,9 @@
 On PostgreSQL a 500-event batch goes in with COPY, about three times faster than a multi-row
 INSERT from the ORM (16 ms against 41 ms for execute_values and 55 ms for bulk_create, measured
 while writing bench/ingest.py): the INSERT paths spend most of their time adapting 4,000
-parameters in Python. COPY cannot skip duplicates, so a batch holding events stored before falls
-back to reading which they are and INSERT ... ON CONFLICT DO NOTHING for the rest.
+parameters in Python. COPY cannot skip duplicates, so a batch holding events stored before goes
+through a temporary table and INSERT ... ON CONFLICT DO NOTHING, which also counts exactly what it
+stored while another client sends the same events at the same moment.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from recommendations.models import Event
-from recommendations.services.bulk_copy import copy_available, copy_rows, copy_text
+from recommendations.services.bulk_copy import copy_available, copy_rows, copy_rows_new, copy_text
 
 COLUMNS = ("event_id", "user_id", "item_id", "session_id", "type", "occurred_at", "recommendation_id", "received_at")
 EventRow = tuple  # values in COLUMNS order
@@ -35,12 +36,15 @@ def events_insert(rows: list[EventRow]) -> int:
     if not rows:
         return 0
     if copy_available():
+        lines = _copy_lines(rows)
         try:
             with transaction.atomic():
-                copy_rows(Event, COLUMNS, _copy_lines(rows))
+                copy_rows(Event, COLUMNS, lines)
             return len(rows)
         except IntegrityError:
             pass  # some were stored before; the savepoint rolled the COPY back
+        return copy_rows_new(Event, COLUMNS, lines, conflict="event_id")
+    # SQLite writes one transaction at a time, so what was not there a moment ago is what this stores
     stored = set(Event.objects.filter(event_id__any_of=[row[0] for row in rows]).values_list("event_id", flat=True))
     fresh = [row for row in rows if row[0] not in stored]
     # ignore_conflicts covers a concurrent retry that stores some of these between our read and write
