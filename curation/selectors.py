@@ -16,7 +16,8 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, DateTimeField, Q, QuerySet, Value, When
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from curation.models import Boost, Feature, NgCategory, NgItem, NgShop, Pin, ng_in_force
@@ -25,6 +26,7 @@ from recommendations.models import Item, Shop
 from recommendations.models.catalog import CATEGORY_SEPARATOR
 
 POPULARITY_DAYS = 30
+LAST_READABLE = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
 CACHE_SECONDS = 600  # a feature's matched items are recomputed at most this often (or on any change)
 
 
@@ -70,7 +72,13 @@ def ng_rules_in_force(now: dt.datetime) -> Iterator[NgRule]:
         (NgShop, "shop_id", "shop"),
         (NgCategory, "category_path", "category"),
     ):
-        rows = model.objects.filter(ng_in_force(now)).values_list(target, "reason", "created_by", "slots", "expires_at")
+        # an expiry stored past what Python can read (the calendar's edge with an offset, written before
+        # the API bounded it) is read as the calendar's last day: one bad row never fails every request
+        rows = (
+            model.objects.filter(ng_in_force(now))
+            .annotate(expiry=_readable_expiry())
+            .values_list(target, "reason", "created_by", "slots", "expiry")
+        )
         for key, reason, by, slots, expires_at in rows:
             yield NgRule(kind, key, reason, by, slots or [], expires_at)
 
@@ -79,21 +87,34 @@ def ng_entries(kind_name: str) -> models.QuerySet:
     """The list as it stands, expired entries included (they are kept until someone removes them)."""
     kind = KINDS[kind_name]
     related = [kind.target] if kind.catalog else []
-    return kind.model.objects.select_related(*related).order_by("-created_at")
+    return readable_expiry(kind.model.objects.select_related(*related)).order_by("-created_at")
+
+
+def readable_expiry(entries: models.QuerySet) -> models.QuerySet:
+    """NG entries with their expiry as `expiry`, read as the calendar's last day where PostgreSQL holds a
+    time Python cannot (written before the API bounded it), so one bad row fails no list or export."""
+    return entries.defer("expires_at").annotate(expiry=_readable_expiry())
+
+
+def _readable_expiry() -> Case:
+    # PostgreSQL's LEAST skips NULLs: an entry without expiry must stay without one
+    clamped = Least("expires_at", Value(LAST_READABLE, output_field=DateTimeField()))
+    return Case(When(expires_at__isnull=True, then=Value(None)), default=clamped, output_field=DateTimeField())
 
 
 def ng_entry_row(kind_name: str, entry: models.Model) -> dict:
     """One entry as the API and the CSV export show it."""
     kind = KINDS[kind_name]
     target = getattr(entry, kind.target)
+    expiry = entry.expiry if hasattr(entry, "expiry") else entry.expires_at  # read through readable_expiry, or saved
     return {
         kind.id_field: target.external_id if kind.catalog else target,
         "reason": entry.reason,
-        "expires_at": entry.expires_at.isoformat() if entry.expires_at else None,
+        "expires_at": expiry.isoformat() if expiry else None,
         "slots": entry.slots,
         "created_by": entry.created_by,
         "created_at": entry.created_at.isoformat(),
-        "active": entry.expires_at is None or entry.expires_at > timezone.now(),
+        "active": expiry is None or expiry > timezone.now(),
     }
 
 

@@ -7,6 +7,7 @@ for the person who sent it. `validate_rows` runs them over a batch and collects 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -21,6 +22,14 @@ from recommendations.errors import FieldError
 from recommendations.models.catalog import EXTERNAL_ID_MAX_LENGTH
 
 Parser = Callable[[Any], Any]
+
+# Every date-time a client sends lies between these (docs/api.md): no app event predates 1990 (the
+# MovieLens ratings of 1997 are the oldest data recsite loads), and a clock a day ahead is a broken one.
+EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+FUTURE_SLACK = dt.timedelta(hours=24)
+# `attributes` objects: how deep and how large, as JSON text
+ATTRIBUTES_MAX_DEPTH = 8
+ATTRIBUTES_MAX_BYTES = 16_384
 
 
 @dataclass(frozen=True)
@@ -43,9 +52,17 @@ def text(max_length: int, *, required: bool = False) -> Parser:
             raise ValueError(f"must be at most {max_length} characters")
         if "\x00" in value:
             raise ValueError("must not contain NUL characters")
+        _unicode_check(value)
         return value
 
     return parse
+
+
+def _unicode_check(value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (it holds an unpaired surrogate)") from None
 
 
 def external_id(value: Any) -> str:
@@ -78,7 +95,19 @@ def aware_datetime(value: Any) -> dt.datetime:
         raise ValueError(f"must be an ISO 8601 string, not {type(value).__name__}")
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError("must include a time zone, e.g. '2026-11-28T09:30:00+09:00' or '...Z'")
-    return parsed
+    return within_range(parsed, EARLIEST, dt.datetime.now(dt.UTC) + FUTURE_SLACK)
+
+
+def within_range(moment: dt.datetime, earliest: dt.datetime, latest: dt.datetime) -> dt.datetime:
+    """`moment` in UTC if it lies between `earliest` and `latest`, else ValueError saying the range."""
+    span = f"between {earliest:%Y-%m-%d} and {latest:%Y-%m-%d %H:%M} UTC"
+    try:
+        utc = moment.astimezone(dt.UTC)
+    except OverflowError:  # the calendar's first or last day with an offset that crosses its edge
+        raise ValueError(f"must be {span}") from None
+    if not earliest <= utc <= latest:
+        raise ValueError(f"must be {span}")
+    return utc
 
 
 def optional_datetime(value: Any) -> dt.datetime | None:
@@ -145,11 +174,37 @@ def optional_year(value: Any) -> int | None:
 
 
 def attributes(value: Any) -> dict:
+    """A JSON object of at most ATTRIBUTES_MAX_DEPTH levels and ATTRIBUTES_MAX_BYTES, with plain text in it."""
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise ValueError(f"must be an object, not {type(value).__name__}")
+    _json_check(value, 1)
+    if len(json.dumps(value, ensure_ascii=False).encode()) > ATTRIBUTES_MAX_BYTES:
+        raise ValueError(f"must be at most {ATTRIBUTES_MAX_BYTES:,} bytes as JSON")
     return value
+
+
+def _json_check(value: Any, depth: int) -> None:
+    if depth > ATTRIBUTES_MAX_DEPTH:
+        raise ValueError(f"must be nested at most {ATTRIBUTES_MAX_DEPTH} levels deep")
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _json_text_check(key)
+            _json_check(inner, depth + 1)
+    elif isinstance(value, list):
+        for inner in value:
+            _json_check(inner, depth + 1)
+    elif isinstance(value, str):
+        _json_text_check(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must hold only finite numbers")
+
+
+def _json_text_check(value: str) -> None:
+    if "\x00" in value:  # PostgreSQL's jsonb cannot hold it
+        raise ValueError("must not contain NUL characters")
+    _unicode_check(value)
 
 
 def validate_rows(

@@ -16,7 +16,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from curation.models import Boost, NgCategory, NgItem, NgShop, Pin, ng_in_force
-from curation.selectors import KINDS, ng_csv_export
+from curation.selectors import KINDS, ng_csv_export, readable_expiry
 from curation.services.ng_lists import ng_csv_rows, ng_entry_errors, ng_entry_save, ng_rows_apply, ng_rows_check
 from curation.services.rule_conflicts import boost_conflicts, pin_conflicts
 from curation.services.rules import rule_save
@@ -72,7 +72,14 @@ class NgAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="applies now", boolean=True)
     def active(self, obj: NgItem) -> bool:
-        return obj.expires_at is None or obj.expires_at > timezone.now()
+        return obj.expiry is None or obj.expiry > timezone.now()
+
+    @admin.display(description="expires at", ordering="expires_at")
+    def expires(self, obj: NgItem) -> object:
+        return obj.expiry
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return readable_expiry(super().get_queryset(request))
 
     def save_model(self, request: HttpRequest, obj: NgItem, form: forms.Form, change: bool) -> None:
         ng_entry_save(obj, by=request.user.get_username(), user=request.user)
@@ -183,7 +190,7 @@ class NgAdmin(SimpleHistoryAdmin):
 @admin.register(NgItem)
 class NgItemAdmin(NgAdmin):
     kind = "items"
-    list_display = ("item", "reason", "scope", "expires_at", "active", "created_by", "created_at")
+    list_display = ("item", "reason", "scope", "expires", "active", "created_by", "created_at")
     search_fields = ("item__external_id", "item__title", "reason", "created_by")
     autocomplete_fields = ("item",)
     list_select_related = ("item",)
@@ -192,7 +199,7 @@ class NgItemAdmin(NgAdmin):
 @admin.register(NgShop)
 class NgShopAdmin(NgAdmin):
     kind = "shops"
-    list_display = ("shop", "reason", "scope", "expires_at", "active", "created_by", "created_at")
+    list_display = ("shop", "reason", "scope", "expires", "active", "created_by", "created_at")
     search_fields = ("shop__external_id", "shop__name", "reason", "created_by")
     autocomplete_fields = ("shop",)
     list_select_related = ("shop",)
@@ -201,7 +208,7 @@ class NgShopAdmin(NgAdmin):
 @admin.register(NgCategory)
 class NgCategoryAdmin(NgAdmin):
     kind = "categories"
-    list_display = ("category_path", "reason", "scope", "expires_at", "active", "created_by", "created_at")
+    list_display = ("category_path", "reason", "scope", "expires", "active", "created_by", "created_at")
     search_fields = ("category_path", "reason", "created_by")
 
 

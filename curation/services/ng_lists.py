@@ -21,11 +21,17 @@ from curation.models import SLOT_NAMES
 from curation.selectors import CSV_COLUMNS, EXPORT_ONLY, KINDS, NgKind
 from recommendations.errors import FieldError, NotFound, ValidationFailed
 from recommendations.generation import generation_changed
-from recommendations.row_validation import FieldSpec, duplicate_errors, external_id, text, validate_rows
+from recommendations.row_validation import FieldSpec, duplicate_errors, external_id, text, validate_rows, within_range
+
+# An NG entry's expiry is at most this far ahead (an entry meant to last for good has none): far enough
+# for any real date, near enough that no reader of the row meets the end of the calendar.
+EXPIRY_MAX_YEARS = 100
+EXPIRY_MAX_AHEAD = dt.timedelta(days=EXPIRY_MAX_YEARS * 365)
 
 
 def _expiry(value: Any) -> dt.datetime | None:
-    """An ISO 8601 date-time with a zone, or a date meaning the end of that day (UTC); empty: never."""
+    """An ISO 8601 date-time with a zone, or a date meaning the end of that day (UTC); empty: never.
+    Stored in UTC, at most EXPIRY_MAX_AHEAD from now."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, dt.datetime):
@@ -37,15 +43,28 @@ def _expiry(value: Any) -> dt.datetime | None:
                 parsed = dt.datetime.combine(dt.date.fromisoformat(value) + dt.timedelta(days=1), dt.time(), dt.UTC)
             else:
                 parsed = dt.datetime.fromisoformat(value)
+        except OverflowError:  # the calendar's last day: its end is past the end of the calendar
+            raise ValueError(f"'{value[:40]}' is past the last date recsite accepts") from None
         except ValueError:
             raise ValueError(f"'{value[:40]}' is not a date (2026-12-31) or an ISO 8601 date-time") from None
     else:
         raise ValueError("must be a date (2026-12-31) or an ISO 8601 date-time")
     if parsed.tzinfo is None:
         raise ValueError("a date-time needs a time zone, e.g. 2026-12-31T23:59:00+09:00")
-    if parsed <= timezone.now():
-        raise ValueError(f"{parsed.isoformat()} is already past")
-    return parsed
+    now = timezone.now()
+    try:
+        if parsed <= now:
+            raise ValueError(f"{parsed.isoformat()} is already past")
+    except OverflowError:  # the calendar's edge with an offset: not past, but far out of range
+        pass
+    latest = now + EXPIRY_MAX_AHEAD
+    try:
+        return within_range(parsed, now, latest)
+    except ValueError:
+        raise ValueError(
+            f"must be within {EXPIRY_MAX_YEARS} years ({latest:%Y-%m-%d}); leave it empty for an entry that never "
+            "expires"
+        ) from None
 
 
 def _slots(value: Any) -> list[str]:

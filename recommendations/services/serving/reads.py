@@ -20,6 +20,7 @@ from django.db.backends.signals import connection_created
 from django.db.backends.utils import CursorWrapper
 
 from recommendations.models import AppUser, Event, EventType, Item, ItemNeighbours, Shop, UserCandidates
+from recommendations.row_validation import EARLIEST
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,15 @@ def _execute(cursor: CursorWrapper, sql: str, params: list) -> None:
     cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
 
 
+def _occurred_at() -> str:
+    """An event's time as serving reads it. PostgreSQL can hold times Python cannot (1 BC, year 10000),
+    stored before the API bounded them: such a row is read as the earliest accepted time, so one bad
+    event never fails a user's every request."""
+    if connection.vendor != "postgresql":
+        return "e.occurred_at"
+    return f"GREATEST(e.occurred_at, TIMESTAMPTZ '{EARLIEST.isoformat()}')"
+
+
 def _unpack(ids: bytes | memoryview, scores: bytes | memoryview) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(bytes(ids), dtype="<i8"), np.frombuffer(bytes(scores), dtype="<f4")
 
@@ -120,7 +130,7 @@ def user_context(
     if combined:
         recent, recent_params = _activity_condition(since, session_id)
         activity_sql = (
-            f"(SELECT json_agg(json_build_array(e.item_id, e.type, e.occurred_at, {recent}) "
+            f"(SELECT json_agg(json_build_array(e.item_id, e.type, {_occurred_at()}, {recent}) "
             f"ORDER BY e.occurred_at DESC) FROM {events} e WHERE e.user_id = u.id AND ({recent} OR e.type IN (%s, %s)))"
         )
         activity_params = [*recent_params, *recent_params, *_EXCLUDING]
@@ -149,8 +159,9 @@ def user_activity(user: int, since: dt.datetime | None, session_id: str = "") ->
     and not_interested they ever made, newest first; `since` None asks for the latter only."""
     recent, recent_params = _activity_condition(since, session_id)
     sql = (
-        f"SELECT e.item_id, e.type, e.occurred_at, CASE WHEN {recent} THEN 1 ELSE 0 END FROM {Event._meta.db_table} e "
-        f"WHERE e.user_id = %s AND ({recent} OR e.type IN (%s, %s)) ORDER BY e.occurred_at DESC"
+        f"SELECT e.item_id, e.type, {_occurred_at()}, CASE WHEN {recent} THEN 1 ELSE 0 END "
+        f"FROM {Event._meta.db_table} e WHERE e.user_id = %s AND ({recent} OR e.type IN (%s, %s)) "
+        "ORDER BY e.occurred_at DESC"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*recent_params, user, *recent_params, *_EXCLUDING])
