@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -40,10 +41,21 @@ def application_error_response(exc: ApplicationError) -> Response:
     return response
 
 
+DATABASE_RETRY_SECONDS = 5
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF exception handler rendering domain and framework errors in recsite's error shape."""
     if isinstance(exc, ApplicationError):
         return application_error_response(exc)
+    if isinstance(exc, (OperationalError, InterfaceError)):  # the database is down or restarting: nothing was
+        # written (a transaction rolls back whole), so the client sends the same request again after a while
+        return application_error_response(
+            Unavailable(
+                "The database cannot be reached just now; nothing was changed. Send the request again.",
+                retry_after=DATABASE_RETRY_SECONDS,
+            )
+        )
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -105,7 +105,21 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     # django-redis keeps one client per process; Django's own backend builds one per operation, which
     # cost a third of a millisecond on every cache call of a recommendation request (bench/serve.py).
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis down or slow must not take serving down (docs/operations.md): a cache call gives up after
+    # REDIS_TIMEOUT_SECONDS and answers "nothing cached"; what the cache shares falls back per worker.
+    _redis_timeout = env.float("REDIS_TIMEOUT_SECONDS", default=0.25)
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": _redis_timeout,
+                "SOCKET_TIMEOUT": _redis_timeout,
+            },
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -173,7 +187,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # --- HTTPS and cookies: strict whenever DEBUG is off ----------------------------------------
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 # Load balancers probe /healthz over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("DJANGO_BEHIND_PROXY", default=False) else None
 )

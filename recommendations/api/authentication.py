@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -20,6 +22,7 @@ from rest_framework_api_key.permissions import KeyParser
 from recommendations.generation import current_generation
 from recommendations.models import ApiKey
 
+logger = logging.getLogger(__name__)
 # Marking a key as used costs a write; once in this interval is enough for the admin's "last used".
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 
@@ -44,7 +47,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("This API key has expired.")
         now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
-            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+            try:
+                ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+            except DatabaseError:  # the admin's "last used" can wait for the database; the request cannot
+                logger.warning("API key %s: last use not recorded (database unavailable)", api_key.prefix)
             api_key.last_used_at = now
         return AnonymousUser(), api_key
 

@@ -22,6 +22,17 @@ if TYPE_CHECKING:  # DRF imports these settings while rest_framework.views loads
     from rest_framework.views import APIView
 
 
+_local_counts: dict[str, int] = {}
+
+
+def _local_count(key: str) -> int:
+    """This worker's count for the window's key (a key's limit then applies per worker)."""
+    if len(_local_counts) > 10_000:
+        _local_counts.clear()
+    _local_counts[key] = _local_counts.get(key, 0) + 1
+    return _local_counts[key]
+
+
 class ApiKeyRateThrottle(BaseThrottle):
     def allow_request(self, request: Request, view: APIView) -> bool:
         api_key = request.auth
@@ -34,6 +45,8 @@ class ApiKeyRateThrottle(BaseThrottle):
             count = cache.incr(key)  # one round trip for every request but a window's first
         except ValueError:  # the window's first request
             count = 1 if cache.add(key, 1, timeout=self.window + 1) else cache.incr(key)
+        if count is None:  # the shared cache is down: count in this worker alone until it is back
+            count = _local_count(key)
         return count <= limit
 
     def wait(self) -> float:

@@ -16,7 +16,7 @@ import threading
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 
 from recommendations.models import AppUser, Impression, ModelVersion
 from recommendations.services.bulk_copy import COPY_NULL, copy_available, copy_bytea, copy_rows, copy_text
@@ -34,6 +34,9 @@ COLUMNS = (
     "keys",
     "served_at",
 )
+
+# Impressions kept in memory while the database cannot take them: about a minute at 1,500 requests a second.
+MAX_BUFFERED = 100_000
 
 _lock = threading.Lock()
 _buffer: list[dict] = []
@@ -59,12 +62,20 @@ def impression_log(row: dict) -> None:
 
 
 def impressions_flush() -> int:
-    """Write whatever is buffered now; returns how many impressions were written."""
+    """Write whatever is buffered now; returns how many impressions were written. Should the database
+    not take them (down, restarting), they go back to the front of the buffer for the next try."""
     with _lock:
         rows = _buffer[:]
         _buffer.clear()
     if rows:
-        impressions_write(rows)
+        try:
+            impressions_write(rows)
+        except DatabaseError:
+            with _lock:
+                # kept for the next flush, newest dropped first past MAX_BUFFERED (minutes of traffic)
+                _buffer[:0] = rows
+                del _buffer[MAX_BUFFERED:]
+            raise
     return len(rows)
 
 
@@ -139,8 +150,8 @@ def _flush_forever() -> None:
         while not _stop.wait(settings.IMPRESSION_FLUSH_SECONDS):
             try:
                 impressions_flush()
-            except Exception:  # the thread must outlive a database hiccup; the rows are lost, not the worker
-                logger.exception("writing impressions failed")
+            except Exception:  # the thread must outlive a database outage; the rows wait in the buffer
+                logger.exception("writing impressions failed; %d kept for the next try", len(_buffer))
             finally:
                 close_old_connections()
     finally:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from recommendations.models import Item
@@ -100,7 +100,13 @@ def item_flags() -> ItemFlags:
         if _flags is None or time.monotonic() - flags.checked_at >= settings.ITEM_FLAGS_REFRESH_SECONDS:
             flags.checked_at = time.monotonic()
             began = timezone.now()
-            flags._update(_changed_since(flags.refreshed_from))
+            try:
+                changed = _changed_since(flags.refreshed_from)
+            except DatabaseError:
+                if _flags is None:
+                    raise
+                return flags  # the database is down: the last look stands, and the next refresh catches up
+            flags._update(changed)
             flags.refreshed_from = began
             _flags = flags
     return flags

@@ -19,9 +19,12 @@ impression with the list later pages are served from. docs/serving.md explains e
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from recommendations.errors import NotFound
@@ -30,6 +33,7 @@ from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.features import feature_details, features_fill
 from recommendations.services.serving.impressions import impression_log
 from recommendations.services.serving.lists import MAX_LIST, items_fill, shops_fill
+from recommendations.services.serving.outage import answer_from_memory
 from recommendations.services.serving.paging import live_page, slot_ng, stored_list, stored_page
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.similar import similar_fill, subject_item
@@ -37,6 +41,7 @@ from recommendations.services.serving.state import current_state
 from recommendations.services.serving.steps import Trace
 
 Stage = Callable[[ServingContext], None]
+logger = logging.getLogger(__name__)
 
 
 def page(ctx: ServingContext) -> None:
@@ -105,14 +110,21 @@ def recommend(
         variant=variant,
         subject=item_id,
     )
-    for stage in slot_stages:
-        stage(ctx)
-        if ctx.result is not None:
-            break
-    result = ctx.result
-    assert result is not None  # every slot ends with the page stage
-    if slot in PAGE_DETAILS:
-        PAGE_DETAILS[slot](ctx, result)
+    try:
+        for stage in slot_stages:
+            stage(ctx)
+            if ctx.result is not None:
+                break
+        result = ctx.result
+        assert result is not None  # every slot ends with the page stage
+        if slot in PAGE_DETAILS:
+            PAGE_DETAILS[slot](ctx, result)
+    except (OperationalError, InterfaceError) as exc:  # the database is down or restarting
+        logger.warning("serving %s from memory: %s", slot, exc)
+        result = answer_from_memory(ctx, exc)
+        if log and user_id and settings.IMPRESSION_LOG_MODE != "inline":  # inline would need the database now
+            _log(result, user_id, None, None, served_at=ctx.now)
+        return result
     if log and user_id:
         stored = None
         if not ctx.paged and len(ctx.pool) > ctx.offset + ctx.limit:

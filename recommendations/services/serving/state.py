@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import logging
 import threading
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.db import DatabaseError
 from django.utils import timezone
 
 from curation.selectors import boosts_in_order, pins_in_order
@@ -21,6 +23,9 @@ from recommendations.engine.algorithms.popularity import GLOBAL
 from recommendations.generation import current_generation, generation_changed
 from recommendations.models.catalog import within_category
 from recommendations.services.serving.ng_view import NgView, ng_views
+
+logger = logging.getLogger(__name__)
+POPULAR_IN_MEMORY = 200
 
 _lock = threading.Lock()
 _state: ServingState | None = None
@@ -102,6 +107,9 @@ class ServingState:
     # (slot, segment) -> rules; segment "all" for rules without one
     pins: dict[tuple[str, str], list[PinSpec]] = field(default_factory=dict)
     boosts: dict[tuple[str, str], list[BoostSpec]] = field(default_factory=dict)
+    # slot -> the external ids of the popular ("all") list's keys, so a page can be answered from memory
+    # while the database is down (serving/outage.py)
+    popular_ids: dict[str, dict[int, str]] = field(default_factory=dict)
 
     def rules_for(self, rules: dict, slot: str, segments: list[str], now: dt.datetime) -> list:
         """The rules of `slot` active now for a user in `segments` (coarsest first, 'all' included)."""
@@ -122,7 +130,14 @@ def current_state() -> ServingState:
         return state
     with _lock:
         if _state is None or _state.generation != generation or _expired(_state):
-            _state = _build(generation)
+            try:
+                _state = _build(generation)
+            except DatabaseError:
+                if _state is None:
+                    raise
+                # the database is down: the last state keeps serving (NG lists as they were) until it is back
+                logger.warning("serving state not rebuilt: the database did not answer; serving the last one")
+                return _state
             # The state and everything loaded before it live as long as the process: moved out of the
             # collector's reach, full collections stop walking them mid-request (p99, bench/serve.py).
             gc.freeze()
@@ -224,6 +239,7 @@ def _build(generation: str) -> ServingState:
             )
         )
     ng, ng_expires_next = ng_views()
+    popular_ids = _popular_ids(segment_lists)
     active = PersonalizeResource.objects.filter(status="ACTIVE").exclude(arn="").order_by("-updated_at")
     campaign = active.filter(kind=PersonalizeResource.Kind.CAMPAIGN).values_list("arn", flat=True).first()
     ng_filter = active.filter(kind=PersonalizeResource.Kind.FILTER).values_list("arn", flat=True).first()
@@ -241,4 +257,15 @@ def _build(generation: str) -> ServingState:
         personalize_filter=ng_filter,
         pins=pins,
         boosts=boosts,
+        popular_ids=popular_ids,
     )
+
+
+def _popular_ids(segment_lists: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]) -> dict[str, dict[int, str]]:
+    from recommendations.models import Item, Shop
+
+    found: dict[str, dict[int, str]] = {}
+    for slot, model in (("items", Item), ("shops", Shop)):
+        keys = segment_lists.get((slot, GLOBAL), (np.empty(0, dtype=np.int64),))[0][:POPULAR_IN_MEMORY]
+        found[slot] = dict(model.objects.filter(pk__in=keys.tolist()).values_list("pk", "external_id"))
+    return found
