@@ -137,3 +137,13 @@ def personalize_training_nightly_task() -> int | None:
     from recommendations.services.personalize.training import personalize_training_queue
 
     return personalize_training_queue(trigger="schedule").pk
+
+
+@shared_task(name="recommendations.training_run_publish", queue="training", acks_late=True, reject_on_worker_lost=True)
+def training_run_publish_task(run_id: int) -> int | None:
+    """Finish publishing a stored run whose worker died while writing its version (sent by the reaper)."""
+    from recommendations.services.training.pipeline import training_run_publish
+
+    version = training_run_publish(run_id)
+    logger.info("training run %s published as version %s", run_id, version.pk if version else None)
+    return version.pk if version else None

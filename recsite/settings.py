@@ -141,8 +141,8 @@ CELERY_BEAT_SCHEDULE = {
     "events-prune-daily": {"task": "recommendations.events_prune", "schedule": crontab(hour=3, minute=17)},
     # https://crontab.guru/#30_2_*_*_*
     "training-nightly": {"task": "recommendations.training_nightly", "schedule": crontab(hour=2, minute=30)},
-    # https://crontab.guru/#*/10_*_*_*_*
-    "training-runs-reap": {"task": "recommendations.training_runs_reap", "schedule": crontab(minute="*/10")},
+    # https://crontab.guru/#*_*_*_*_*  (every minute: a dead training worker is noticed within two)
+    "training-runs-reap": {"task": "recommendations.training_runs_reap", "schedule": crontab(minute="*")},
     # https://crontab.guru/#*/15_*_*_*_*
     "metrics-rollup": {"task": "recommendations.metrics_rollup", "schedule": crontab(minute="*/15")},
     # https://crontab.guru/#30_1_*_*_*  (does nothing unless PERSONALIZE_TRAIN_NIGHTLY is on)
@@ -247,7 +247,12 @@ PUBLISH_GUARD_MARGIN = env.float("PUBLISH_GUARD_MARGIN", default=0.10)
 TRAINING_EVALUATION_USERS = env.int("TRAINING_EVALUATION_USERS", default=10_000)
 CANDIDATE_VERSIONS_KEPT = env.int("CANDIDATE_VERSIONS_KEPT", default=3)
 TUNING_TRIALS = env.int("TUNING_TRIALS", default=12)
-TRAINING_LEASE_SECONDS = env.int("TRAINING_LEASE_SECONDS", default=3600)
+# A training attempt holds its run by a lease its heartbeat renews every TRAINING_HEARTBEAT_SECONDS; a worker
+# that dies stops renewing, and the reaper (every minute) requeues the run once the lease has run out.
+TRAINING_LEASE_SECONDS = env.int("TRAINING_LEASE_SECONDS", default=60)
+TRAINING_HEARTBEAT_SECONDS = env.float("TRAINING_HEARTBEAT_SECONDS", default=15.0)
+# A queued run whose task has not started this long after it was sent (a lost broker message) is sent again.
+TRAINING_REDISPATCH_SECONDS = env.int("TRAINING_REDISPATCH_SECONDS", default=600)
 TRAINING_MAX_ATTEMPTS = env.int("TRAINING_MAX_ATTEMPTS", default=2)
 TRAINING_SOFT_TIME_LIMIT = env.int("TRAINING_SOFT_TIME_LIMIT", default=3 * 3600)
 

@@ -13,8 +13,10 @@ from recommendations.models import TrainingRun
 
 
 def artifact_save(run: TrainingRun, model: Recommender) -> str:
-    """Store the fitted model under a name unique to the run; returns the storage name."""
-    name = default_storage.save(f"models/{run.algorithm}-run{run.pk}.pickle", ContentFile(pickle.dumps(model)))
+    """Store the fitted model under a name unique to the run and attempt (storage adds a suffix rather than
+    overwrite); returns the storage name."""
+    name = f"models/{run.algorithm}-run{run.pk}-attempt{run.attempt}.pickle"
+    name = default_storage.save(name, ContentFile(pickle.dumps(model)))
     return name
 
 

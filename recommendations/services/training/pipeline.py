@@ -9,6 +9,7 @@ run failed and leaves the live version serving.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -26,16 +27,19 @@ from recommendations.engine.evaluation import evaluate_fitted, fit_and_evaluate
 from recommendations.engine.split import HOLDOUT_FRACTION, last_interactions_split
 from recommendations.engine.tuning import random_search
 from recommendations.errors import Conflict
-from recommendations.models import AlgorithmSetting, TrainingRun
+from recommendations.models import AlgorithmSetting, ModelVersion, TrainingRun
 from recommendations.services.task_dispatch import task_dispatch
 from recommendations.services.training.artifacts import artifact_save
 from recommendations.services.training.candidates import DataLists, data_lists, matrix_options
 from recommendations.services.training.data_load import training_frames
+from recommendations.services.training.lease import Heartbeat, Superseded, held, lease_until
 from recommendations.services.training.publishing import model_version_publish, publish_guard
 
 Stage = Callable[[str], None]
 MIN_EVENTS_TO_TRAIN = 10
-EXECUTE_TASK = "recommendations.training_run_execute"  # tasks.py registers it under this name
+EXECUTE_TASK = "recommendations.training_run_execute"  # tasks.py registers them under these names
+PUBLISH_TASK = "recommendations.training_run_publish"
+logger = logging.getLogger(__name__)
 
 
 def training_run_create(
@@ -53,8 +57,13 @@ def training_run_queue(
 ) -> TrainingRun:
     """Create a run and hand it to a training worker once the transaction commits."""
     run = training_run_create(algorithm=algorithm, tune=tune, trigger=trigger, requested_by=requested_by)
-    task_dispatch(EXECUTE_TASK, run.pk)
+    _dispatch(run.pk, EXECUTE_TASK)
     return run
+
+
+def _dispatch(run_id: int, task: str) -> None:
+    TrainingRun.objects.filter(pk=run_id).update(dispatched_at=timezone.now())
+    task_dispatch(task, run_id)
 
 
 def training_runs_nightly() -> list[int]:
@@ -63,38 +72,47 @@ def training_runs_nightly() -> list[int]:
     return [training_run_queue(algorithm=algorithm, trigger="schedule").pk for algorithm in enabled]
 
 
-def training_run_claim(run_id: int) -> bool:
-    """Move a queued run to running; False if another worker has it or it is already finished."""
-    now = timezone.now()
-    lease = now + dt.timedelta(seconds=settings.TRAINING_LEASE_SECONDS)
+def training_run_claim(run_id: int) -> int | None:
+    """Move a queued run to running; returns this attempt's number (its fencing token), or None if
+    another worker has it or it is already finished."""
     claimed = TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.QUEUED).update(
-        status=TrainingRun.Status.RUNNING, started_at=now, lease_expires_at=lease, attempt=F("attempt") + 1
+        status=TrainingRun.Status.RUNNING,
+        started_at=timezone.now(),
+        lease_expires_at=lease_until(),
+        attempt=F("attempt") + 1,
     )
-    return claimed == 1
+    if not claimed:
+        return None
+    return TrainingRun.objects.values_list("attempt", flat=True).get(pk=run_id)
 
 
 @contextmanager
-def _stage(run: TrainingRun, name: str, on_stage: Stage | None) -> Iterator[None]:
+def _stage(run: TrainingRun, name: str, on_stage: Stage | None, beat: Heartbeat) -> Iterator[None]:
+    beat.check()
     if on_stage:
         on_stage(name)
     started = time.perf_counter()
     yield
     run.timings[name] = round(time.perf_counter() - started, 3)
-    lease = timezone.now() + dt.timedelta(seconds=settings.TRAINING_LEASE_SECONDS)
-    TrainingRun.objects.filter(pk=run.pk).update(timings=run.timings, lease_expires_at=lease)
+    held(run.pk, run.attempt, beat.status or run.status).update(timings=run.timings)
+    beat.check()
 
 
 def training_run_execute(run_id: int, *, on_stage: Stage | None = None) -> TrainingRun:
     """Claim and execute a queued run; a run that cannot be claimed is returned untouched."""
-    if not training_run_claim(run_id):
+    attempt = training_run_claim(run_id)
+    if attempt is None:
         return TrainingRun.objects.get(pk=run_id)
     run = TrainingRun.objects.get(pk=run_id)
-    run.timings = {}
+    run.timings, run.attempt = {}, attempt
+    beat = Heartbeat(run.pk, attempt)
     try:
-        _execute(run, on_stage)
+        with beat:
+            _execute(run, on_stage, beat)
+    except Superseded as exc:  # another attempt holds the run now: it records the outcome, not this one
+        logger.warning("%s", exc)
     except Exception as exc:  # every failure is recorded on the run; the live version keeps serving
-        run.refresh_from_db(fields=["timings"])
-        TrainingRun.objects.filter(pk=run.pk).update(
+        held(run.pk, attempt, beat.status or TrainingRun.Status.SUCCEEDED).update(
             status=TrainingRun.Status.FAILED,
             error=f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()[-4000:]}",
             finished_at=timezone.now(),
@@ -104,24 +122,24 @@ def training_run_execute(run_id: int, *, on_stage: Stage | None = None) -> Train
     return run
 
 
-def _execute(run: TrainingRun, on_stage: Stage | None) -> None:
+def _execute(run: TrainingRun, on_stage: Stage | None, beat: Heartbeat) -> None:
     # The publication's model-independent lists are computed while the split is made and the model
     # fits: whatever cores the fit leaves idle do them (BENCHMARKS.md, docs/training.md).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publication-lists") as background:
-        _run_stages(run, on_stage, background)
+        _run_stages(run, on_stage, background, beat)
 
 
-def _run_stages(run: TrainingRun, on_stage: Stage | None, background: ThreadPoolExecutor) -> None:
-    with _stage(run, "load", on_stage):
+def _run_stages(run: TrainingRun, on_stage: Stage | None, background: ThreadPoolExecutor, beat: Heartbeat) -> None:
+    with _stage(run, "load", on_stage, beat):
         frames = training_frames()
-        TrainingRun.objects.filter(pk=run.pk).update(snapshot=frames.snapshot())
+        held(run.pk, run.attempt).update(snapshot=frames.snapshot())
     if len(frames.events) < MIN_EVENTS_TO_TRAIN:
         raise Conflict(f"only {len(frames.events)} events in the training window; nothing to learn from")
     lists: Future[DataLists] = background.submit(data_lists, frames)
-    with _stage(run, "split", on_stage):
+    with _stage(run, "split", on_stage, beat):
         split = last_interactions_split(frames.events).with_test_users_at_most(settings.TRAINING_EVALUATION_USERS)
     options = matrix_options()
-    with _stage(run, "tune" if run.tune else "fit", on_stage):
+    with _stage(run, "tune" if run.tune else "fit", on_stage, beat):
         if run.tune:
             best, trials = random_search(
                 run.algorithm,
@@ -145,7 +163,7 @@ def _run_stages(run: TrainingRun, on_stage: Stage | None, background: ThreadPool
                 run.algorithm, run.params, split, users=frames.users, items=frames.items, **options
             )
             run.params = evaluation.model.params  # every parameter used, defaults included
-    with _stage(run, "evaluate", on_stage):
+    with _stage(run, "evaluate", on_stage, beat):
         popularity = GlobalPopularity()
         popularity.fit(evaluation.train)
         run.metrics.update(
@@ -154,30 +172,38 @@ def _run_stages(run: TrainingRun, on_stage: Stage | None, background: ThreadPool
             split=f"each user's last {HOLDOUT_FRACTION:.0%} of events held out",
         )
         run.metrics["model"]["fit_seconds"] = round(evaluation.fit_seconds, 3)
-    with _stage(run, "store", on_stage):
+    allowed, why = publish_guard(run)
+    with _stage(run, "store", on_stage, beat):
+        # a fresh name per attempt: a stale attempt's file never overwrites this one's
         run.artifact.name = artifact_save(run, evaluation.model)
         with transaction.atomic():
-            TrainingRun.objects.filter(pk=run.pk).update(
+            stored = held(run.pk, run.attempt).update(
                 params=run.params,
                 metrics=run.metrics,
                 artifact=run.artifact.name,
                 status=TrainingRun.Status.SUCCEEDED,
                 finished_at=timezone.now(),
-                lease_expires_at=None,
+                # kept while its version is written: a worker lost then leaves it for the reaper to publish
+                lease_expires_at=lease_until() if allowed else None,
+                publish_note=why[:300],
             )
+            if not stored:
+                raise Superseded(f"Run {run.pk}: attempt {run.attempt} lost its lease before storing its model.")
         run.status = TrainingRun.Status.SUCCEEDED
-    allowed, why = publish_guard(run)
-    TrainingRun.objects.filter(pk=run.pk).update(publish_note=why[:300])
+        beat.follow(TrainingRun.Status.SUCCEEDED if allowed else None)
     run.publish_note = why
     if allowed:
-        with _stage(run, "candidates", on_stage):
+        with _stage(run, "candidates", on_stage, beat):
             model_version_publish(run, model=evaluation.model, frames=frames, data=lists.result())
+        beat.follow(None)
+        held(run.pk, run.attempt, TrainingRun.Status.SUCCEEDED).update(lease_expires_at=None)
 
 
 def training_runs_reap() -> tuple[list[int], int]:
-    """Runs whose lease expired lost their worker: queue them again, or fail them after the last attempt.
+    """Runs whose worker died: queue them again, or fail them after the last attempt; finish publishing a
+    run whose worker died while writing its version; send again a queued run whose task never started.
 
-    Returns the ids put back in the queue (each dispatched again) and how many were failed.
+    Returns the ids sent to the workers again and how many runs were failed.
     """
     now = timezone.now()
     lost = TrainingRun.objects.filter(status=TrainingRun.Status.RUNNING, lease_expires_at__lt=now)
@@ -190,6 +216,26 @@ def training_runs_reap() -> tuple[list[int], int]:
         lease_expires_at=None,
         error="The worker stopped answering (its lease expired) on its last attempt.",
     )
-    for run_id in requeued:
-        task_dispatch(EXECUTE_TASK, run_id)
-    return requeued, failed
+    forgotten = TrainingRun.objects.filter(
+        status=TrainingRun.Status.QUEUED,
+        dispatched_at__lt=now - dt.timedelta(seconds=settings.TRAINING_REDISPATCH_SECONDS),
+    ).exclude(pk__in=requeued)
+    resent = list(forgotten.values_list("pk", flat=True))
+    for run_id in requeued + resent:
+        _dispatch(run_id, EXECUTE_TASK)
+    interrupted = TrainingRun.objects.filter(status=TrainingRun.Status.SUCCEEDED, lease_expires_at__lt=now)
+    for run_id in interrupted.values_list("pk", flat=True):
+        TrainingRun.objects.filter(pk=run_id).update(
+            lease_expires_at=None, publish_note="publishing was interrupted (worker lost); publishing again"
+        )
+        _dispatch(run_id, PUBLISH_TASK)
+    return requeued + resent, failed
+
+
+def training_run_publish(run_id: int) -> ModelVersion | None:
+    """Publish a stored run whose publishing was interrupted (its version is written from its artifact)."""
+    run = TrainingRun.objects.get(pk=run_id)
+    existing = ModelVersion.objects.filter(run=run).first()
+    if existing is not None and existing.is_live:
+        return existing
+    return model_version_publish(run)

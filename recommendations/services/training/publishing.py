@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from recommendations.engine.algorithms import Recommender
-from recommendations.errors import ApplicationError
+from recommendations.errors import Conflict
 from recommendations.generation import generation_changed
 from recommendations.models import ItemNeighbours, ModelVersion, SegmentCandidates, TrainingRun, UserCandidates
 from recommendations.services.training.artifacts import artifact_load
@@ -72,12 +72,18 @@ def model_version_publish(
 ) -> ModelVersion:
     """Write the run's candidates under a new version, then make it live."""
     if run.status != TrainingRun.Status.SUCCEEDED or not run.artifact:
-        raise ApplicationError(f"Run {run.pk} has no trained model to publish (status {run.status}).")
-    if ModelVersion.objects.filter(run=run).exists():
-        raise ApplicationError(f"Run {run.pk} is already published as version {run.version.pk}.")
-    version = ModelVersion.objects.create(
-        run=run, algorithm=run.algorithm, forced=forced, published_by=published_by, published_at=timezone.now()
-    )
+        raise Conflict(f"Run {run.pk} has no trained model to publish (status {run.status}).")
+    version = ModelVersion.objects.filter(run=run).first()
+    if version is not None and (version.is_live or version.candidates_written_at is not None):
+        raise Conflict(f"Run {run.pk} is already published as version {version.pk}.")
+    if version is None:
+        version = ModelVersion.objects.create(
+            run=run, algorithm=run.algorithm, forced=forced, published_by=published_by, published_at=timezone.now()
+        )
+    else:  # its publishing was interrupted (the worker died while writing the lists): write them now
+        ModelVersion.objects.filter(pk=version.pk).update(
+            forced=forced, published_by=published_by, published_at=timezone.now()
+        )
     try:
         candidates_write(version, model or artifact_load(run), frames or training_frames(), data=data)
     except Exception:
@@ -93,7 +99,7 @@ def model_version_publish(
 def model_version_rollback(version: ModelVersion) -> ModelVersion:
     """Serve an earlier version again, rebuilding its candidate lists from its artifact if they were pruned."""
     if version.is_live:
-        raise ApplicationError(f"Version {version.pk} is already live.")
+        raise Conflict(f"Version {version.pk} is already live.")
     if version.candidates_written_at is None:
         candidates_write(version, artifact_load(version.run), training_frames())
     model_version_make_live(version)
