@@ -17,12 +17,22 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from curation.models import Boost, NgCategory, NgItem, NgShop, Pin, ng_in_force
 from curation.selectors import KINDS, ng_csv_export, readable_expiry
-from curation.services.ng_lists import ng_csv_rows, ng_entry_errors, ng_entry_save, ng_rows_apply, ng_rows_check
+from curation.services.ng_lists import (
+    ng_csv_rows,
+    ng_entry_errors,
+    ng_entry_save,
+    ng_listed,
+    ng_rows_apply,
+    ng_rows_check,
+    ng_upload_keep,
+    ng_upload_take,
+)
 from curation.services.rule_conflicts import boost_conflicts, pin_conflicts
 from curation.services.rules import rule_save
-from recommendations.errors import ValidationFailed
+from recommendations.errors import NotFound, ValidationFailed
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # 200,000 rows with long reasons
+PREVIEW_ROWS = 200  # rows shown before confirming; a large file is summed up, not listed whole
 
 
 class ActiveFilter(admin.SimpleListFilter):
@@ -116,7 +126,13 @@ class NgAdmin(SimpleHistoryAdmin):
             "form": UploadForm(),
         }
         if request.method == "POST" and request.POST.get("confirm") == "yes":
-            content = request.POST.get("content", "")
+            try:
+                # the checked file was kept on the server; older pages post it back whole
+                token = request.POST.get("upload", "")
+                content = ng_upload_take(token) if token else request.POST.get("content", "")
+            except NotFound as gone:
+                self.message_user(request, gone.message, messages.ERROR)
+                return TemplateResponse(request, "admin/curation/ng_upload.html", context)
             try:
                 check = ng_rows_apply(
                     self.kind, ng_csv_rows(self.kind, content), by=request.user.get_username(), user=request.user
@@ -156,15 +172,7 @@ class NgAdmin(SimpleHistoryAdmin):
             errors.setdefault(error.index if error.index is not None else -1, []).append(
                 f"{error.field}: {error.message}"
             )
-        existing = (
-            set(
-                kind.model.objects.filter(
-                    **{f"{kind.target}__in": [r["target"] for r in check.rows if "target" in r]}
-                ).values_list(kind.target, flat=True)
-            )
-            if kind.catalog
-            else set(kind.model.objects.values_list(kind.target, flat=True))
-        )
+        existing = ng_listed(self.kind, [r["target"] for r in check.rows if "target" in r])
         preview = [
             {
                 "line": index + 2,  # the header is line 1
@@ -176,12 +184,18 @@ class NgAdmin(SimpleHistoryAdmin):
                 "action": "replaces the current entry" if row.get("target") in existing else "new",
             }
             for index, (raw, row) in enumerate(zip(rows, check.rows, strict=True))
+            if index < PREVIEW_ROWS or index in errors
         ]
+        bad_rows = len([i for i in errors if i >= 0])
+        shown = preview[: PREVIEW_ROWS + (PREVIEW_ROWS if bad_rows else 0)]
         return {
-            "preview": preview,
+            "preview": shown,
+            "rows": len(rows),
+            "hidden_rows": len(rows) - len(shown),
             "error_count": sum(len(v) for v in errors.values()),
-            "bad_rows": len([p for p in preview if p["errors"]]),
+            "bad_rows": bad_rows,
             "content": content,
+            "upload": "" if errors else ng_upload_keep(content),
             "new": check.new,
             "changed": check.changed,
         }

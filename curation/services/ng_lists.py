@@ -10,19 +10,29 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import models, transaction
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, models, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from curation.models import SLOT_NAMES
-from curation.selectors import CSV_COLUMNS, EXPORT_ONLY, KINDS, NgKind
+from curation.selectors import CSV_COLUMNS, EXPORT_ONLY, KINDS, NgKind, readable_expiry
+from curation.services.ng_bulk import ng_rows_copy
 from recommendations.errors import FieldError, NotFound, ValidationFailed
 from recommendations.generation import generation_changed
 from recommendations.row_validation import FieldSpec, duplicate_errors, external_id, text, validate_rows, within_range
 
+# Ids looked up per query (SQLite allows 32,766 parameters), and rows written per INSERT or UPDATE.
+LOOKUP_CHUNK = 5_000
+WRITE_BATCH = 2_000
+UPLOAD_KEPT = dt.timedelta(days=1)  # a checked file waits this long for its confirmation
 # An NG entry's expiry is at most this far ahead (an entry meant to last for good has none): far enough
 # for any real date, near enough that no reader of the row meets the end of the calendar.
 EXPIRY_MAX_YEARS = 100
@@ -138,9 +148,9 @@ def ng_rows_check(kind_name: str, rows: list[dict]) -> NgCheck:
     ids = [r.get(kind.id_field) for r in clean]
     errors += duplicate_errors(ids, kind.id_field, "row")
     if kind.catalog is not None:
-        known = dict(
-            kind.catalog.objects.filter(external_id__in=[i for i in ids if i]).values_list("external_id", "pk")
-        )
+        known: dict[str, int] = {}
+        for chunk in _chunks([i for i in ids if i]):
+            known.update(kind.catalog.objects.filter(external_id__in=chunk).values_list("external_id", "pk"))
         for index, row in enumerate(clean):
             value = row.get(kind.id_field)
             if value is not None and value not in known:
@@ -151,11 +161,7 @@ def ng_rows_check(kind_name: str, rows: list[dict]) -> NgCheck:
         for row in clean:
             if row.get(kind.id_field):
                 row["target"] = row[kind.id_field]
-    existing = set(
-        kind.model.objects.filter(
-            **{f"{_target_column(kind)}__in": [r["target"] for r in clean if "target" in r]}
-        ).values_list(_target_column(kind), flat=True)
-    )
+    existing = ng_listed(kind_name, [r["target"] for r in clean if "target" in r])
     check = NgCheck(rows=clean, errors=sorted(errors, key=lambda e: (e.index or 0, e.field)))
     check.changed = sum(1 for r in clean if r.get("target") in existing)
     check.new = sum(1 for r in clean if "target" in r) - check.changed
@@ -166,15 +172,51 @@ def _target_column(kind: NgKind) -> str:
     return f"{kind.target}_id" if kind.catalog else kind.target
 
 
+def _chunks(values: list, size: int = LOOKUP_CHUNK) -> list[list]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def ng_listed(kind_name: str, targets: list) -> set:
+    """Which of `targets` (item or shop keys, or category paths) already have an entry."""
+    kind = KINDS[kind_name]
+    column = _target_column(kind)
+    found: set = set()
+    for chunk in _chunks(targets):
+        found.update(kind.model.objects.filter(**{f"{column}__in": chunk}).values_list(column, flat=True))
+    return found
+
+
 def ng_rows_apply(kind_name: str, rows: list[dict], *, by: str, user: AbstractBaseUser | None = None) -> NgCheck:
     """Check, then write every row in one transaction; nothing is written if any row is bad."""
     check = ng_rows_check(kind_name, rows)
     if not check.ok:
         raise ValidationFailed(f"{len(check.errors)} problem(s) in the {kind_name}; nothing was saved.", check.errors)
     kind = KINDS[kind_name]
+    column = _target_column(kind)
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            ng_rows_copy(kind.model, column, check.rows, by, user)
+            generation_changed()
+        return check
     with transaction.atomic():
+        current: dict = {}
+        for chunk in _chunks([row["target"] for row in check.rows]):
+            current.update(
+                (getattr(e, column), e) for e in readable_expiry(kind.model.objects.filter(**{f"{column}__in": chunk}))
+            )
+        new, changed = [], []
         for row in check.rows:
-            _put(kind, row, by=by, user=user)
+            entry = current.get(row["target"])
+            if entry is None:
+                entry = kind.model(**{column: row["target"]}, created_by=by)
+                new.append(entry)
+            else:
+                changed.append(entry)
+            entry.reason, entry.expires_at, entry.slots = row["reason"], row.get("expires_at"), row.get("slots", [])
+        # one history row per entry, in bulk: a 200,000-row file is saved within a request's time
+        history = {"batch_size": WRITE_BATCH, "default_user": user, "default_change_reason": by}
+        bulk_create_with_history(new, kind.model, **history)
+        bulk_update_with_history(changed, kind.model, ["reason", "expires_at", "slots"], **history)
         generation_changed()
     return check
 
@@ -219,6 +261,43 @@ def ng_delete(kind_name: str, target_id: str, *, by: str, user: AbstractBaseUser
     with transaction.atomic():
         _attributed(entry, by, user).delete()
         generation_changed()
+
+
+def ng_upload_keep(content: str) -> str:
+    """Keep a checked file until its confirmation (it is not sent back through the browser); returns its token."""
+    _uploads_forget_old()
+    token = uuid.uuid4().hex
+    default_storage.save(_upload_name(token), ContentFile(content.encode()))
+    return token
+
+
+def _uploads_forget_old() -> None:
+    """Files checked but never confirmed are deleted after UPLOAD_KEPT."""
+    try:
+        _folders, names = default_storage.listdir("uploads")
+    except FileNotFoundError:
+        return
+    cutoff = timezone.now() - UPLOAD_KEPT
+    for name in names:
+        if name.startswith("ng-") and default_storage.get_modified_time(f"uploads/{name}") < cutoff:
+            default_storage.delete(f"uploads/{name}")
+
+
+def ng_upload_take(token: str) -> str:
+    """The file kept under `token`, forgotten as it is read; NotFound for an unknown or used token."""
+    if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        raise NotFound("That upload is not known; check the file again.")
+    name = _upload_name(token)
+    if not default_storage.exists(name):
+        raise NotFound("That upload was already saved or has expired; check the file again.")
+    with default_storage.open(name, "rb") as kept:
+        content = kept.read().decode()
+    default_storage.delete(name)
+    return content
+
+
+def _upload_name(token: str) -> str:
+    return f"uploads/ng-{token}.csv"
 
 
 def ng_csv_rows(kind_name: str, content: str) -> list[dict]:

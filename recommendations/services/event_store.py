@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from recommendations.bulk_copy import copy_available, copy_rows, copy_rows_new, copy_text
 from recommendations.models import Event
-from recommendations.services.bulk_copy import copy_available, copy_rows, copy_rows_new, copy_text
 
 COLUMNS = ("event_id", "user_id", "item_id", "session_id", "type", "occurred_at", "recommendation_id", "received_at")
 EventRow = tuple  # values in COLUMNS order

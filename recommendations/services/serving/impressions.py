@@ -18,8 +18,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, close_old_connections, connection, transaction
 
+from recommendations.bulk_copy import COPY_NULL, copy_available, copy_bytea, copy_rows, copy_text
 from recommendations.models import AppUser, Impression, ModelVersion
-from recommendations.services.bulk_copy import COPY_NULL, copy_available, copy_bytea, copy_rows, copy_text
 
 logger = logging.getLogger(__name__)
 

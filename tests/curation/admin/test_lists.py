@@ -132,3 +132,32 @@ def test_the_entry_form_refuses_a_past_expiry_as_the_api_does(staff, items):
     form.update(expires_at_0="2099-01-01")
     assert staff.post("/admin/curation/ngitem/add/", form).status_code == 302
     assert NgItem.objects.get().created_by == "mika"
+
+
+def test_a_large_file_is_summed_up_then_saved_whole_with_history_per_entry(staff, settings, tmp_path):
+    from curation.models import NgCategory
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    rows = 20_000
+    content = "category_path,reason,expires_at,slots\n" + "".join(
+        f"Bulk > Category {n},recall {n},,\n" for n in range(rows)
+    )
+    page = staff.post(
+        "/admin/curation/ngcategory/upload/",
+        {"file": SimpleUploadedFile("ng.csv", content.encode(), "text/csv")},
+    )
+    text = page.content.decode()
+    assert f"Every row is fine: {rows} new" in text and f"{rows} rows in the file" in text
+    assert text.count("<td>Bulk &gt; Category") == 200 and len(page.content) < 200_000  # a summary, not every row
+    assert not NgCategory.objects.exists()
+
+    done = staff.post(
+        "/admin/curation/ngcategory/upload/", {"confirm": "yes", "upload": page.context["upload"]}, follow=True
+    )
+    assert f"Saved {rows} new and 0 changed NG categories" in done.content.decode()
+    assert NgCategory.objects.count() == rows
+    assert NgCategory.history.filter(history_type="+").count() == rows
+    assert set(NgCategory.history.values_list("history_change_reason", flat=True)) == {"mika"}
+    # the kept file went with its confirmation: a second confirm saves nothing twice
+    again = staff.post("/admin/curation/ngcategory/upload/", {"confirm": "yes", "upload": page.context["upload"]})
+    assert "already saved or has expired" in again.content.decode()

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from recommendations.bulk_copy import binary_row, copy_available, copy_binary
 from recommendations.engine.algorithms import Recommender
 from recommendations.models import (
     ItemNeighbours,
@@ -25,7 +26,6 @@ from recommendations.models import (
     Slot,
     UserCandidates,
 )
-from recommendations.services.bulk_copy import binary_row, copy_available, copy_binary
 from recommendations.services.prefetch import prefetched
 from recommendations.services.training.candidates.data_lists import (
     DataLists,
