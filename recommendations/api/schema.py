@@ -14,3 +14,23 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "Send `Authorization: Api-Key <key>`. Keys are created by staff in the admin.",
         }
+
+
+# Answers every authenticated operation can give besides its own, each in the error shape.
+COMMON_ERRORS = {
+    "401": "No API key, or one that is unknown, revoked or expired.",
+    "403": "The key lacks the operation's scope (the message names it).",
+    "429": "Over the key's rate; the Retry-After header says how many seconds to wait.",
+    "503": "The database cannot be reached; nothing was changed. Retry after the Retry-After header's seconds.",
+}
+
+
+def common_errors(result: dict, generator: object, request: object, public: bool) -> dict:
+    """drf-spectacular postprocessing hook: document the shared error answers on every operation."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in COMMON_ERRORS.items():
+                responses.setdefault(status, {"description": description, "content": error})
+    return result
