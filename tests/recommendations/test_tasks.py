@@ -58,3 +58,65 @@ def test_the_nightly_task_trains_every_enabled_algorithm(demo, django_capture_on
     assert sorted(runs.values_list("algorithm", flat=True)) == ["item_knn", "segment_popularity"]
     assert set(runs.values_list("status", flat=True)) == {"succeeded"}
     assert set(runs.values_list("trigger", flat=True)) == {"schedule"}
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_training_worker_killed_mid_run_is_replaced_and_the_run_finishes_once(demo, settings, tmp_path):
+    """SIGKILL a real training worker while it runs; the reaper queues the run again and a second worker
+    finishes it: one version, from the second attempt."""
+    import signal
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    from recommendations.models import ModelVersion
+    from recommendations.services.training.pipeline import training_run_queue, training_runs_reap
+
+    if not os.environ.get("CELERY_BROKER_URL") or connection.vendor != "postgresql":
+        pytest.skip("needs the broker in CELERY_BROKER_URL and PostgreSQL for a worker process (CI sets both)")
+    database = connection.settings_dict
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "TRAINING_LEASE_SECONDS": "3",
+        "TRAINING_HEARTBEAT_SECONDS": "0.5",
+    }
+
+    def worker() -> subprocess.Popen:
+        command = [sys.executable, "-m", "celery", "-A", "recsite", "worker", "-Q", "training", "-P", "solo"]
+        command += ["--without-mingle", "--without-gossip", "-l", "warning"]
+        return subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait_for(condition, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(0.2)
+        return False
+
+    celery_app.conf.task_always_eager = False
+    run = training_run_queue(algorithm="als", tune=True, trigger="command")  # twelve fits: long enough to kill
+    first = worker()
+    try:
+        assert wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status == "running", 90), "no worker took the run"
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+        time.sleep(3.5)  # the lease runs out: nobody renews it
+        requeued, _failed = training_runs_reap()
+        assert requeued == [run.pk]
+    finally:
+        if first.poll() is None:
+            first.kill()
+    second = worker()
+    try:
+        assert wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status in ("succeeded", "failed"), 150)
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.attempt == 2, run.error
+    assert ModelVersion.objects.filter(run=run, is_live=True).count() == 1
