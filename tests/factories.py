@@ -112,45 +112,41 @@ def _packed(keys: list[int]) -> tuple[bytes, bytes]:
     return PackedList.pack(keys, [float(len(keys) - i) for i in range(len(keys))])
 
 
-class UserCandidatesFactory(factory.django.DjangoModelFactory):
+class PackedListFactory(factory.django.DjangoModelFactory):
+    """A ranked list of a version, given as `keys` (best first; scores fall by one a place)."""
+
+    class Meta:
+        abstract = True
+        exclude = ("keys", "packed")
+
+    version = factory.SubFactory(ModelVersionFactory)
+    keys = factory.LazyFunction(list)
+    packed = factory.LazyAttribute(lambda o: _packed(o.keys))
+    ids = factory.LazyAttribute(lambda o: o.packed[0])
+    scores = factory.LazyAttribute(lambda o: o.packed[1])
+
+
+class UserCandidatesFactory(PackedListFactory):
     class Meta:
         model = UserCandidates
-        exclude = ("keys", "packed")
 
-    version = factory.SubFactory(ModelVersionFactory)
     user = factory.SubFactory(AppUserFactory)
     slot = "items"
-    keys = factory.LazyFunction(list)
-    packed = factory.LazyAttribute(lambda o: _packed(o.keys))
-    ids = factory.LazyAttribute(lambda o: o.packed[0])
-    scores = factory.LazyAttribute(lambda o: o.packed[1])
 
 
-class SegmentCandidatesFactory(factory.django.DjangoModelFactory):
+class SegmentCandidatesFactory(PackedListFactory):
     class Meta:
         model = SegmentCandidates
-        exclude = ("keys", "packed")
 
-    version = factory.SubFactory(ModelVersionFactory)
     segment = "all"
     slot = "items"
-    keys = factory.LazyFunction(list)
-    packed = factory.LazyAttribute(lambda o: _packed(o.keys))
-    ids = factory.LazyAttribute(lambda o: o.packed[0])
-    scores = factory.LazyAttribute(lambda o: o.packed[1])
 
 
-class ItemNeighboursFactory(factory.django.DjangoModelFactory):
+class ItemNeighboursFactory(PackedListFactory):
     class Meta:
         model = ItemNeighbours
-        exclude = ("keys", "packed")
 
-    version = factory.SubFactory(ModelVersionFactory)
     item = factory.SubFactory(ItemFactory)
-    keys = factory.LazyFunction(list)
-    packed = factory.LazyAttribute(lambda o: _packed(o.keys))
-    ids = factory.LazyAttribute(lambda o: o.packed[0])
-    scores = factory.LazyAttribute(lambda o: o.packed[1])
 
 
 class AlgorithmSettingFactory(factory.django.DjangoModelFactory):
