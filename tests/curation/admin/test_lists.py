@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from curation.models import NgItem, NgShop, Pin
 from tests.factories import ItemFactory, ShopFactory
@@ -161,3 +163,17 @@ def test_a_large_file_is_summed_up_then_saved_whole_with_history_per_entry(staff
     # the kept file went with its confirmation: a second confirm saves nothing twice
     again = staff.post("/admin/curation/ngcategory/upload/", {"confirm": "yes", "upload": page.context["upload"]})
     assert "already saved or has expired" in again.content.decode()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    day=st.one_of(st.dates().map(str), st.text(max_size=12)),
+    time=st.one_of(st.times().map(str), st.text(max_size=10)),
+    reason=st.text(max_size=40),
+    slots=st.sampled_from(["[]", '["items"]', '["nope"]', "not json", '{"a": 1}']),
+)
+def test_the_entry_form_never_fails_whatever_is_typed(staff, items, day, time, reason, slots):
+    form = {"item": items[1].pk, "reason": reason, "slots": slots, "expires_at_0": day, "expires_at_1": time}
+    page = staff.post("/admin/curation/ngitem/add/", form)
+    assert page.status_code in (200, 302)  # the form again with its errors, or saved
+    NgItem.objects.all().delete()
