@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import path, reverse
@@ -17,6 +17,7 @@ from recommendations.models import (
     Variant,
     VariantPin,
 )
+from recommendations.services.serving.state import current_state
 from recommendations.services.variant_pins import variant_pin_save
 
 
@@ -48,6 +49,11 @@ class VariantInline(admin.TabularInline):
 class SlotConfigAdmin(admin.ModelAdmin):
     list_display = ("slot", "size", "per_shop_cap", "experiment", "variant_summary", "dashboard")
     inlines = [VariantInline]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> object:
+        for problem in current_state().skipped:
+            messages.warning(request, f"Serving leaves out a stored row it cannot use: {problem}.")
+        return super().changelist_view(request, extra_context)
 
     def get_urls(self) -> list:
         return [

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from django.db.backends.utils import CursorWrapper
 
 from recommendations.models import AppUser, Event, EventType, Item, ItemNeighbours, Shop, UserCandidates
 from recommendations.row_validation import EARLIEST
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,12 @@ def _occurred_at() -> str:
 
 
 def _unpack(ids: bytes | memoryview, scores: bytes | memoryview) -> tuple[np.ndarray, np.ndarray]:
-    return np.frombuffer(bytes(ids), dtype="<i8"), np.frombuffer(bytes(scores), dtype="<f4")
+    keys, values = bytes(ids), bytes(scores)
+    if len(keys) % 8 or len(values) % 4 or len(keys) // 8 != len(values) // 4:
+        # a damaged stored list is an empty one: the chain's next source answers, the request does not fail
+        logger.warning("a candidate list with %d key bytes and %d score bytes was left out", len(keys), len(values))
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+    return np.frombuffer(keys, dtype="<i8"), np.frombuffer(values, dtype="<f4")
 
 
 def _activity_condition(since: dt.datetime | None, session_id: str) -> tuple[str, list]:

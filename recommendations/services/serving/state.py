@@ -110,6 +110,8 @@ class ServingState:
     # slot -> the external ids of the popular ("all") list's keys, so a page can be answered from memory
     # while the database is down (serving/outage.py)
     popular_ids: dict[str, dict[int, str]] = field(default_factory=dict)
+    # stored rows the state could not use (left out, logged, shown on the admin's Slots page)
+    skipped: list[str] = field(default_factory=list)
 
     def rules_for(self, rules: dict, slot: str, segments: list[str], now: dt.datetime) -> list:
         """The rules of `slot` active now for a user in `segments` (coarsest first, 'all' included)."""
@@ -164,8 +166,12 @@ def _build(generation: str) -> ServingState:
         VariantPin,
     )
 
+    skipped: list[str] = []
     variants: dict[int, list[VariantSpec]] = {}
     for v in Variant.objects.order_by("name"):
+        if not isinstance(v.fallbacks, list) or not all(isinstance(a, str) for a in v.fallbacks):
+            skipped.append(f"variant {v.name} of slot {v.slot_id}: its fallbacks are not a list of algorithm names")
+            continue
         variants.setdefault(v.slot_id, []).append(
             VariantSpec(pk=v.pk, name=v.name, algorithm=v.algorithm, chain=tuple(v.chain), weight=v.weight)
         )
@@ -205,10 +211,13 @@ def _build(generation: str) -> ServingState:
         for slot, segment, ids, scores in SegmentCandidates.objects.filter(version_id=segment_version).values_list(
             "slot", "segment", "ids", "scores"
         ):
-            segment_lists[(slot, segment)] = (
-                np.frombuffer(bytes(ids), dtype="<i8"),
-                np.frombuffer(bytes(scores), dtype="<f4"),
-            )
+            keys, values = bytes(ids), bytes(scores)
+            if len(keys) % 8 or len(values) % 4 or len(keys) // 8 != len(values) // 4:
+                skipped.append(
+                    f"segment list {slot}/{segment} of version {segment_version}: its packed lists are damaged"
+                )
+                continue
+            segment_lists[(slot, segment)] = (np.frombuffer(keys, dtype="<i8"), np.frombuffer(values, dtype="<f4"))
     with_neighbours = ModelVersion.objects.filter(
         pk__in=[pk for pk, _a in live], item_neighbours__isnull=False
     ).order_by("-published_at")
@@ -239,6 +248,8 @@ def _build(generation: str) -> ServingState:
             )
         )
     ng, ng_expires_next = ng_views()
+    for problem in skipped:
+        logger.warning("serving state: left out %s", problem)
     popular_ids = _popular_ids(segment_lists)
     active = PersonalizeResource.objects.filter(status="ACTIVE").exclude(arn="").order_by("-updated_at")
     campaign = active.filter(kind=PersonalizeResource.Kind.CAMPAIGN).values_list("arn", flat=True).first()
@@ -258,6 +269,7 @@ def _build(generation: str) -> ServingState:
         pins=pins,
         boosts=boosts,
         popular_ids=popular_ids,
+        skipped=skipped,
     )
 
 

@@ -140,3 +140,22 @@ def test_rows_stored_out_of_range_before_the_bounds_do_not_take_serving_down(cli
     assert "item-5" not in {e["item_id"] for e in items}  # the NG entry still applies
     assert client.get("/api/v1/items/item-0/similar?user_id=bob").status_code == 200
     _reads_still_work(client)
+
+
+def test_stored_rows_serving_cannot_use_are_left_out_and_shown_to_staff(client, world, staff):
+    from recommendations.models import SegmentCandidates, UserCandidates, Variant
+
+    alice = AppUserFactory(external_id="carol")
+    UserCandidates.objects.create(
+        version=live_version("item_knn"), user=alice, slot="items", ids=b"\x01\x02\x03", scores=b"\x00"
+    )
+    live = SegmentCandidates.objects.get(segment="all", slot="items").version
+    SegmentCandidates.objects.create(version=live, segment="female", slot="items", ids=b"\x01", scores=b"")
+    Variant.objects.filter(slot__slot="shops").update(fallbacks={"not": "a list"})
+    from recommendations.generation import generation_changed
+
+    generation_changed()
+    assert client.get("/api/v1/users/carol/recommendations/items").status_code == 200
+    _reads_still_work(client)
+    page = staff.get("/admin/recommendations/slotconfig/").content.decode()
+    assert "packed lists are damaged" in page and "fallbacks are not a list" in page
