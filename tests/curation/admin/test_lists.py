@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from curation.models import NgItem, NgShop, Pin
+from curation.models import Boost, NgItem, NgShop, Pin
 from tests.factories import ItemFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +177,26 @@ def test_the_entry_form_never_fails_whatever_is_typed(staff, items, day, time, r
     page = staff.post("/admin/curation/ngitem/add/", form)
     assert page.status_code in (200, 302)  # the form again with its errors, or saved
     NgItem.objects.all().delete()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    slot=st.sampled_from(["items", "shops", "features", ""]),
+    number=st.one_of(st.integers(min_value=-(10**6), max_value=10**6).map(str), st.text(max_size=8)),
+    segment=st.text(max_size=20),
+    starts=st.one_of(st.dates().map(str), st.text(max_size=10)),
+    target=st.sampled_from(["item", "shop", "both", "none"]),
+)
+def test_pin_and_boost_forms_never_fail_whatever_is_typed(staff, items, slot, number, segment, starts, target):
+    picked = {
+        "item": {"item": items[0].pk},
+        "shop": {"shop": items[0].shop_id},
+        "both": {"item": items[0].pk, "shop": items[0].shop_id},
+        "none": {},
+    }[target]
+    common = {"slot": slot, "segment": segment, "starts_at_0": starts, "starts_at_1": "00:00:00", "note": "x"}
+    pin = staff.post("/admin/curation/pin/add/", {**common, **picked, "position": number})
+    boost = staff.post("/admin/curation/boost/add/", {**common, **picked, "factor": number, "category_path": ""})
+    assert pin.status_code in (200, 302) and boost.status_code in (200, 302)
+    Pin.objects.all().delete()
+    Boost.objects.all().delete()
