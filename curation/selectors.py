@@ -36,15 +36,21 @@ class NgKind:
     id_field: str  # the column files and the API name it by
     target: str  # the entry's field pointing at it
     catalog: type[models.Model] | None  # where ids must exist (categories need not)
+    noun: str  # what one entry blocks, as the trace and NgRule name it
 
     def label(self) -> str:
         return self.model._meta.verbose_name_plural
 
+    @property
+    def column(self) -> str:
+        """The entry's column holding the target: a catalog key, or the category path itself."""
+        return f"{self.target}_id" if self.catalog else self.target
+
 
 KINDS = {
-    "items": NgKind(NgItem, "item_id", "item", Item),
-    "shops": NgKind(NgShop, "shop_id", "shop", Shop),
-    "categories": NgKind(NgCategory, "category_path", "category_path", None),
+    "items": NgKind(NgItem, "item_id", "item", Item, "item"),
+    "shops": NgKind(NgShop, "shop_id", "shop", Shop, "shop"),
+    "categories": NgKind(NgCategory, "category_path", "category_path", None, "category"),
 }
 
 
@@ -67,20 +73,16 @@ class NgRule:
 
 def ng_rules_in_force(now: dt.datetime) -> Iterator[NgRule]:
     """Every NG entry that applies at `now` (no expiry, or one still ahead), of every kind."""
-    for model, target, kind in (
-        (NgItem, "item_id", "item"),
-        (NgShop, "shop_id", "shop"),
-        (NgCategory, "category_path", "category"),
-    ):
+    for kind in KINDS.values():
         # an expiry stored past what Python can read (the calendar's edge with an offset, written before
         # the API bounded it) is read as the calendar's last day: one bad row never fails every request
         rows = (
-            model.objects.filter(ng_in_force(now))
+            kind.model.objects.filter(ng_in_force(now))
             .annotate(expiry=_readable_expiry())
-            .values_list(target, "reason", "created_by", "slots", "expiry")
+            .values_list(kind.column, "reason", "created_by", "slots", "expiry")
         )
         for key, reason, by, slots, expires_at in rows:
-            yield NgRule(kind, key, reason, by, slots or [], expires_at)
+            yield NgRule(kind.noun, key, reason, by, slots or [], expires_at)
 
 
 def ng_entries(kind_name: str) -> models.QuerySet:

@@ -168,10 +168,6 @@ def ng_rows_check(kind_name: str, rows: list[dict]) -> NgCheck:
     return check
 
 
-def _target_column(kind: NgKind) -> str:
-    return f"{kind.target}_id" if kind.catalog else kind.target
-
-
 def _chunks(values: list, size: int = LOOKUP_CHUNK) -> list[list]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
@@ -179,7 +175,7 @@ def _chunks(values: list, size: int = LOOKUP_CHUNK) -> list[list]:
 def ng_listed(kind_name: str, targets: list) -> set:
     """Which of `targets` (item or shop keys, or category paths) already have an entry."""
     kind = KINDS[kind_name]
-    column = _target_column(kind)
+    column = kind.column
     found: set = set()
     for chunk in _chunks(targets):
         found.update(kind.model.objects.filter(**{f"{column}__in": chunk}).values_list(column, flat=True))
@@ -192,7 +188,7 @@ def ng_rows_apply(kind_name: str, rows: list[dict], *, by: str, user: AbstractBa
     if not check.ok:
         raise ValidationFailed(f"{len(check.errors)} problem(s) in the {kind_name}; nothing was saved.", check.errors)
     kind = KINDS[kind_name]
-    column = _target_column(kind)
+    column = kind.column
     if connection.vendor == "postgresql":
         with transaction.atomic():
             ng_rows_copy(kind.model, column, check.rows, by, user)
@@ -207,12 +203,7 @@ def ng_rows_apply(kind_name: str, rows: list[dict], *, by: str, user: AbstractBa
         new, changed = [], []
         for row in check.rows:
             entry = current.get(row["target"])
-            if entry is None:
-                entry = kind.model(**{column: row["target"]}, created_by=by)
-                new.append(entry)
-            else:
-                changed.append(entry)
-            entry.reason, entry.expires_at, entry.slots = row["reason"], row.get("expires_at"), row.get("slots", [])
+            (changed if entry is not None else new).append(_filled(kind, entry, row, by))
         # one history row per entry, in bulk: a 200,000-row file is saved within a request's time
         history = {"batch_size": WRITE_BATCH, "default_user": user, "default_change_reason": by}
         bulk_create_with_history(new, kind.model, **history)
@@ -221,17 +212,19 @@ def ng_rows_apply(kind_name: str, rows: list[dict], *, by: str, user: AbstractBa
     return check
 
 
+def _filled(kind: NgKind, entry: models.Model | None, row: dict, by: str) -> models.Model:
+    """The entry (a new one, made by `by`, when None) with the checked row's reason, expiry and slots."""
+    if entry is None:
+        entry = kind.model(**{kind.column: row["target"]}, created_by=by)
+    entry.reason, entry.expires_at, entry.slots = row["reason"], row.get("expires_at"), row.get("slots", [])
+    return entry
+
+
 def _put(kind: NgKind, row: dict, *, by: str, user: AbstractBaseUser | None) -> tuple[models.Model, bool]:
-    column = _target_column(kind)
-    entry = kind.model.objects.filter(**{column: row["target"]}).first()
-    created = entry is None
-    if created:
-        entry = kind.model(**{column: row["target"]}, created_by=by)
-    entry.reason = row["reason"]
-    entry.expires_at = row.get("expires_at")
-    entry.slots = row.get("slots", [])
+    current = kind.model.objects.filter(**{kind.column: row["target"]}).first()
+    entry = _filled(kind, current, row, by)
     _attributed(entry, by, user).save()
-    return entry, created
+    return entry, current is None
 
 
 def ng_put(
