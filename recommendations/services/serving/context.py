@@ -46,6 +46,9 @@ class ServingContext:
     activity: list[reads.Activity] = field(default_factory=list)
     segments: list[str] = field(default_factory=lambda: [GLOBAL])
     sources: list[Source] = field(default_factory=list)
+    # what supplied the list (the first source that had one), for the answer and its impression
+    algorithm: str = ""
+    model_version: int | None = None
     subject_key: int | None = None
     subject_category: str = ""
     pool: list[Entry] = field(default_factory=list)  # the ranked list the page is cut from

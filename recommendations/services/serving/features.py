@@ -6,10 +6,12 @@ may be shown (NG for the features slot, stock) and in which order (the user's ca
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 
 from curation.models import Feature
-from curation.selectors import feature_item_keys, features_item_keys, live_features
+from curation.selectors import features_item_keys, live_features
 from recommendations.models import Event, Item
 from recommendations.models.catalog import CATEGORY_SEPARATOR
 from recommendations.services.serving.context import ServingContext
@@ -27,7 +29,14 @@ AFFINITY_EVENTS = 300  # a user's latest events that say what they like
 
 def servable_feature_items(keys: list[int], state: ServingState | None = None) -> list[int]:
     """Keys that may be shown in a feature now: not NG for the features slot, published and in stock."""
-    allowed = item_filter(slot_ng(state or current_state(), "features"), item_flags(), {})
+    return _servable(keys, _feature_item_filter(state or current_state()))
+
+
+def _feature_item_filter(state: ServingState) -> Callable[[int], str | None]:
+    return item_filter(slot_ng(state, "features"), item_flags(), {})
+
+
+def _servable(keys: list[int], allowed: Callable[[int], str | None]) -> list[int]:
     return [k for k in keys if allowed(k) is None]
 
 
@@ -54,13 +63,14 @@ def features_fill(ctx: ServingContext) -> None:
     """Stage: the live features that have something to show, those closest to what the user does first
     (then the newest), each with its servable items."""
     affinity, touched = _category_affinity(ctx.user_id)
+    ctx.algorithm = SOURCE
     flags = item_flags()
     scored = []
     live = list(live_features(ctx.now))
     items_of = features_item_keys(live)
-    allowed = item_filter(slot_ng(ctx.state, "features"), flags, {})
+    allowed = _feature_item_filter(ctx.state)
     for feature in live:
-        keys = [k for k in items_of[feature.pk] if allowed(k) is None]
+        keys = _servable(items_of[feature.pk], allowed)
         if not keys:
             ctx.trace.remove(feature.pk, f"removed: feature '{feature.slug}' has no item that may be shown now")
             continue
@@ -77,11 +87,12 @@ def features_fill(ctx: ServingContext) -> None:
 def feature_details(ctx: ServingContext, result: Recommendation) -> None:
     """What the app shows of each feature on the page: title, description, cover and its items' ids."""
     features = Feature.objects.in_bulk([e.key for e in result.entries])
-    for entry in result.entries:
-        if entry.key not in ctx.children:  # a later page of a stored list: its items, checked again now
-            ctx.children[entry.key] = servable_feature_items(feature_item_keys(features[entry.key]), ctx.state)[
-                :ITEMS_PER_FEATURE
-            ]
+    # a later page of a stored list: its features' items, checked again now
+    missing = [features[e.key] for e in result.entries if e.key not in ctx.children]
+    if missing:
+        items_of, allowed = features_item_keys(missing), _feature_item_filter(ctx.state)
+        for feature in missing:
+            ctx.children[feature.pk] = _servable(items_of[feature.pk], allowed)[:ITEMS_PER_FEATURE]
     result.children = {e.key: ctx.children[e.key] for e in result.entries}
     external = dict(
         Item.objects.filter(pk__in=[k for keys in result.children.values() for k in keys]).values_list(

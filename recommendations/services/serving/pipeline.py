@@ -49,15 +49,12 @@ def page(ctx: ServingContext) -> None:
     entries, external_ids = live_page(
         ctx.slot, ctx.pool, ctx.offset, ctx.limit, slot_ng(ctx.state, ctx.slot), ctx.trace
     )
-    first = ctx.sources[0] if ctx.sources else None
-    algorithm = {"similar": "covisitation", "features": "feature"}.get(ctx.slot, first.algorithm if first else "")
-    version = first.version if first else (ctx.state.neighbours_version if ctx.slot == "similar" else None)
     ctx.result = Recommendation(
         recommendation_id=ctx.recommendation_id or str(uuid.uuid4()),
         slot=ctx.slot,
         variant=ctx.chosen.name if ctx.chosen else "",
-        algorithm=algorithm,
-        model_version=version,
+        algorithm=ctx.algorithm,
+        model_version=ctx.model_version,
         offset=ctx.offset,
         entries=entries,
         external_ids=external_ids,

@@ -36,6 +36,7 @@ def similar_fill(ctx: ServingContext) -> None:
         if found is not None:
             entries = entries_from_list(*found, SOURCE, state.neighbours_version)
     trace.step("candidates", f"{len(entries)} co-visited item(s) (version {state.neighbours_version})")
+    ctx.algorithm, ctx.model_version = SOURCE, state.neighbours_version
     excluded: dict[int, str] = {key: "the item itself"}
     excluded.update(excluded_by_history(ctx.activity))
     popular = state.segment_lists.get(("items", "all"))

@@ -44,20 +44,21 @@ def user(ctx: ServingContext) -> None:
     if not ctx.user_id:
         ctx.trace.step("user", "none given: nothing of anyone's history is left out")
         return
-    versions = [ctx.state.live_versions[a] for a in ctx.chain if a in ctx.state.live_versions]
-    since = ctx.now - dt.timedelta(minutes=settings.SESSION_WINDOW_MINUTES) if ctx.slot == "items" else None
-    list_slot = ctx.slot if ctx.slot in LIST_SLOTS else "items"
-    ctx.user, ctx.lists, ctx.activity = reads.user_context(
-        ctx.user_id, list_slot, versions if ctx.slot in LIST_SLOTS else [], since, ctx.session_id
-    )
-    if ctx.user is not None and since is None and ctx.slot not in LIST_SLOTS:
-        # what they bought or turned down, for the slots that rank from the catalog
-        ctx.activity = reads.user_activity(ctx.user.pk, None)
+    if ctx.slot in LIST_SLOTS:
+        versions = [ctx.state.live_versions[a] for a in ctx.chain if a in ctx.state.live_versions]
+        since = ctx.now - dt.timedelta(minutes=settings.SESSION_WINDOW_MINUTES) if ctx.slot == "items" else None
+        ctx.user, ctx.lists, ctx.activity = reads.user_context(ctx.user_id, ctx.slot, versions, since, ctx.session_id)
+    else:  # a slot that ranks from the catalog needs who the user is and what they bought or turned down
+        ctx.user, _lists, _activity = reads.user_context(ctx.user_id, "items", [])
+        if ctx.user is not None:
+            ctx.activity = reads.user_activity(ctx.user.pk, None)
     ctx.segments = user_segments(ctx.user, ctx.now)
 
 
 def candidates(ctx: ServingContext) -> None:
     """Each algorithm of the variant's chain, and the list it has for this user, in chain order."""
     ctx.sources = chain_sources(ctx.slot, ctx.chain, ctx.segments, ctx.lists, ctx.state, ctx.trace, ctx.user_id)
+    if ctx.sources:
+        ctx.algorithm, ctx.model_version = ctx.sources[0].algorithm, ctx.sources[0].version
     if ctx.user is None:
         ctx.trace.step("user", "unknown to recsite: popularity for everyone")
