@@ -21,7 +21,6 @@ from curation.services.ng_lists import (
     ng_csv_rows,
     ng_entry_errors,
     ng_entry_save,
-    ng_listed,
     ng_rows_apply,
     ng_rows_check,
     ng_upload_keep,
@@ -172,7 +171,6 @@ class NgAdmin(SimpleHistoryAdmin):
             errors.setdefault(error.index if error.index is not None else -1, []).append(
                 f"{error.field}: {error.message}"
             )
-        existing = ng_listed(self.kind, [r["target"] for r in check.rows if "target" in r])
         preview = [
             {
                 "line": index + 2,  # the header is line 1
@@ -181,7 +179,7 @@ class NgAdmin(SimpleHistoryAdmin):
                 "expires_at": raw.get("expires_at", ""),
                 "slots": raw.get("slots", "") or "all",
                 "errors": errors.get(index, []),
-                "action": "replaces the current entry" if row.get("target") in existing else "new",
+                "action": "replaces the current entry" if row.get("target") in check.listed else "new",
             }
             for index, (raw, row) in enumerate(zip(rows, check.rows, strict=True))
             if index < PREVIEW_ROWS or index in errors

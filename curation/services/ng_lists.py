@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -107,6 +107,7 @@ class NgCheck:
     errors: list[FieldError]
     new: int = 0
     changed: int = 0
+    listed: set = field(default_factory=set)  # the targets already on the list (their rows replace entries)
 
     @property
     def ok(self) -> bool:
@@ -162,7 +163,7 @@ def ng_rows_check(kind_name: str, rows: list[dict]) -> NgCheck:
             if row.get(kind.id_field):
                 row["target"] = row[kind.id_field]
     existing = ng_listed(kind_name, [r["target"] for r in clean if "target" in r])
-    check = NgCheck(rows=clean, errors=sorted(errors, key=lambda e: (e.index or 0, e.field)))
+    check = NgCheck(rows=clean, errors=sorted(errors, key=lambda e: (e.index or 0, e.field)), listed=existing)
     check.changed = sum(1 for r in clean if r.get("target") in existing)
     check.new = sum(1 for r in clean if "target" in r) - check.changed
     return check
