@@ -15,11 +15,9 @@ from celery import current_app
 from django.db import transaction
 
 
-def task_dispatch(name: str, *args: Any, countdown: float | None = None) -> None:
+def task_dispatch(name: str, *args: Any) -> None:
     """Send the task registered as `name` with `args` once the current transaction commits."""
-    task = current_app.tasks[name]
-    options = {"countdown": countdown} if countdown else {}
-    transaction.on_commit(functools.partial(task.apply_async, args, **options))
+    transaction.on_commit(functools.partial(current_app.tasks[name].apply_async, args))
 
 
 def tasks_run_inline() -> bool:
