@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -30,6 +31,9 @@ FUTURE_SLACK = dt.timedelta(hours=24)
 # `attributes` objects: how deep and how large, as JSON text
 ATTRIBUTES_MAX_DEPTH = 8
 ATTRIBUTES_MAX_BYTES = 16_384
+# A price sent as text: ASCII digits, at most ten before the point (the schema states the same pattern)
+PRICE_TEXT = re.compile(r"[0-9]{1,10}(\.[0-9]+)?")
+PRICE_LIMIT = Decimal("1e10")
 
 
 @dataclass(frozen=True)
@@ -126,19 +130,20 @@ def choice(allowed: Iterable[str]) -> Parser:
 
 
 def optional_decimal(value: Any) -> Decimal | None:
-    if value is None:
+    """A price: a JSON number, or a string of digits with an optional decimal part ("4310", "4310.50");
+    "" and null mean none. Zero or more and under 10 billion; kept to 2 decimal places."""
+    if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError(f"must be a number, not {type(value).__name__}")
+    if isinstance(value, str) and not PRICE_TEXT.fullmatch(value):
+        raise ValueError(f"'{value[:60]}' is not a number like 4310 or 4310.50")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError("must be a finite number")
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError(f"'{str(value)[:60]}' is not a number") from None
-    if not number.is_finite() or number < 0:
+    number = Decimal(str(value))
+    if number < 0:
         raise ValueError("must be zero or more")
-    if number >= Decimal("1e10"):
+    if number >= PRICE_LIMIT:
         raise ValueError("is too large")
     return number.quantize(Decimal("0.01"))
 

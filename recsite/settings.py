@@ -230,6 +230,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "recommendations.api.schema.common_errors",
+        "recommendations.api.schema.path_id_bounds",
+        "recommendations.api.schema.closed_request_bodies",
     ],
 }
 

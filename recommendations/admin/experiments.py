@@ -20,7 +20,7 @@ def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
     if slot not in Slot.reported():
         return HttpResponse(f"No slot '{slot}'.", status=404)
     try:
-        first, last = report_days(request.GET)
+        first, last = report_days(request.GET, ignore=("format",))
     except ValidationFailed as exc:
         problems = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
         return HttpResponse(f"Bad date range: {problems}", status=400)

@@ -22,15 +22,18 @@ ReportQuerySerializer = type(
     "ReportQuerySerializer",
     (serializers.Serializer,),
     {
-        "from": serializers.DateField(required=False, help_text="First day (default: 13 days before 'to')."),
+        "from": serializers.DateField(
+            required=False,
+            help_text="First day, 2000-01-01 or later and at most 365 days before 'to' (default: 13 days before).",
+        ),
         "to": serializers.DateField(required=False, help_text="Last day, inclusive (default: today)."),
     },
 )
 
 
-def report_days(params: dict) -> tuple[dt.date, dt.date]:
+def report_days(params: dict, *, ignore: tuple[str, ...] = ()) -> tuple[dt.date, dt.date]:
     """`from` and `to` of a report request (YYYY-MM-DD, inclusive), or ValidationFailed naming the bad one."""
-    query = query_values(params, ReportQuerySerializer)
+    query = query_values(params, ReportQuerySerializer, ignore=ignore)
     return report_range(query.get("from"), query.get("to"), timezone.localdate())
 
 

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from recommendations.api import serializers as s
-from recommendations.api.query import query_values
+from recommendations.api.query import path_id, query_values
 from recommendations.models import Scope
 from recommendations.services.serving.pipeline import recommend
 from recommendations.services.serving.result import Recommendation
@@ -73,7 +73,7 @@ class UserRecommendationsApi(APIView):
         rid = query.get("recommendation_id")
         result = recommend(
             self.slot,
-            user_id,
+            path_id(user_id, "user_id"),
             limit=query.get("limit"),
             offset=query["offset"],
             session_id=query["session_id"],
@@ -159,7 +159,7 @@ class SimilarItemsApi(APIView):
         result = recommend(
             "similar",
             query["user_id"],
-            item_id=item_id,
+            item_id=path_id(item_id, "item_id"),
             limit=query["limit"],
             offset=query["offset"],
             recommendation_id=str(rid) if rid else None,

@@ -2,6 +2,8 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+from recommendations.models.catalog import EXTERNAL_ID_MAX_LENGTH
+
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "recommendations.api.authentication.ApiKeyAuthentication"
@@ -33,4 +35,23 @@ def common_errors(result: dict, generator: object, request: object, public: bool
             responses = operation.setdefault("responses", {})
             for status, description in COMMON_ERRORS.items():
                 responses.setdefault(status, {"description": description, "content": error})
+    return result
+
+
+def path_id_bounds(result: dict, generator: object, request: object, public: bool) -> dict:
+    """drf-spectacular postprocessing hook: a marketplace id in a path is 1 to 128 characters, as in bodies."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "path" and parameter["name"].endswith("_id"):
+                    parameter["schema"] = {"type": "string", "minLength": 1, "maxLength": EXTERNAL_ID_MAX_LENGTH}
+    return result
+
+
+def closed_request_bodies(result: dict, generator: object, request: object, public: bool) -> dict:
+    """drf-spectacular postprocessing hook: request bodies take only the fields they list (a misspelt field
+    is refused with a 400 naming it, not ignored), so their objects say additionalProperties: false."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
     return result

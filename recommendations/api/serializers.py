@@ -4,9 +4,14 @@ Batch bodies are validated by the services (one pass, every error collected with
 these serializers describe the same fields for the docs, and a test keeps the two in step.
 """
 
+import datetime as dt
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from recommendations.models import EventType, Gender
+from recommendations.row_validation import PRICE_LIMIT, PRICE_TEXT
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -21,10 +26,30 @@ class ErrorSerializer(serializers.Serializer):
     errors = ErrorDetailSerializer(many=True, required=False)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "number", "minimum": 0, "maximum": float(PRICE_LIMIT), "exclusiveMaximum": True},
+            {"type": "string", "pattern": f"^({PRICE_TEXT.pattern})?$"},
+        ],
+        "nullable": True,
+        "description": 'A number ≥ 0, or digits as text ("4310.50"); null or "" means no price.',
+    }
+)
+class PriceField(serializers.Field):
+    """The schema of a price (recommendations.row_validation.optional_decimal reads it)."""
+
+
+def _batch(row: type[serializers.Serializer], what: str) -> serializers.ListField:
+    """A batch of rows as the schema shows it: 1 to API_MAX_BATCH_ROWS of them."""
+    limit = settings.API_MAX_BATCH_ROWS
+    return serializers.ListField(child=row(), min_length=1, max_length=limit, help_text=f"1 to {limit:,} {what}.")
+
+
 class ShopRowSerializer(serializers.Serializer):
     shop_id = serializers.CharField(max_length=128)
     name = serializers.CharField(max_length=200, required=False, help_text="Required for a new shop.")
-    attributes = serializers.DictField(required=False)
+    attributes = serializers.DictField(required=False, allow_null=True, help_text="null means none.")
     created_at = serializers.DateTimeField(required=False, help_text="When the shop opened.")
 
 
@@ -32,34 +57,40 @@ class ItemRowSerializer(serializers.Serializer):
     item_id = serializers.CharField(max_length=128)
     shop_id = serializers.CharField(max_length=128, required=False, help_text="Required for a new item.")
     title = serializers.CharField(max_length=300, required=False, help_text="Required for a new item.")
-    category_path = serializers.CharField(max_length=300, required=False, help_text="e.g. 'Fashion > Bags > Tote bags'")
-    price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
-    image_url = serializers.URLField(required=False, allow_blank=True)
-    published = serializers.BooleanField(required=False)
-    in_stock = serializers.BooleanField(required=False)
-    attributes = serializers.DictField(required=False)
+    category_path = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, allow_null=True, help_text="e.g. 'Fashion > Bags > Tote bags'"
+    )
+    price = PriceField(required=False, allow_null=True)
+    image_url = serializers.URLField(required=False, allow_blank=True, allow_null=True)
+    published = serializers.BooleanField(required=False, allow_null=True)
+    in_stock = serializers.BooleanField(required=False, allow_null=True)
+    attributes = serializers.DictField(required=False, allow_null=True, help_text="null means none.")
     created_at = serializers.DateTimeField(required=False, help_text="When the item was listed.")
 
 
 class UserRowSerializer(serializers.Serializer):
     user_id = serializers.CharField(max_length=128)
-    gender = serializers.ChoiceField(choices=[g for g in Gender.values if g], required=False, allow_blank=True)
-    birth_year = serializers.IntegerField(required=False, allow_null=True, min_value=1900)
-    region = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    attributes = serializers.DictField(required=False)
+    gender = serializers.ChoiceField(
+        choices=[g for g in Gender.values if g], required=False, allow_blank=True, allow_null=True
+    )
+    birth_year = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1900, max_value=dt.date.today().year
+    )
+    region = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+    attributes = serializers.DictField(required=False, allow_null=True, help_text="null means none.")
     created_at = serializers.DateTimeField(required=False)
 
 
 class ShopBatchSerializer(serializers.Serializer):
-    shops = ShopRowSerializer(many=True, help_text="1 to 1,000 shops.")
+    shops = _batch(ShopRowSerializer, "shops")
 
 
 class ItemBatchSerializer(serializers.Serializer):
-    items = ItemRowSerializer(many=True, help_text="1 to 1,000 items.")
+    items = _batch(ItemRowSerializer, "items")
 
 
 class UserBatchSerializer(serializers.Serializer):
-    users = UserRowSerializer(many=True, help_text="1 to 1,000 users.")
+    users = _batch(UserRowSerializer, "users")
 
 
 class UpsertResultSerializer(serializers.Serializer):
@@ -70,7 +101,7 @@ class UpsertResultSerializer(serializers.Serializer):
 class EventRowSerializer(serializers.Serializer):
     event_id = serializers.UUIDField(help_text="Made by the client; a retried event is stored once.")
     user_id = serializers.CharField(max_length=128, help_text="Unknown users are created.")
-    session_id = serializers.CharField(max_length=128, allow_blank=True)
+    session_id = serializers.CharField(max_length=128, allow_blank=True, allow_null=True)
     item_id = serializers.CharField(max_length=128, help_text="Must be in the catalog.")
     type = serializers.ChoiceField(choices=EventType.values)
     occurred_at = serializers.DateTimeField(help_text="ISO 8601 with a zone, e.g. 2026-11-28T09:30:00+09:00.")
@@ -78,7 +109,7 @@ class EventRowSerializer(serializers.Serializer):
 
 
 class EventBatchSerializer(serializers.Serializer):
-    events = EventRowSerializer(many=True, help_text="1 to 1,000 events.")
+    events = _batch(EventRowSerializer, "events")
 
 
 class EventBatchResultSerializer(serializers.Serializer):

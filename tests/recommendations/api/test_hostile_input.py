@@ -159,3 +159,52 @@ def test_stored_rows_serving_cannot_use_are_left_out_and_shown_to_staff(client, 
     _reads_still_work(client)
     page = staff.get("/admin/recommendations/slotconfig/").content.decode()
     assert "packed lists are damaged" in page and "fallbacks are not a list" in page
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/users/" + "u" * 129 + "/recommendations/items", "user_id"),
+        ("/api/v1/users/%20%20/recommendations/shops", "user_id"),
+        ("/api/v1/items/%0A/similar", "item_id"),
+        ("/api/v1/users/al%00ice/recommendations/features", "user_id"),
+    ],
+)
+def test_ids_in_the_path_are_checked_as_in_bodies(client, world, path, field):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert client.delete("/api/v1/users/" + "u" * 129).json()["errors"][0]["field"] == "user_id"
+
+
+@pytest.mark.parametrize(
+    ("path", "typo"),
+    [
+        ("/api/v1/users/alice/recommendations/items?limt=5", "limt"),
+        ("/api/v1/items/item-0/similar?user=alice", "user"),
+        ("/api/v1/ng/items?page=2", "page"),
+    ],
+)
+def test_a_misspelt_query_parameter_is_400_naming_it(client, world, path, typo):
+    response = client.get(path)
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["field"] == typo and "is not a parameter of this endpoint" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("price", "stored"),
+    [("4310.50", "4310.50"), (4310, "4310.00"), ("", None), (None, None), (0.004, "0.00")],
+)
+def test_prices_as_the_schema_states_them_are_stored(client, world, price, stored):
+    row = {"item_id": "item-1", "price": price}
+    assert client.post("/api/v1/items", {"items": [row]}, format="json").status_code == 200
+    item = world[1].__class__.objects.get(external_id="item-1")
+    assert (str(item.price) if item.price is not None else None) == stored
+
+
+@pytest.mark.parametrize("price", ["-1", "1e3", " 12", "4,310", "\uff11\uff12", -0.5, 1e10, True, "NaN"])
+def test_prices_the_schema_does_not_allow_are_400(client, world, price):
+    response = client.post("/api/v1/items", {"items": [{"item_id": "item-1", "price": price}]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "price"
