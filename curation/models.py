@@ -17,6 +17,10 @@ from simple_history.models import HistoricalRecords
 from recommendations.models import LIST_SLOTS, NG_SLOTS, Item, Shop, Slot, slot_choices
 
 SLOT_NAMES = tuple(s.value for s in NG_SLOTS)  # the slots an NG entry can be scoped to
+# An NG entry's expiry is at most this far ahead (an entry meant to last for good has none): far enough
+# for any real date, near enough that no reader of the row meets the end of the calendar.
+EXPIRY_MAX_YEARS = 100
+EXPIRY_MAX_AHEAD = dt.timedelta(days=EXPIRY_MAX_YEARS * 365)
 
 
 def ng_in_force(now: dt.datetime) -> Q:

@@ -20,7 +20,7 @@ from django.db.models import Case, Count, DateTimeField, Q, QuerySet, Value, Whe
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from curation.models import Boost, Feature, NgCategory, NgItem, NgShop, Pin, ng_in_force
+from curation.models import EXPIRY_MAX_AHEAD, Boost, Feature, NgCategory, NgItem, NgShop, Pin, ng_in_force
 from recommendations.generation import current_generation
 from recommendations.models import Item, Shop
 from recommendations.models.catalog import CATEGORY_SEPARATOR
@@ -102,6 +102,15 @@ def _readable_expiry() -> Case:
     # PostgreSQL's LEAST skips NULLs: an entry without expiry must stay without one
     clamped = Least("expires_at", Value(LAST_READABLE, output_field=DateTimeField()))
     return Case(When(expires_at__isnull=True, then=Value(None)), default=clamped, output_field=DateTimeField())
+
+
+def ng_expiries_out_of_range(now: dt.datetime) -> dict[str, int]:
+    """How many entries of each kind expire further ahead than an entry may now be given (stored before
+    expiries were bounded; the furthest are read as 9999-12-30), by kind name; kinds with none left out."""
+    counts = {
+        name: kind.model.objects.filter(expires_at__gt=now + EXPIRY_MAX_AHEAD).count() for name, kind in KINDS.items()
+    }
+    return {name: n for name, n in counts.items() if n}
 
 
 def ng_entry_row(kind_name: str, entry: models.Model) -> dict:

@@ -22,7 +22,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from curation.models import SLOT_NAMES
+from curation.models import EXPIRY_MAX_AHEAD, EXPIRY_MAX_YEARS, SLOT_NAMES
 from curation.selectors import CSV_COLUMNS, EXPORT_ONLY, KINDS, NgKind, readable_expiry
 from curation.services.ng_bulk import ng_rows_copy
 from recommendations.errors import FieldError, NotFound, ValidationFailed
@@ -33,10 +33,6 @@ from recommendations.row_validation import FieldSpec, duplicate_errors, external
 LOOKUP_CHUNK = 5_000
 WRITE_BATCH = 2_000
 UPLOAD_KEPT = dt.timedelta(days=1)  # a checked file waits this long for its confirmation
-# An NG entry's expiry is at most this far ahead (an entry meant to last for good has none): far enough
-# for any real date, near enough that no reader of the row meets the end of the calendar.
-EXPIRY_MAX_YEARS = 100
-EXPIRY_MAX_AHEAD = dt.timedelta(days=EXPIRY_MAX_YEARS * 365)
 
 
 def _expiry(value: Any) -> dt.datetime | None:

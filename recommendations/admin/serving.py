@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from recommendations.admin.experiments import dashboard_view
 from recommendations.models import (
@@ -18,6 +19,7 @@ from recommendations.models import (
     VariantPin,
 )
 from recommendations.services.serving.state import current_state
+from recommendations.services.stored_times import times_out_of_range
 from recommendations.services.variant_pins import variant_pin_save
 
 
@@ -53,6 +55,8 @@ class SlotConfigAdmin(admin.ModelAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> object:
         for problem in current_state().skipped:
             messages.warning(request, f"Serving leaves out a stored row it cannot use: {problem}.")
+        for problem in times_out_of_range():
+            messages.warning(request, _("%(problem)s Fix or delete them (docs/operations.md).") % {"problem": problem})
         return super().changelist_view(request, extra_context)
 
     def get_urls(self) -> list:

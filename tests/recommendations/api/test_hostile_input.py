@@ -123,7 +123,7 @@ def test_report_dates_before_the_calendar_we_keep_are_400(make_client):
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "to"
 
 
-def test_rows_stored_out_of_range_before_the_bounds_do_not_take_serving_down(client, world):
+def test_rows_stored_out_of_range_before_the_bounds_do_not_take_serving_down(client, world, staff):
     if connection.vendor != "postgresql":
         pytest.skip("only PostgreSQL stores times Python cannot read (1 BC, year 10000)")
     entry = NgItemFactory(item=world[5])
@@ -140,6 +140,9 @@ def test_rows_stored_out_of_range_before_the_bounds_do_not_take_serving_down(cli
     assert "item-5" not in {e["item_id"] for e in items}  # the NG entry still applies
     assert client.get("/api/v1/items/item-0/similar?user_id=bob").status_code == 200
     _reads_still_work(client)
+    page = staff.get("/admin/recommendations/slotconfig/").content.decode()
+    assert "1 event is dated outside 1990-01-01 to tomorrow" in page
+    assert "NG items: 1 entry expires more than 100 years ahead" in page
 
 
 def test_stored_rows_serving_cannot_use_are_left_out_and_shown_to_staff(client, world, staff):
