@@ -3,9 +3,6 @@ before saving, publishing, and suggested drafts."""
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
@@ -56,46 +53,57 @@ def _matches_html(rule: FeatureRule) -> str:
     )
 
 
+RULE_FIELDS = (
+    "rule_categories",
+    "rule_keywords",
+    "rule_price_min",
+    "rule_price_max",
+    "rule_shops",
+    "rule_min_popularity",
+)
+_LIST_EXPECTED = {"invalid": 'Write a list of texts, e.g. ["Home > Kitchen"].'}
+
+
+class FeatureForm(forms.ModelForm):
+    """The change form: the model's own checks, with words a merchandiser can act on."""
+
+    cover_image_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+
+    class Meta:
+        model = Feature
+        fields = ("title", "slug", "description", "cover_image_url", "status", "starts_at", "ends_at", *RULE_FIELDS)
+        error_messages = {"rule_categories": _LIST_EXPECTED, "rule_keywords": _LIST_EXPECTED}
+
+
+# The change form's rule fields alone, with the same checks (saving the feature runs them again)
+RuleForm = forms.modelform_factory(Feature, form=FeatureForm, fields=RULE_FIELDS)
+
+
 def _rule_from_query(query: QueryDict) -> FeatureRule:
-    """A rule from the change form's fields, as the form's script sends them; ValueError naming a bad one."""
-
-    def texts(name: str) -> list[str]:
-        raw = query.get(name, "").strip()
-        if not raw:
-            return []
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            raise ValueError(f'{name}: write a list, e.g. ["Home > Kitchen"]') from None
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValueError(f'{name}: write a list of texts, e.g. ["Home > Kitchen"]')
-        return [v for v in value if v.strip()]
-
-    def number(name: str, kind: type) -> Decimal | int | None:
-        raw = query.get(name, "").strip()
-        if not raw:
-            return None
-        try:
-            return kind(raw)
-        except (ValueError, ArithmeticError):
-            raise ValueError(f"{name}: '{raw}' is not a number") from None
-
-    try:
-        shops = [int(s) for s in query.getlist("rule_shops") if s]
-    except ValueError:
-        raise ValueError("rule_shops: not shop ids") from None
+    """A rule from the change form's fields, as the form's script sends them; ValueError naming each bad one."""
+    data = query.copy()
+    for name in ("rule_categories", "rule_keywords"):
+        if not data.get(name, "").strip():
+            data[name] = "[]"
+    if not data.get("rule_min_popularity", "").strip():
+        data["rule_min_popularity"] = "0"
+    form = RuleForm(data)
+    if not form.is_valid():
+        raise ValueError("; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
+    clean = form.cleaned_data
     return FeatureRule(
-        categories=texts("rule_categories"),
-        keywords=texts("rule_keywords"),
-        price_min=number("rule_price_min", Decimal),
-        price_max=number("rule_price_max", Decimal),
-        shops=shops,
-        min_popularity=number("rule_min_popularity", int) or 0,
+        categories=clean["rule_categories"],
+        keywords=clean["rule_keywords"],
+        price_min=clean["rule_price_min"],
+        price_max=clean["rule_price_max"],
+        shops=[shop.pk for shop in clean["rule_shops"]],
+        min_popularity=clean["rule_min_popularity"],
     )
 
 
 @admin.register(Feature)
 class FeatureAdmin(SimpleHistoryAdmin):
+    form = FeatureForm
     list_display = ("title", "status", "starts_at", "ends_at", "item_count", "source", "created_by")
     list_filter = ("status",)
     search_fields = ("title", "slug", "description")

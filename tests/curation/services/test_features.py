@@ -117,7 +117,7 @@ def test_admin_shows_rule_matches_before_saving(staff, catalog):
     assert "matches 1 published, in-stock item" in text and "Walnut tray" in text
     assert not Feature.objects.exists()
     bad = staff.get("/admin/curation/feature/rule-check/", {"rule_categories": "Home > Kitchen"})
-    assert bad.status_code == 400 and "write a list" in bad.content.decode()
+    assert bad.status_code == 400 and "Write a list of texts" in bad.content.decode()
 
 
 def test_admin_suggest_button_and_publish_action(staff, catalog):
