@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint format bench-ingest bench-train bench-serve clean
+.PHONY: demo demo-check test install lint format bench-ingest bench-train bench-serve clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ demo: install
 	$(BIN)/python manage.py simulate_traffic
 	$(BIN)/python manage.py demo_access
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+demo-check: install
+	$(BIN)/python bench/demo_runs.py --runs 10
 
 test: install
 	$(BIN)/python -m pytest
