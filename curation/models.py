@@ -216,6 +216,7 @@ class Feature(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("publish_feature", "Can publish and unpublish features")]
 
     def __str__(self) -> str:
         return self.title
@@ -233,6 +234,8 @@ class Feature(models.Model):
             value = getattr(self, name)
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
                 raise ValidationError({name: 'A list of texts, e.g. ["Home > Kitchen"].'})
+            if any("\x00" in v for v in value):
+                raise ValidationError({name: "Texts must not contain NUL characters."})
 
 
 class FeatureItem(models.Model):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class RecommendationsConfig(AppConfig):
@@ -11,3 +12,16 @@ class RecommendationsConfig(AppConfig):
         from .invalidation import connect_invalidation
 
         connect_invalidation()
+        post_migrate.connect(_roles_in_step, sender=self)
+
+
+def _roles_in_step(sender: AppConfig, **kwargs: object) -> None:
+    """After every migrate: every app's permissions exist, and the role groups grant what recsite/roles.py says."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    from recsite.roles import roles_sync
+
+    for config in apps.get_app_configs():
+        create_permissions(config, verbosity=0)
+    roles_sync()

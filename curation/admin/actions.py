@@ -33,7 +33,9 @@ def ng_add_action(kind_name: str) -> object:
     """An admin action asking for a reason, then putting the selected rows on the NG list."""
     kind = KINDS[kind_name]
 
-    @admin.action(description=f"Add to the NG list of {kind.label()}")
+    @admin.action(
+        description=f"Add to the NG list of {kind.label()}", permissions=[f"curation.add_{kind.model._meta.model_name}"]
+    )
     def add_to_ng_list(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         form = NgAddForm(request.POST if request.POST.get("apply") == "yes" else None)
         errors = []

@@ -17,6 +17,7 @@ from curation.selectors import FeatureRule, feature_item_keys, rule_matches
 from curation.services.feature_suggestions import features_suggest
 from curation.services.features import feature_save, features_status_set
 from recommendations.services.serving.features import servable_feature_items
+from recsite.admin_access import NamedActionPermissions, permission_view
 
 SHOWN_MATCHES = 20
 
@@ -102,7 +103,7 @@ def _rule_from_query(query: QueryDict) -> FeatureRule:
 
 
 @admin.register(Feature)
-class FeatureAdmin(SimpleHistoryAdmin):
+class FeatureAdmin(NamedActionPermissions, SimpleHistoryAdmin):
     form = FeatureForm
     list_display = ("title", "status", "starts_at", "ends_at", "item_count", "source", "created_by")
     list_filter = ("status",)
@@ -153,20 +154,28 @@ class FeatureAdmin(SimpleHistoryAdmin):
             return HttpResponse(format_html('<p class="errornote">{}</p>', str(exc)), status=400)
         return HttpResponse(_matches_html(rule))
 
-    @admin.action(description="Publish", permissions=["change"])
+    @admin.action(description="Publish", permissions=["curation.publish_feature"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
         changed = features_status_set(queryset, Feature.Status.PUBLISHED)
         self.message_user(request, f"Published {changed} feature(s).", messages.SUCCESS)
 
-    @admin.action(description="Unpublish (back to draft)", permissions=["change"])
+    @admin.action(description="Unpublish (back to draft)", permissions=["curation.publish_feature"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
         changed = features_status_set(queryset, Feature.Status.DRAFT)
         self.message_user(request, f"{changed} feature(s) back to draft.", messages.SUCCESS)
 
     def get_urls(self) -> list:
         return [
-            path("suggest/", self.admin_site.admin_view(self.suggest_view), name="curation_feature_suggest"),
-            path("rule-check/", self.admin_site.admin_view(self.rule_check_view), name="curation_feature_rule_check"),
+            path(
+                "suggest/",
+                permission_view(self, self.suggest_view, "curation.add_feature"),
+                name="curation_feature_suggest",
+            ),
+            path(
+                "rule-check/",
+                permission_view(self, self.rule_check_view, "curation.view_feature"),
+                name="curation_feature_rule_check",
+            ),
             *super().get_urls(),
         ]
 

@@ -29,6 +29,7 @@ from curation.services.ng_lists import (
 from curation.services.rule_conflicts import boost_conflicts, pin_conflicts
 from curation.services.rules import rule_save
 from recommendations.errors import NotFound, ValidationFailed
+from recsite.admin_access import permission_view
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # 200,000 rows with long reasons
 PREVIEW_ROWS = 200  # rows shown before confirming; a large file is summed up, not listed whole
@@ -95,15 +96,22 @@ class NgAdmin(SimpleHistoryAdmin):
 
     def get_urls(self) -> list:
         name = f"{self.opts.app_label}_{self.opts.model_name}"
+        app, model = self.opts.app_label, self.opts.model_name
+        upload = permission_view(self, self.upload_view, f"{app}.add_{model}", f"{app}.change_{model}")
         return [
-            path("upload/", self.admin_site.admin_view(self.upload_view), name=f"{name}_upload"),
-            path("export/", self.admin_site.admin_view(self.export_view), name=f"{name}_export"),
+            path("upload/", upload, name=f"{name}_upload"),
+            path("export/", permission_view(self, self.export_view, f"{app}.view_{model}"), name=f"{name}_export"),
             *super().get_urls(),
         ]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         name = f"admin:{self.opts.app_label}_{self.opts.model_name}"
-        links = {"upload_url": reverse(f"{name}_upload"), "export_url": reverse(f"{name}_export")}
+        app, model = self.opts.app_label, self.opts.model_name
+        links = {
+            "upload_url": reverse(f"{name}_upload"),
+            "export_url": reverse(f"{name}_export"),
+            "can_upload": request.user.has_perms([f"{app}.add_{model}", f"{app}.change_{model}"]),
+        }
         return super().changelist_view(request, {**(extra_context or {}), **links})
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
@@ -114,8 +122,6 @@ class NgAdmin(SimpleHistoryAdmin):
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         """Step 1: choose a file. Step 2: every row checked and shown; nothing saved. Step 3: confirm."""
-        if not self.has_add_permission(request):
-            return HttpResponse(status=403)
         kind = KINDS[self.kind]
         context = {
             **self.admin_site.each_context(request),

@@ -8,10 +8,11 @@ from django.utils.http import urlencode
 from curation.admin.actions import ng_add_action
 from recommendations.admin.preview import preview_view
 from recommendations.models import AppUser, Item, Shop
+from recsite.admin_access import NamedActionPermissions, permission_view
 
 
 @admin.register(Shop)
-class ShopAdmin(admin.ModelAdmin):
+class ShopAdmin(NamedActionPermissions, admin.ModelAdmin):
     list_display = ("external_id", "name", "item_count", "created_at", "updated_at")
     search_fields = ("external_id", "name")
     readonly_fields = ("updated_at",)
@@ -26,7 +27,7 @@ class ShopAdmin(admin.ModelAdmin):
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(NamedActionPermissions, admin.ModelAdmin):
     list_display = ("external_id", "title", "shop_name", "category_path", "price", "published", "in_stock")
     list_filter = ("published", "in_stock")
     list_select_related = ("shop",)
@@ -48,9 +49,19 @@ class AppUserAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list:
         return [
-            path("preview/", self.admin_site.admin_view(preview_view), name="recommendations_preview"),
+            path(
+                "preview/",
+                permission_view(self, preview_view, "recommendations.preview_recommendations"),
+                name="recommendations_preview",
+            ),
             *super().get_urls(),
         ]
+
+    def get_list_display(self, request: HttpRequest) -> tuple:
+        shown = super().get_list_display(request)
+        if request.user.has_perm("recommendations.preview_recommendations"):
+            return shown
+        return tuple(c for c in shown if c != "preview_link")
 
     @admin.display(description="recommendations")
     def preview_link(self, obj: AppUser) -> str:

@@ -7,10 +7,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from recommendations.models import PersonalizeResource
+from recsite.admin_access import NamedActionPermissions
 
 
 @admin.register(PersonalizeResource)
-class PersonalizeResourceAdmin(admin.ModelAdmin):
+class PersonalizeResourceAdmin(NamedActionPermissions, admin.ModelAdmin):
     """What recsite knows of its Amazon Personalize resources; refreshed from AWS every 5 minutes."""
 
     list_display = ("kind", "name", "status", "arn", "updated_at")
@@ -19,7 +20,7 @@ class PersonalizeResourceAdmin(admin.ModelAdmin):
     readonly_fields = ("kind", "name", "arn", "status", "details", "created_at", "updated_at")
     actions = ["refresh"]
 
-    @admin.action(description="Ask AWS for the status now")
+    @admin.action(description="Ask AWS for the status now", permissions=["recommendations.change_personalizeresource"])
     def refresh(self, request: HttpRequest, queryset: QuerySet) -> None:
         from recommendations.services.personalize.setup import status_refresh
 

@@ -14,6 +14,7 @@ from recommendations.errors import NotFound
 from recommendations.models import AppUser, VariantPin
 from recommendations.services.serving.preview import recommendations_preview
 from recommendations.services.variant_pins import variant_pin_set
+from recsite.admin_access import require
 
 
 class PreviewForm(forms.Form):
@@ -33,6 +34,7 @@ class PreviewForm(forms.Form):
 def preview_view(request: HttpRequest) -> HttpResponse:
     """GET ?user_id= shows the preview; POST pins the user to a variant (or unpins)."""
     if request.method == "POST":
+        require(request, "recommendations.add_variantpin", "recommendations.delete_variantpin")
         user = AppUser.objects.filter(external_id=request.POST.get("user_id", "")).first()
         if user is None:
             messages.error(request, "Only a user recsite knows can be pinned to a variant.")

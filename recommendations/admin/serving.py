@@ -21,6 +21,7 @@ from recommendations.models import (
 from recommendations.services.serving.state import current_state
 from recommendations.services.stored_times import times_out_of_range
 from recommendations.services.variant_pins import variant_pin_save
+from recsite.admin_access import permission_view
 
 
 class VariantInline(admin.TabularInline):
@@ -63,11 +64,17 @@ class SlotConfigAdmin(admin.ModelAdmin):
         return [
             path(
                 "<str:slot>/dashboard/",
-                self.admin_site.admin_view(dashboard_view),
+                permission_view(self, dashboard_view, "recommendations.view_experiment"),
                 name="recommendations_experiment_dashboard",
             ),
             *super().get_urls(),
         ]
+
+    def get_list_display(self, request: HttpRequest) -> tuple:
+        shown = super().get_list_display(request)
+        if request.user.has_perm("recommendations.view_experiment"):
+            return shown
+        return tuple(c for c in shown if c != "dashboard")
 
     @admin.display(description="experiment")
     def dashboard(self, obj: SlotConfig) -> str:

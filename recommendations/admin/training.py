@@ -17,6 +17,7 @@ from recommendations.models import AlgorithmSetting, ModelVersion, TrainingRun
 from recommendations.services.task_dispatch import tasks_run_inline
 from recommendations.services.training.pipeline import training_run_queue
 from recommendations.services.training.publishing import model_version_publish, model_version_rollback
+from recsite.admin_access import NamedActionPermissions, permission_view
 
 
 def _queue_runs(request: HttpRequest, algorithms: list[str], *, tune: bool) -> None:
@@ -49,7 +50,7 @@ class AlgorithmSettingForm(forms.ModelForm):
 
 
 @admin.register(AlgorithmSetting)
-class AlgorithmSettingAdmin(admin.ModelAdmin):
+class AlgorithmSettingAdmin(NamedActionPermissions, admin.ModelAdmin):
     form = AlgorithmSettingForm
     list_display = ("algorithm", "enabled", "live_version", "live_ndcg", "last_run", "tuned_at")
     list_editable = ("enabled",)
@@ -84,11 +85,11 @@ class AlgorithmSettingAdmin(admin.ModelAdmin):
         url = reverse("admin:recommendations_trainingrun_change", args=[run.pk])
         return format_html('<a href="{}">#{} {}</a>', url, run.pk, run.get_status_display())
 
-    @admin.action(description="Train now", permissions=["change"])
+    @admin.action(description="Train now", permissions=["recommendations.train_model"])
     def train_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         _queue_runs(request, list(queryset.values_list("algorithm", flat=True)), tune=False)
 
-    @admin.action(description="Tune parameters (costs many trainings)", permissions=["change"])
+    @admin.action(description="Tune parameters (costs many trainings)", permissions=["recommendations.train_model"])
     def tune(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         algorithms = list(queryset.values_list("algorithm", flat=True))
         if request.POST.get("confirm") == "yes":
@@ -107,7 +108,7 @@ class AlgorithmSettingAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrainingRun)
-class TrainingRunAdmin(admin.ModelAdmin):
+class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
     list_display = (
         "id",
         "algorithm",
@@ -128,7 +129,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
         return [
             path(
                 "personalize-train/",
-                self.admin_site.admin_view(self.personalize_train_view),
+                permission_view(self, self.personalize_train_view, "recommendations.train_personalize"),
                 name="recommendations_trainingrun_personalize_train",
             ),
             *super().get_urls(),
@@ -196,7 +197,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
     def duration(self, obj: TrainingRun) -> str:
         return f"{sum(obj.timings.values()):.1f}" if obj.timings else "-"
 
-    @admin.action(description="Publish anyway (past the metric guard)", permissions=["change"])
+    @admin.action(description="Publish anyway (past the metric guard)", permissions=["recommendations.publish_model"])
     def publish_anyway(self, request: HttpRequest, queryset: QuerySet) -> None:
         for run in queryset:
             try:
@@ -218,7 +219,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(NamedActionPermissions, admin.ModelAdmin):
     list_display = ("id", "algorithm", "is_live", "run_link", "ndcg", "forced", "published_at", "candidates_written_at")
     list_filter = ("algorithm", "is_live")
     list_select_related = ("run",)
@@ -238,7 +239,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def ndcg(self, obj: ModelVersion) -> str:
         return _ndcg(obj.run.ndcg())
 
-    @admin.action(description="Roll back to this version (make it live)", permissions=["change"])
+    @admin.action(description="Roll back to this version (make it live)", permissions=["recommendations.publish_model"])
     def roll_back(self, request: HttpRequest, queryset: QuerySet) -> None:
         if queryset.count() != 1:
             messages.error(request, "Choose exactly one version to make live.")

@@ -82,6 +82,7 @@ class AppUser(models.Model):
     class Meta:
         ordering = ["external_id"]
         verbose_name = "app user"
+        permissions = [("preview_recommendations", "Can preview any user's recommendations and why")]
 
     def __str__(self) -> str:
         return self.external_id

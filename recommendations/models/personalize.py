@@ -39,6 +39,7 @@ class PersonalizeResource(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["kind", "name"], name="one_personalize_resource_per_name")]
+        permissions = [("train_personalize", "Can train Amazon Personalize (billed by AWS)")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.name} ({self.status or 'unknown'})"

@@ -35,6 +35,7 @@ class SlotConfig(models.Model):
     class Meta:
         ordering = ["slot"]
         verbose_name = "slot"
+        permissions = [("view_experiment", "Can view experiment dashboards and reports")]
 
     def __str__(self) -> str:
         return self.get_slot_display()

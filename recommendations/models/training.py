@@ -27,6 +27,7 @@ class AlgorithmSetting(models.Model):
 
     class Meta:
         ordering = ["algorithm"]
+        permissions = [("train_model", "Can train models and tune their parameters")]
 
     def __str__(self) -> str:
         return self.algorithm
@@ -90,6 +91,7 @@ class ModelVersion(models.Model):
 
     class Meta:
         ordering = ["-published_at"]
+        permissions = [("publish_model", "Can publish a run past the metric guard and roll back versions")]
         constraints = [
             models.UniqueConstraint(
                 fields=["algorithm"], condition=Q(is_live=True), name="one_live_version_per_algorithm"
