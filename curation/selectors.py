@@ -7,7 +7,6 @@ the serving code, and curation never imports serving.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from curation.models import EXPIRY_MAX_AHEAD, Boost, Feature, NgCategory, NgItem
 from recommendations.generation import current_generation
 from recommendations.models import Item, Shop
 from recommendations.models.catalog import CATEGORY_SEPARATOR
+from recommendations.spreadsheet import SafeWriter
 
 POPULARITY_DAYS = 30
 LAST_READABLE = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
@@ -133,7 +133,7 @@ def ng_csv_export(kind_name: str) -> str:
     """The whole list as CSV, in the upload format plus who added each entry and whether it applies now."""
     kind = KINDS[kind_name]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow([kind.id_field, *CSV_COLUMNS, *EXPORT_ONLY])
     for entry in ng_entries(kind_name).iterator():
         row = ng_entry_row(kind_name, entry)

@@ -28,6 +28,7 @@ from curation.services.ng_bulk import ng_rows_copy
 from recommendations.errors import FieldError, NotFound, ValidationFailed
 from recommendations.generation import generation_changed
 from recommendations.row_validation import FieldSpec, duplicate_errors, external_id, text, validate_rows, within_range
+from recommendations.spreadsheet import cell_in
 
 # Ids looked up per query (SQLite allows 32,766 parameters), and rows written per INSERT or UPDATE.
 LOOKUP_CHUNK = 5_000
@@ -310,7 +311,7 @@ def ng_csv_rows(kind_name: str, content: str) -> list[dict]:
     rows = []
     for raw in reader:
         row = {
-            k.strip(): (v.strip() if isinstance(v, str) else v)
+            k.strip(): (cell_in(v.strip()) if isinstance(v, str) else v)
             for k, v in raw.items()
             if k and k.strip() not in EXPORT_ONLY
         }

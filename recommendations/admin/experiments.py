@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib import admin
@@ -14,6 +13,7 @@ from recommendations.api.experiments import report_days
 from recommendations.errors import ValidationFailed
 from recommendations.models import Slot, SlotConfig
 from recommendations.services.measurement.report import COUNTS, RATES, experiment_report
+from recommendations.spreadsheet import SafeWriter
 
 
 def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
@@ -68,7 +68,7 @@ def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
 
 def _csv(report: dict) -> HttpResponse:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     rate_columns = [f"{kind}_rate_per_user" for kind in RATES] + [f"{kind}_events_per_list" for kind in RATES]
     writer.writerow(["day", "variant", *COUNTS, *rate_columns])
     for row in report["by_day"]:

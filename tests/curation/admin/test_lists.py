@@ -226,3 +226,16 @@ def test_the_ng_upload_never_fails_whatever_file_is_sent(staff, items, header, r
     page = staff.post("/admin/curation/ngitem/upload/", {"file": SimpleUploadedFile("ng.csv", content, "text/csv")})
     assert page.status_code == 200  # the check's verdict, with its errors; nothing saved before confirming
     assert not NgItem.objects.exists()
+
+
+def test_export_neutralises_formulas_and_uploading_it_back_changes_nothing(staff, items):
+    reasons = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "plain"]
+    for item, reason in zip(items + [ItemFactory(external_id=f"item-{n}") for n in (3, 4)], reasons, strict=True):
+        NgItem.objects.create(item=item, reason=reason, created_by="mika")
+    exported = staff.get("/admin/curation/ngitem/export/").content.decode()
+    rows = list(csv.reader(io.StringIO(exported)))[1:]
+    assert {row[1] for row in rows} == {"'" + r for r in reasons[:4]} | {"plain"}  # Excel shows them as text
+    page = _upload(staff, exported)
+    assert "Every row is fine: 0 new, 5 replacing current entries" in page.content.decode()
+    staff.post("/admin/curation/ngitem/upload/", {"confirm": "yes", "upload": page.context["upload"]})
+    assert set(NgItem.objects.values_list("reason", flat=True)) == set(reasons)
