@@ -201,6 +201,10 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
 API_MAX_BATCH_ROWS = 1000
 # Requests per API key; each key may override it in the admin. DRF rate syntax: "N/second|minute|hour|day".
 API_KEY_THROTTLE_RATE = env.str("API_KEY_THROTTLE_RATE", default="6000/minute")
+# A key revoked or expired outside the admin (SQL, a script) stops working within this many seconds
+API_KEY_RECHECK_SECONDS = env.float("API_KEY_RECHECK_SECONDS", default=5.0)
+# Bad keys one client address may send per minute before it gets 429 (guessing keys is then hopeless)
+API_AUTH_FAILURES_PER_MINUTE = env.int("API_AUTH_FAILURES_PER_MINUTE", default=30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["recommendations.api.authentication.ApiKeyAuthentication"],

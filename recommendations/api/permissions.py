@@ -23,7 +23,8 @@ class HasScopes(permissions.BasePermission):
             raise exceptions.PermissionDenied("This endpoint declares no scope and is closed.")
         missing = [scope for scope in required if not api_key.has_scope(scope)]
         if missing:
+            # the key's name stays out of the answer: whoever holds a key need not learn what staff call it
             raise exceptions.PermissionDenied(
-                f"This API key lacks the scope {', '.join(missing)}; ask an admin to add it to key '{api_key.name}'."
+                f"This API key lacks the scope {', '.join(missing)}; ask an admin to add it to the key."
             )
         return True

@@ -10,7 +10,7 @@ from recommendations.services.user_erase import app_user_erase
 
 
 class UserEraseApi(APIView):
-    required_scopes = [Scope.CATALOG_WRITE]
+    required_scopes = [Scope.USERS_ERASE]
 
     @extend_schema(
         operation_id="user_erase",

@@ -21,7 +21,8 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 class Scope(models.TextChoices):
     EVENTS_WRITE = "events:write", "events:write: send interaction events"
-    CATALOG_WRITE = "catalog:write", "catalog:write: upsert shops, items and users; erase users"
+    CATALOG_WRITE = "catalog:write", "catalog:write: upsert shops, items and users"
+    USERS_ERASE = "users:erase", "users:erase: erase a user and everything recsite holds about them"
     RECOMMENDATIONS_READ = "recommendations:read", "recommendations:read: fetch recommendations"
     CURATION_WRITE = "curation:write", "curation:write: keep the NG lists in step (trust-and-safety sync)"
     REPORTS_READ = "reports:read", "reports:read: experiment reports for BI tools"

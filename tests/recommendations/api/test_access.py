@@ -1,3 +1,6 @@
+import datetime as dt
+import time
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -132,3 +135,41 @@ def test_the_documented_fields_match_what_the_services_validate():
     assert set(s.ShopRowSerializer().fields) == set(SHOPS.fields)
     assert set(s.ItemRowSerializer().fields) == set(ITEMS.fields)
     assert set(s.UserRowSerializer().fields) == set(USERS.fields)
+
+
+@pytest.mark.parametrize("change", [{"revoked": True}, {"expiry_date": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)}])
+def test_a_key_revoked_or_expired_by_sql_stops_within_the_recheck_interval(settings, change):
+    settings.API_KEY_RECHECK_SECONDS = 0.2
+    key, plain = api_key_create(name="app", scopes=[Scope.RECOMMENDATIONS_READ])
+    ItemFactory()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {plain}")
+    assert client.get("/api/v1/users/u-1/recommendations/items").status_code == 200
+    ApiKey.objects.filter(pk=key.pk).update(**change)  # no signal, no generation change: as SQL would
+    time.sleep(0.3)
+    assert client.get("/api/v1/users/u-1/recommendations/items").status_code == 401
+
+
+def test_an_address_guessing_keys_gets_429_even_for_a_good_key(settings):
+    settings.API_AUTH_FAILURES_PER_MINUTE = 5
+    _key, plain = api_key_create(name="app", scopes=[Scope.RECOMMENDATIONS_READ])
+    guesser = APIClient(REMOTE_ADDR="203.0.113.9")
+    statuses = []
+    for n in range(7):
+        guesser.credentials(HTTP_AUTHORIZATION=f"Api-Key guess.{n}")
+        statuses.append(guesser.get("/api/v1/users/u-1/recommendations/items").status_code)
+    assert statuses == [401] * 5 + [429] * 2
+    guesser.credentials(HTTP_AUTHORIZATION=f"Api-Key {plain}")
+    blocked = guesser.get("/api/v1/users/u-1/recommendations/items")
+    assert blocked.status_code == 429 and int(blocked["Retry-After"]) <= 60
+    other = APIClient(REMOTE_ADDR="198.51.100.7")
+    other.credentials(HTTP_AUTHORIZATION=f"Api-Key {plain}")
+    assert other.get("/api/v1/users/u-1/recommendations/items").status_code == 200
+
+
+def test_a_missing_scope_is_named_but_the_key_is_not():
+    _key, plain = api_key_create(name="stock feed of ACME", scopes=[Scope.CATALOG_WRITE])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {plain}")
+    message = client.delete("/api/v1/users/u-1").json()["message"]
+    assert "users:erase" in message and "ACME" not in message

@@ -27,7 +27,9 @@ def world():
 
 @pytest.fixture
 def client(make_client):
-    return make_client(Scope.EVENTS_WRITE, Scope.CATALOG_WRITE, Scope.CURATION_WRITE, Scope.RECOMMENDATIONS_READ)
+    return make_client(
+        Scope.EVENTS_WRITE, Scope.CATALOG_WRITE, Scope.CURATION_WRITE, Scope.RECOMMENDATIONS_READ, Scope.USERS_ERASE
+    )
 
 
 def _event(**overrides) -> dict:

@@ -85,6 +85,6 @@ def test_erasing_a_user_starts_a_deletion_job(personalize_on, make_client, djang
         )
         gateway.clients_set(gateway.Clients(personalize=personalize, runtime=None, events=None, s3=S3()))
         with django_capture_on_commit_callbacks(execute=True):
-            assert make_client(Scope.CATALOG_WRITE).delete("/api/v1/users/u-9").status_code == 200
+            assert make_client(Scope.USERS_ERASE).delete("/api/v1/users/u-9").status_code == 200
         stub.assert_no_pending_responses()
     assert PersonalizeResource.objects.get(kind="deletion_job").arn.endswith("delete-1")
