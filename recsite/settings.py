@@ -215,6 +215,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["recommendations.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "recsite.api_errors.exception_handler",
+    # proxies in front of recsite whose X-Forwarded-For to trust, so a client's address is its own
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
 }
 # A 1,000-event batch with long ids is well under 1 MB; anything bigger is a client bug.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=4 * 1024 * 1024)
