@@ -6,10 +6,10 @@ import http.client
 import os
 import platform
 import re
+import secrets
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -41,7 +41,7 @@ def setup_django(db_url: str | None = None, *, fresh: bool = True) -> str:
     os.environ.update(
         DATABASE_URL=db_url,
         DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="bench-only-" + uuid.uuid4().hex,
+        DJANGO_SECRET_KEY="bench-only-" + secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DJANGO_SECURE_SSL_REDIRECT="false",
         DJANGO_SETTINGS_MODULE="recsite.settings",

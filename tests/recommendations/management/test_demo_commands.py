@@ -24,5 +24,6 @@ def test_demo_access_prints_a_working_login_and_key(capsys, client):
 
     out = capsys.readouterr().out
     password = out.split("Password: ")[-1].split()[0]
-    assert client.login(username="admin", password=password)
+    signed_in = client.post("/admin/login/?next=/admin/", {"username": "admin", "password": password})
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/admin/"
     assert ApiKey.objects.filter(name="demo app", revoked=False).count() == 1

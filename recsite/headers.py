@@ -1,0 +1,22 @@
+"""Headers every API answer carries: recommendations and errors are for one user at one moment, so no
+proxy or browser may keep them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
+
+
+class ApiNoStoreMiddleware:
+    """`Cache-Control: no-store` (and Django's other never-cache headers) on every /api/v1/ response."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/v1/"):
+            add_never_cache_headers(response)
+        return response
