@@ -35,6 +35,9 @@ elif not DEBUG and (
         "key, when DJANGO_DEBUG is false; make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
     )
 
+# Earlier keys still accepted for signatures (sessions, model files) while you rotate DJANGO_SECRET_KEY
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -155,6 +158,9 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
+                # msgpack, not django-redis's default pickle: a value someone writes into Redis is read
+                # as data and can never run as code in a worker
+                "SERIALIZER": "recsite.cache_serializer.SafeMsgPackSerializer",
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": _redis_timeout,
                 "SOCKET_TIMEOUT": _redis_timeout,

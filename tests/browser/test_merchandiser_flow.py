@@ -116,6 +116,7 @@ def test_every_page_works_under_the_content_security_policy(live_server, browser
     assert page.input_value("#id_slug") == "kitchen-week", violations  # the admin's prepopulate script ran
     page.fill("#id_rule_categories", '["Home > Kitchen"]')
     page.click("#check-rule")
+    page.wait_for_selector("#rule-check-result #rule-match-count")
     assert "matches 1 published, in-stock item" in page.inner_text("#rule-check-result")
 
     page.goto(f"{live_server.url}/admin/recommendations/trainingrun/")
