@@ -107,9 +107,11 @@ def personalize_events_forward_task(event_ids: list[str]) -> int:
     max_retries=5,
 )
 def personalize_user_delete_task(external_id: str) -> str:
-    """Start a Personalize data deletion job for a user erased in recsite."""
+    """Take a user erased in recsite out of the files in the bucket, and start Personalize's deletion job."""
+    from recommendations.services.personalize.erasure import exports_user_scrub
     from recommendations.services.personalize.events import user_deletion_start
 
+    exports_user_scrub(external_id)
     job = user_deletion_start(external_id)
     return job.arn if job else ""
 

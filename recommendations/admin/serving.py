@@ -109,11 +109,15 @@ class VariantPinAdmin(admin.ModelAdmin):
 
 @admin.register(Impression)
 class ImpressionAdmin(admin.ModelAdmin):
-    list_display = ("served_at", "slot", "variant", "algorithm", "model_version", "user", "offset", "size")
+    list_display = ("served_at", "slot", "variant", "algorithm", "model_version", "served_to", "offset", "size")
     list_filter = ("slot", "variant", "algorithm")
-    search_fields = ("=user__external_id", "=recommendation_id")
+    search_fields = ("=user__external_id", "=user_ref", "=recommendation_id")
     date_hierarchy = "served_at"
     show_full_result_count = False
+
+    @admin.display(description="user")
+    def served_to(self, obj: Impression) -> str:
+        return obj.user.external_id if obj.user_id is not None else f"{obj.user_ref} (not a user yet)"
 
     @admin.display(description="entries")
     def size(self, obj: Impression) -> int:

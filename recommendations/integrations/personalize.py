@@ -101,6 +101,25 @@ def s3_upload(fileobj: IO[bytes], key: str) -> str:
     return f"s3://{settings.PERSONALIZE_BUCKET}/{key}"
 
 
+@_gateway
+def s3_keys(prefix: str) -> list[str]:
+    """Every object key under `prefix` in the Personalize bucket."""
+    pages = clients().s3.get_paginator("list_objects_v2").paginate(Bucket=settings.PERSONALIZE_BUCKET, Prefix=prefix)
+    return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+
+@_gateway
+def s3_object(key: str) -> bytes:
+    """One object of the Personalize bucket, whole."""
+    return clients().s3.get_object(Bucket=settings.PERSONALIZE_BUCKET, Key=key)["Body"].read()
+
+
+@_gateway
+def s3_replace(key: str, content: bytes) -> None:
+    """Write an object of the Personalize bucket anew."""
+    clients().s3.put_object(Bucket=settings.PERSONALIZE_BUCKET, Key=key, Body=content)
+
+
 # --- data --------------------------------------------------------------------------------------
 
 

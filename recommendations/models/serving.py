@@ -101,7 +101,10 @@ class Impression(models.Model):
     """One page of recommendations as served: what later events are attributed to."""
 
     recommendation_id = models.UUIDField(db_index=True)
-    user = models.ForeignKey(AppUser, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # A read never creates a user: a page served to an id recsite has no user for keeps the id in
+    # user_ref instead (attributed once their events create the user; erased with them)
+    user = models.ForeignKey(AppUser, on_delete=models.CASCADE, related_name="+", db_index=False, null=True)
+    user_ref = models.CharField(max_length=128, blank=True, db_default="", help_text="The user's id, when unknown.")
     slot = models.CharField(max_length=16, choices=Slot.choices)
     variant = models.CharField(max_length=32, blank=True)
     algorithm = models.CharField(max_length=32, blank=True, help_text="What proposed the first entry.")
@@ -114,10 +117,12 @@ class Impression(models.Model):
         indexes = [
             models.Index(fields=["user", "-served_at"], name="impression_user_latest"),
             models.Index(fields=["served_at"], name="impression_served_at"),
+            models.Index(fields=["user_ref"], name="impression_user_ref", condition=~models.Q(user_ref="")),
         ]
 
     def __str__(self) -> str:
-        return f"{self.slot} {self.variant} for user {self.user_id} at {self.served_at:%Y-%m-%d %H:%M}"
+        who = self.user_id if self.user_id is not None else self.user_ref
+        return f"{self.slot} {self.variant} for user {who} at {self.served_at:%Y-%m-%d %H:%M}"
 
     @property
     def shown(self) -> list[int]:

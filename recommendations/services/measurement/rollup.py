@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from recommendations.engine.attribution import EVENT_TYPES, attribute, daily_counts
-from recommendations.models import Event, ExperimentDay, Impression, RollupWatermark
+from recommendations.models import AppUser, Event, ExperimentDay, Impression, RollupWatermark
 
 WATERMARK = "experiments"
 
@@ -31,15 +31,29 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def _impressions(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
-    rows = Impression.objects.filter(served_at__gte=since, served_at__lt=until).values_list(
-        "recommendation_id", "user_id", "slot", "variant", "algorithm", "served_at", "keys"
+    rows = list(
+        Impression.objects.filter(served_at__gte=since, served_at__lt=until).values_list(
+            "recommendation_id", "user_id", "user_ref", "slot", "variant", "algorithm", "served_at", "keys"
+        )
     )
+    # a page served before the user existed counts as theirs once their events made them a user; one still
+    # unknown counts as a user of its own (a negative number per id), who has no events to attribute
+    refs = {ref for _r, user, ref, *_rest in rows if user is None and ref}
+    users = dict(AppUser.objects.filter(external_id__in=refs).values_list("external_id", "pk")) if refs else {}
+    strangers = {ref: -n for n, ref in enumerate(sorted(refs - set(users)), start=1)}
     frame = pd.DataFrame.from_records(
-        [(str(r), u, s, v, a, t, np.frombuffer(bytes(k), dtype="<i8").tolist()) for r, u, s, v, a, t, k in rows],
+        [
+            (str(r), u if u is not None else users.get(ref, strangers.get(ref)), s, v, a, t, _unpacked(k))
+            for r, u, ref, s, v, a, t, k in rows
+        ],
         columns=["recommendation_id", "user_id", "slot", "variant", "algorithm", "served_at", "keys"],
     )
     frame["served_at"] = pd.to_datetime(frame["served_at"], utc=True)
     return frame
+
+
+def _unpacked(keys: bytes | memoryview) -> list[int]:
+    return np.frombuffer(bytes(keys), dtype="<i8").tolist()
 
 
 def _events(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:

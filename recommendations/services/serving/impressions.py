@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 COLUMNS = (
     "recommendation_id",
     "user_id",
+    "user_ref",
     "slot",
     "variant",
     "algorithm",
@@ -81,7 +82,8 @@ def impressions_flush() -> int:
 
 def impressions_write(rows: list[dict]) -> None:
     """Store the rows' lists in the cache (one round trip), then insert the impressions in one
-    transaction, creating users recsite had not heard of (as event ingest does).
+    transaction. A read creates no user: a page for an id recsite has no user for is stored under
+    user_ref (so a key that only reads cannot fill the user table, and an erased user stays erased).
 
     A user erased, or a model version deleted, since the request was served is skipped or recorded as
     none rather than failing the batch.
@@ -93,28 +95,32 @@ def impressions_write(rows: list[dict]) -> None:
     versions = {r["model_version"] for r in rows} - {None}
     with transaction.atomic():
         versions = set(ModelVersion.objects.filter(pk__in=versions).values_list("pk", flat=True)) if versions else set()
-        pks = {}
-        if unknown:
-            AppUser.objects.bulk_create([AppUser(external_id=u) for u in unknown], ignore_conflicts=True)
-            pks = dict(AppUser.objects.filter(external_id__any_of=list(unknown)).values_list("external_id", "pk"))
+        # users whose events arrived since the page was served
+        pks = (
+            dict(AppUser.objects.filter(external_id__any_of=list(unknown)).values_list("external_id", "pk"))
+            if unknown
+            else {}
+        )
         known = {r["user_pk"] for r in rows} - {None}
         existing = set(AppUser.objects.filter(pk__in=known).values_list("pk", flat=True)) if known else set()
         values = []
         for r in rows:
-            user = r["user_pk"] if r["user_pk"] in existing else pks.get(r["user_id"])
-            if user is None:
-                continue
+            if r["user_pk"] is not None and r["user_pk"] not in existing:
+                continue  # erased since the page was served
+            user = r["user_pk"] if r["user_pk"] is not None else pks.get(r["user_id"])
+            ref = "" if user is not None else r["user_id"]
             version = r["model_version"] if r["model_version"] in versions else None
-            values.append((r, user, version, np.asarray(r["keys"], dtype="<i8").tobytes()))
+            values.append((r, user, ref, version, np.asarray(r["keys"], dtype="<i8").tobytes()))
         if copy_available():  # a tenth of the ORM's Python time, which the serving worker would feel
             copy_rows(
                 Impression,
                 COLUMNS,
                 [
-                    f"{r['recommendation_id']}\t{user}\t{r['slot']}\t{copy_text(r['variant'])}\t"
-                    f"{copy_text(r['algorithm'])}\t{version if version is not None else COPY_NULL}\t{r['offset']}\t"
+                    f"{r['recommendation_id']}\t{user if user is not None else COPY_NULL}\t{copy_text(ref)}\t"
+                    f"{r['slot']}\t{copy_text(r['variant'])}\t{copy_text(r['algorithm'])}\t"
+                    f"{version if version is not None else COPY_NULL}\t{r['offset']}\t"
                     f"{copy_bytea(keys)}\t{r['served_at'].isoformat()}"
-                    for r, user, version, keys in values
+                    for r, user, ref, version, keys in values
                 ],
             )
             return
@@ -123,6 +129,7 @@ def impressions_write(rows: list[dict]) -> None:
                 Impression(
                     recommendation_id=r["recommendation_id"],
                     user_id=user,
+                    user_ref=ref,
                     slot=r["slot"],
                     variant=r["variant"],
                     algorithm=r["algorithm"],
@@ -131,7 +138,7 @@ def impressions_write(rows: list[dict]) -> None:
                     keys=keys,
                     served_at=r["served_at"],
                 )
-                for r, user, version, keys in values
+                for r, user, ref, version, keys in values
             ],
             batch_size=1000,
         )

@@ -104,3 +104,17 @@ def test_report_flags_sample_ratio_mismatch():
     ExperimentDay.objects.create(day=DAY, slot="items", variant="B", algorithm="ease", users=4400, lists=4400)
     report = experiment_report("items", DAY, DAY)
     assert report["sample_ratio"]["mismatch"] and "Sample ratio mismatch" in report["sample_ratio"]["message"]
+
+
+def test_a_page_served_before_the_user_existed_counts_once_their_events_make_them_a_user():
+    items = [ItemFactory() for _ in range(2)]
+    for ref in ("newcomer", "passer-by"):
+        Impression.objects.create(
+            recommendation_id=uuid.uuid4(), user=None, user_ref=ref, slot="items", variant="A", algorithm="als",
+            keys=np.asarray([i.pk for i in items], dtype="<i8").tobytes(), served_at=NOON,
+        )  # fmt: skip
+    newcomer = AppUserFactory(external_id="newcomer")  # their first event created them
+    EventFactory(user=newcomer, item=items[0], type="view", occurred_at=NOON + dt.timedelta(minutes=5))
+    rollup_day(DAY)
+    a = ExperimentDay.objects.get(day=DAY, variant="A")
+    assert (a.lists, a.users, a.view_users) == (2, 2, 1)  # the passer-by is a user served, with no events

@@ -8,6 +8,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 from django.utils import timezone
+from moto import mock_aws
 
 from recommendations.integrations import personalize as gateway
 from recommendations.models import PersonalizeResource, Scope
@@ -69,22 +70,42 @@ def test_nothing_is_forwarded_while_personalize_is_off(settings, make_client):
     gateway.clients_set(None)
 
 
-def test_erasing_a_user_starts_a_deletion_job(personalize_on, make_client, django_capture_on_commit_callbacks):
+def test_erasing_a_user_starts_a_deletion_job_and_scrubs_the_bucket(
+    personalize_on, make_client, django_capture_on_commit_callbacks
+):
     AppUserFactory(external_id="u-9")
     personalize = _client("personalize")
-
-    class S3:
-        def upload_fileobj(self, fileobj, bucket, key):
-            assert fileobj.read() == b"USER_ID\nu-9\n" and bucket == "bucket" and key.startswith("shop1/deletions/")
-
-    with Stubber(personalize) as stub:
-        stub.add_response(
-            "create_data_deletion_job",
-            {"dataDeletionJobArn": f"{GROUP}/delete-1"},
-            {"jobName": ANY, "datasetGroupArn": GROUP, "dataSource": {"dataLocation": ANY}, "roleArn": ANY},
+    export = "shop1/exports/20261130T000000000000"
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="ap-northeast-1")
+        s3.create_bucket(Bucket="bucket", CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
+        s3.put_object(
+            Bucket="bucket",
+            Key=f"{export}/interactions.csv",
+            Body=b"USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\nu-1,i-1,1,view\nu-9,i-2,2,purchase\nu-90,i-3,3,view\n",
         )
-        gateway.clients_set(gateway.Clients(personalize=personalize, runtime=None, events=None, s3=S3()))
-        with django_capture_on_commit_callbacks(execute=True):
-            assert make_client(Scope.USERS_ERASE).delete("/api/v1/users/u-9").status_code == 200
-        stub.assert_no_pending_responses()
+        s3.put_object(Bucket="bucket", Key=f"{export}/users.csv", Body=b"USER_ID,GENDER\nu-9,female\nu-1,male\n")
+        s3.put_object(Bucket="bucket", Key="shop1/batch/7/users.json", Body=b'{"userId": "u-9"}\n{"userId": "u-1"}\n')
+        with Stubber(personalize) as stub:
+            stub.add_response(
+                "create_data_deletion_job",
+                {"dataDeletionJobArn": f"{GROUP}/delete-1"},
+                {"jobName": ANY, "datasetGroupArn": GROUP, "dataSource": {"dataLocation": ANY}, "roleArn": ANY},
+            )
+            gateway.clients_set(gateway.Clients(personalize=personalize, runtime=None, events=None, s3=s3))
+            with django_capture_on_commit_callbacks(execute=True):
+                assert make_client(Scope.USERS_ERASE).delete("/api/v1/users/u-9").status_code == 200
+            stub.assert_no_pending_responses()
+
+        def read(key: str) -> str:
+            return s3.get_object(Bucket="bucket", Key=key)["Body"].read().decode()
+
+        assert (
+            read(f"{export}/interactions.csv")
+            == "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\nu-1,i-1,1,view\nu-90,i-3,3,view\n"
+        )
+        assert read(f"{export}/users.csv") == "USER_ID,GENDER\nu-1,male\n"
+        assert read("shop1/batch/7/users.json") == '{"userId": "u-1"}\n'
+        [request] = [k["Key"] for k in s3.list_objects_v2(Bucket="bucket", Prefix="shop1/deletions/")["Contents"]]
+        assert read(request) == "USER_ID\nu-9\n"  # what Personalize's deletion job reads
     assert PersonalizeResource.objects.get(kind="deletion_job").arn.endswith("delete-1")
