@@ -91,6 +91,7 @@ class VariantPin(models.Model):
 
     class Meta:
         verbose_name = "user pinned to a variant"
+        verbose_name_plural = "users pinned to a variant"
         constraints = [models.UniqueConstraint(fields=["user", "variant"], name="one_pin_per_user_variant")]
 
     def __str__(self) -> str:
