@@ -44,3 +44,8 @@ class NamedActionPermissions:
             permission = name[len("has_") : -len("_permission")]
             return lambda request: request.user.has_perm(permission)
         raise AttributeError(name)
+
+
+def columns_allowed(request: HttpRequest, shown: tuple, column: str, *permissions: str) -> tuple:
+    """A list page's columns, without `column` (a link to a page) for whoever lacks `permissions`."""
+    return shown if request.user.has_perms(permissions) else tuple(c for c in shown if c != column)

@@ -8,7 +8,7 @@ from django.utils.http import urlencode
 from curation.admin.actions import ng_add_action
 from recommendations.admin.preview import preview_view
 from recommendations.models import AppUser, Item, Shop
-from recsite.admin_access import NamedActionPermissions, permission_view
+from recsite.admin_access import NamedActionPermissions, columns_allowed, permission_view
 
 
 @admin.register(Shop)
@@ -59,9 +59,7 @@ class AppUserAdmin(admin.ModelAdmin):
 
     def get_list_display(self, request: HttpRequest) -> tuple:
         shown = super().get_list_display(request)
-        if request.user.has_perm("recommendations.preview_recommendations"):
-            return shown
-        return tuple(c for c in shown if c != "preview_link")
+        return columns_allowed(request, shown, "preview_link", "recommendations.preview_recommendations")
 
     @admin.display(description="recommendations")
     def preview_link(self, obj: AppUser) -> str:

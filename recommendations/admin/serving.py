@@ -21,7 +21,7 @@ from recommendations.models import (
 from recommendations.services.serving.state import current_state
 from recommendations.services.stored_times import times_out_of_range
 from recommendations.services.variant_pins import variant_pin_save
-from recsite.admin_access import permission_view
+from recsite.admin_access import columns_allowed, permission_view
 
 
 class VariantInline(admin.TabularInline):
@@ -72,9 +72,7 @@ class SlotConfigAdmin(admin.ModelAdmin):
 
     def get_list_display(self, request: HttpRequest) -> tuple:
         shown = super().get_list_display(request)
-        if request.user.has_perm("recommendations.view_experiment"):
-            return shown
-        return tuple(c for c in shown if c != "dashboard")
+        return columns_allowed(request, shown, "dashboard", "recommendations.view_experiment")
 
     @admin.display(description="experiment")
     def dashboard(self, obj: SlotConfig) -> str:

@@ -12,23 +12,13 @@ from recommendations.models import Scope
 from recommendations.services.serving.impressions import impressions_flush
 from recommendations.services.serving.paging import LIST_KEY
 from tests.factories import ItemFactory
+from tests.planted_pickle import RAN, Planted
 from tests.recommendations.services.serving.world import live_version, segment_list
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set: the cache is in-process here"),
 ]
-
-RAN: list[str] = []
-
-
-def _planted() -> None:
-    RAN.append("the planted pickle ran")
-
-
-class Planted:
-    def __reduce__(self) -> tuple:
-        return (_planted, ())
 
 
 def test_a_pickle_planted_in_a_serving_key_is_a_miss_and_never_runs(make_client):

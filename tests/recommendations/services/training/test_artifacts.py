@@ -12,20 +12,10 @@ from recommendations.errors import Conflict
 from recommendations.models import ModelVersion, TrainingRun
 from recommendations.services.training.artifacts import artifact_load
 from recommendations.services.training.publishing import model_version_rollback
+from tests.planted_pickle import RAN, Planted
 from tests.recommendations.training_runs import train
 
 pytestmark = pytest.mark.django_db
-
-RAN: list[str] = []
-
-
-def _planted() -> None:
-    RAN.append("the planted pickle ran")
-
-
-class Planted:
-    def __reduce__(self) -> tuple:
-        return (_planted, ())
 
 
 def _overwrite(run: TrainingRun, content: bytes) -> None:
