@@ -63,6 +63,8 @@ def test_ng_upload_with_a_bad_row_then_the_preview(live_server, browser, db_clos
     Variant.objects.filter(slot__slot="items").update(algorithm="item_knn")
 
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    violations = []  # the Content-Security-Policy must refuse nothing these pages need
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "mika")
     page.fill("#id_password", "a-long-test-password")
@@ -95,6 +97,7 @@ def test_ng_upload_with_a_bad_row_then_the_preview(live_server, browser, db_clos
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "preview.png"), full_page=True)
     assert (ARTIFACTS / "preview.png").stat().st_size > 10_000
+    assert violations == []
 
 
 def test_every_page_works_under_the_content_security_policy(live_server, browser, db_closed_after, monkeypatch):
