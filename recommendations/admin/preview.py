@@ -21,8 +21,8 @@ class PreviewForm(forms.Form):
     user = forms.ModelChoiceField(
         queryset=AppUser.objects.all(),
         required=False,
-        to_field_name="external_id",
-        # the variant pin's user field has the admin's autocomplete behind it
+        # the variant pin's user field has the admin's autocomplete behind it; it answers with the user's
+        # database number, so the choice is looked up by that (not by the marketplace id)
         widget=AutocompleteSelect(VariantPin._meta.get_field("user"), admin.site),
         help_text="Type part of a user id.",
     )

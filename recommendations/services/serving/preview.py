@@ -65,7 +65,8 @@ def recommendations_preview(user_id: str) -> dict:
         column = PreviewColumn("", similar.algorithm, True, similar)
         _describe("similar", column)
         slots.append(SlotPreview("similar", None, [column], f"Similar to {latest.title} ({latest.external_id})"))
-    return {"user": user, "user_id": user_id, "slots": slots, "events": events}
+    # "previewed", not "user": the admin's templates read `user` as the signed-in staff member
+    return {"previewed": user, "user_id": user_id, "slots": slots, "events": events}
 
 
 def _describe(slot: str, column: PreviewColumn) -> None:

@@ -79,3 +79,15 @@ def test_preview_shows_features_and_similar_items_with_their_traces(staff, world
     assert any("co-visited" in step for step in similar.columns[0].result.trace.steps)
     text = page.content.decode()
     assert "Bags week" in text and "Similar to Thing 3" in text
+
+
+def test_choosing_a_user_from_the_autocomplete_previews_them_and_keeps_the_header(staff, world):
+    user = world["user"]
+    query = {"app_label": "recommendations", "model_name": "variantpin", "field_name": "user"}
+    found = staff.get("/admin/autocomplete/", {"term": user.external_id[:4], **query}).json()["results"]
+    chosen = next(r["id"] for r in found if r["text"] == str(user))
+    page = staff.get("/admin/recommendations/appuser/preview/", {"user": chosen})
+    html = page.content.decode()
+    assert page.status_code == 200 and "Select a valid choice" not in html
+    assert f'<h2 id="preview-user">{user.external_id}' in html
+    assert "<strong>mika</strong>" in html and "Change password" in html  # the signed-in staff member's header
