@@ -130,7 +130,8 @@ def ng_entry_row(kind_name: str, entry: models.Model) -> dict:
 
 
 def ng_csv_export(kind_name: str) -> str:
-    """The whole list as CSV, in the upload format plus who added each entry and whether it applies now."""
+    """The whole list as CSV, in the upload format plus who added each entry and whether it applies now;
+    times in the site's time zone (2099-02-01T00:00:00+09:00), which an upload reads back as the same instant."""
     kind = KINDS[kind_name]
     out = io.StringIO()
     writer = SafeWriter(out)
@@ -141,14 +142,18 @@ def ng_csv_export(kind_name: str) -> str:
             [
                 row[kind.id_field],
                 row["reason"],
-                row["expires_at"] or "",
+                _local(entry.expiry),
                 "|".join(row["slots"]),
                 row["created_by"],
-                row["created_at"],
+                _local(entry.created_at),
                 "yes" if row["active"] else "expired",
             ]
         )
     return out.getvalue()
+
+
+def _local(moment: dt.datetime | None) -> str:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
 
 
 def pins_in_order() -> QuerySet:

@@ -206,7 +206,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Training has its own queue (run a worker with -Q training), so long fits never delay short tasks.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TIMEZONE = "UTC"
+CELERY_TIMEZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Tokyo")  # the schedule's hours are TIME_ZONE's
 
 # --- auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -216,7 +216,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
+# The staff's time: the admin shows it, a date alone (an NG expiry) ends at its midnight, the schedule runs on
+# it and export names use it. Times are stored in UTC whatever this is.
+TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Tokyo")
 USE_I18N = True
 USE_TZ = True
 

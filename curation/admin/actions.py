@@ -19,7 +19,8 @@ from recommendations.errors import ValidationFailed
 class NgAddForm(forms.Form):
     reason = forms.CharField(max_length=300, help_text="Shown in the preview and the history.")
     expires_at = forms.CharField(
-        required=False, help_text="Optional: a date (until its end, UTC) or a date-time with a zone."
+        required=False,
+        help_text="Optional: a date such as 2026/12/31 (until the end of that day) or a date-time with a zone.",
     )
     slots = forms.MultipleChoiceField(
         choices=[(s, s) for s in SLOT_NAMES],

@@ -29,6 +29,7 @@ from curation.services.ng_lists import (
 from curation.services.rule_conflicts import boost_conflicts, pin_conflicts
 from curation.services.rules import rule_save
 from recommendations.errors import NotFound, ValidationFailed
+from recommendations.spreadsheet import ENCODINGS, NotText, csv_bytes, csv_text
 from recsite.admin_access import permission_view
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # 200,000 rows with long reasons
@@ -52,7 +53,10 @@ class ActiveFilter(admin.SimpleListFilter):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(help_text="CSV, UTF-8; the header and an example are shown above.")
+    file = forms.FileField(
+        help_text="CSV from Excel ('CSV UTF-8' or 'CSV'); the header and an example are shown above."
+    )
+    encoding = forms.ChoiceField(choices=list(ENCODINGS.items()), initial="auto", required=False)
 
 
 class NgEntryForm(forms.ModelForm):
@@ -115,8 +119,12 @@ class NgAdmin(SimpleHistoryAdmin):
         return super().changelist_view(request, {**(extra_context or {}), **links})
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
-        response = HttpResponse(ng_csv_export(self.kind), content_type="text/csv; charset=utf-8")
-        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        encoding = "cp932" if request.GET.get("encoding") == "cp932" else "utf-8"
+        content = csv_bytes(ng_csv_export(self.kind), encoding)
+        response = HttpResponse(
+            content, content_type=f"text/csv; charset={'shift_jis' if encoding == 'cp932' else 'utf-8'}"
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="ng-{self.kind}-{stamp}.csv"'
         return response
 
@@ -158,9 +166,12 @@ class NgAdmin(SimpleHistoryAdmin):
                     form.add_error("file", f"The file is {upload.size:,} bytes; the limit is {MAX_UPLOAD_BYTES:,}.")
                 else:
                     try:
-                        content = upload.read().decode("utf-8-sig")
-                    except UnicodeDecodeError:
-                        form.add_error("file", "The file is not UTF-8 text; save it as 'CSV UTF-8'.")
+                        content = csv_text(upload.read(), form.cleaned_data["encoding"] or "auto")
+                    except NotText as exc:
+                        form.add_error(
+                            "file",
+                            f"The file is not text in {exc}: in Excel, save it as 'CSV UTF-8' or 'CSV'.",
+                        )
                     else:
                         context.update(self._preview(content))
         return TemplateResponse(request, "admin/curation/ng_upload.html", context)

@@ -36,24 +36,31 @@ WRITE_BATCH = 2_000
 UPLOAD_KEPT = dt.timedelta(days=1)  # a checked file waits this long for its confirmation
 
 
+# a date alone, as ISO writes it or as Excel in Japan does: 2026-12-31, 2026/12/31, 2026/1/5
+DATE_ONLY = re.compile(r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})")
+
+
 def _expiry(value: Any) -> dt.datetime | None:
-    """An ISO 8601 date-time with a zone, or a date meaning the end of that day (UTC); empty: never.
-    Stored in UTC, at most EXPIRY_MAX_AHEAD from now."""
+    """An ISO 8601 date-time with a zone, or a date (2026-12-31 or 2026/12/31, as Excel writes it) meaning
+    the end of that day in the site's time zone (TIME_ZONE); empty: never. Stored in UTC, at most
+    EXPIRY_MAX_AHEAD from now."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, str):
         value = value.strip()
+        day = DATE_ONLY.fullmatch(value)
         try:
-            if len(value) == 10:
-                parsed = dt.datetime.combine(dt.date.fromisoformat(value) + dt.timedelta(days=1), dt.time(), dt.UTC)
+            if day:
+                date = dt.date(*(int(part) for part in day.groups()))
+                parsed = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), timezone.get_default_timezone())
             else:
                 parsed = dt.datetime.fromisoformat(value)
         except OverflowError:  # the calendar's last day: its end is past the end of the calendar
             raise ValueError(f"'{value[:40]}' is past the last date recsite accepts") from None
         except ValueError:
-            raise ValueError(f"'{value[:40]}' is not a date (2026-12-31) or an ISO 8601 date-time") from None
+            raise ValueError(f"'{value[:40]}' is not a date (2026/12/31) or an ISO 8601 date-time") from None
     else:
         raise ValueError("must be a date (2026-12-31) or an ISO 8601 date-time")
     if parsed.tzinfo is None:

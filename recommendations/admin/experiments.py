@@ -13,7 +13,7 @@ from recommendations.api.experiments import report_days
 from recommendations.errors import ValidationFailed
 from recommendations.models import Slot, SlotConfig
 from recommendations.services.measurement.report import COUNTS, RATES, experiment_report
-from recommendations.spreadsheet import SafeWriter
+from recommendations.spreadsheet import SafeWriter, csv_bytes
 
 
 def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
@@ -73,7 +73,7 @@ def _csv(report: dict) -> HttpResponse:
     writer.writerow(["day", "variant", *COUNTS, *rate_columns])
     for row in report["by_day"]:
         writer.writerow([row["day"], row["variant"], *[row[c] for c in COUNTS], *[row[c] for c in rate_columns]])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(csv_bytes(out.getvalue()), content_type="text/csv; charset=utf-8")  # BOM: Excel
     response["Content-Disposition"] = (
         f'attachment; filename="experiment-{report["slot"]}-{report["from"]}-{report["to"]}.csv"'
     )

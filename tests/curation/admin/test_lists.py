@@ -55,7 +55,7 @@ def test_not_utf8_and_a_wrong_header_are_explained(staff, items):
         "/admin/curation/ngitem/upload/",
         {"file": SimpleUploadedFile("ng.csv", "item_id,reason\nitem-0,caf\xe9\n".encode("latin-1"))},
     )
-    assert "not UTF-8" in latin.content.decode()
+    assert "not text in UTF-8 or Shift_JIS (cp932)" in latin.content.decode()
     assert "missing column(s) reason" in _upload(staff, "item_id,why\nitem-0,x\n").content.decode()
 
 
@@ -239,3 +239,22 @@ def test_export_neutralises_formulas_and_uploading_it_back_changes_nothing(staff
     assert "Every row is fine: 0 new, 5 replacing current entries" in page.content.decode()
     staff.post("/admin/curation/ngitem/upload/", {"confirm": "yes", "upload": page.context["upload"]})
     assert set(NgItem.objects.values_list("reason", flat=True)) == set(reasons)
+
+
+@pytest.mark.parametrize("encoding", ["cp932", "utf-8-sig", "utf-8"])
+def test_excel_files_in_shift_jis_or_utf_8_are_read_and_dates_may_use_slashes(staff, encoding):
+    ItemFactory(external_id="品番-001")
+    content = "item_id,reason,expires_at,slots\n品番-001,偽ブランド品の通報,2099/12/31,items\n".encode(encoding)
+    page = staff.post("/admin/curation/ngitem/upload/", {"file": SimpleUploadedFile("ng.csv", content, "text/csv")})
+    assert "Every row is fine: 1 new" in page.content.decode()
+    staff.post("/admin/curation/ngitem/upload/", {"confirm": "yes", "upload": page.context["upload"]})
+    entry = NgItem.objects.get()
+    assert entry.reason == "偽ブランド品の通報" and entry.expires_at.isoformat() == "2099-12-31T15:00:00+00:00"
+
+
+def test_exports_open_in_excel_with_japanese_intact(staff):
+    NgItem.objects.create(item=ItemFactory(external_id="品番-001"), reason="偽ブランド品の通報", created_by="mika")
+    utf8 = staff.get("/admin/curation/ngitem/export/")
+    assert utf8.content.startswith("\ufeff".encode()) and "偽ブランド品の通報" in utf8.content.decode("utf-8-sig")
+    sjis = staff.get("/admin/curation/ngitem/export/?encoding=cp932")
+    assert "shift_jis" in sjis["Content-Type"] and "偽ブランド品の通報" in sjis.content.decode("cp932")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -36,7 +37,17 @@ def test_a_clean_csv_is_checked_then_applied(items):
     ng_rows_apply("items", rows, by="mika")
     b = NgItem.objects.get(item__external_id="item-b")
     assert b.slots == ["features", "items"] and b.created_by == "mika"
-    assert b.expires_at == dt.datetime(2099, 2, 1, tzinfo=dt.UTC)  # a date means until the end of that day
+    # a date means until the end of that day where the staff are (TIME_ZONE, Tokyo by default)
+    assert b.expires_at == dt.datetime(2099, 2, 1, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+@pytest.mark.parametrize("written", ["2099/1/31", "2099/01/31", "2099-01-31"])
+def test_a_date_as_excel_writes_it_ends_at_local_midnight(items, written, settings):
+    ng_rows_apply("items", [{"item_id": "item-a", "reason": "recall", "expires_at": written}], by="mika")
+    assert NgItem.objects.get().expires_at == dt.datetime(2099, 1, 31, 15, tzinfo=dt.UTC)
+    settings.TIME_ZONE = "UTC"
+    ng_rows_apply("items", [{"item_id": "item-a", "reason": "recall", "expires_at": written}], by="mika")
+    assert NgItem.objects.get().expires_at == dt.datetime(2099, 2, 1, tzinfo=dt.UTC)
 
 
 def test_a_bad_csv_names_every_bad_row_and_saves_nothing(items):
@@ -67,7 +78,7 @@ def test_export_is_the_upload_format_plus_who_and_whether_it_applies(items):
     ng_rows_apply("items", ng_csv_rows("items", CSV), by="mika")
     exported = ng_csv_export("items")
     assert exported.splitlines()[0] == "item_id,reason,expires_at,slots,created_by,created_at,active"
-    assert "item-b,recall,2099-02-01T00:00:00+00:00,features|items,mika," in exported
+    assert "item-b,recall,2099-02-01T00:00:00+09:00,features|items,mika," in exported  # Tokyo time
     # an exported file can be edited and uploaded again as it is
     again = ng_rows_check("items", ng_csv_rows("items", exported))
     assert again.ok and again.changed == 2 and again.new == 0
@@ -92,7 +103,9 @@ def test_sync_api_puts_lists_and_deletes_attributed_to_the_key(sync, items):
     response = sync.put("/api/v1/ng/items/item-a", {"reason": "trust & safety #881"}, format="json")
     assert response.status_code == 201 and response.json()["created"] is True
     again = sync.put("/api/v1/ng/items/item-a", {"reason": "still bad", "expires_at": "2099-12-31"}, format="json")
-    assert again.status_code == 200 and again.json()["expires_at"] == "2100-01-01T00:00:00+00:00"
+    assert (
+        again.status_code == 200 and again.json()["expires_at"] == "2099-12-31T15:00:00+00:00"
+    )  # the API answers in UTC
     listed = sync.get("/api/v1/ng/items").json()
     assert listed["count"] == 1 and listed["results"][0]["reason"] == "still bad"
     assert listed["results"][0]["created_by"] == "API key 'test app'"
