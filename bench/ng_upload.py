@@ -3,9 +3,10 @@
     .venv/bin/python bench/ng_upload.py [--rows 200000] [--kind items|categories] [--write]
 
 Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/recsite_bench; dropped and
-recreated). For NG items the catalog gets N items first. Timed in the same process: parsing the file
-(ng_csv_rows), checking every row (ng_rows_check), saving it with a history row per entry
-(ng_rows_apply), and the baseline: a bare bulk_create of the same entries, no checks, no history.
+recreated). The catalog gets N items first (for NG categories, one per category: they must exist).
+Timed in the same process: parsing the file (ng_csv_rows), checking every row (ng_rows_check), saving
+it with a history row per entry (ng_rows_apply), and the baseline: a bare bulk_create of the same
+entries, no checks, no history.
 The request that confirms an upload runs the check and the save: gunicorn's timeout is 30 s.
 """
 
@@ -40,6 +41,12 @@ def main() -> None:
         ids = [f"bench-{n}" for n in range(args.rows)]
     else:
         ids = [f"Bench > Category {n}" for n in range(args.rows)]
+        # an NG category must be one the catalogue has
+        shop = Shop.objects.create(external_id="bench-shop", name="Bench")
+        Item.objects.bulk_create(
+            [Item(external_id=f"bench-{n}", shop=shop, title=f"Item {n}", category_path=c) for n, c in enumerate(ids)],
+            batch_size=5000,
+        )
     content = f"{kind.id_field},reason,expires_at,slots\n" + "".join(
         f"{target},counterfeit reports {n},2030-12-31,items\n" for n, target in enumerate(ids)
     )

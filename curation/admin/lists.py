@@ -19,7 +19,7 @@ from curation.models import Boost, NgCategory, NgItem, NgShop, Pin, ng_in_force
 from curation.selectors import KINDS, ng_csv_export, readable_expiry
 from curation.services.ng_lists import (
     ng_csv_rows,
-    ng_entry_errors,
+    ng_entry_check,
     ng_entry_save,
     ng_rows_apply,
     ng_rows_check,
@@ -28,6 +28,7 @@ from curation.services.ng_lists import (
 )
 from curation.services.rule_conflicts import boost_conflicts, pin_conflicts
 from curation.services.rules import rule_save
+from curation.vocabulary import Vocabulary, categories, segments
 from recommendations.errors import NotFound, ValidationFailed
 from recommendations.spreadsheet import ENCODINGS, NotText, csv_bytes, csv_text
 from recsite.admin_access import permission_view
@@ -64,10 +65,14 @@ class NgEntryForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        fields = {name: cleaned.get(name) for name in ("reason", "expires_at", "slots") if name in self.fields}
-        for error in ng_entry_errors(fields):
+        names = ("reason", "expires_at", "slots", "category_path")
+        fields = {name: cleaned.get(name) for name in names if name in self.fields and name not in self.errors}
+        clean, errors = ng_entry_check(fields)
+        for error in errors:
             if error.field in self.fields and error.field not in self.errors:
                 self.add_error(error.field, error.message)
+        if "category_path" in clean and not errors:
+            cleaned["category_path"] = clean["category_path"]  # in the catalogue's spelling
         return cleaned
 
 
@@ -241,7 +246,37 @@ class NgCategoryAdmin(NgAdmin):
     search_fields = ("category_path", "reason", "created_by")
 
 
+class RuleForm(forms.ModelForm):
+    """Pins and boosts name a segment and (boosts) a category that exist, in their own spelling: a typo is
+    refused with the closest names, never saved to apply to no one."""
+
+    def clean_segment(self) -> str:
+        return _known(segments(), self.cleaned_data.get("segment", ""))
+
+    def clean_category_path(self) -> str:
+        return _known(categories(), self.cleaned_data.get("category_path", ""))
+
+    def clean_factor(self) -> float | None:
+        factor = self.cleaned_data.get("factor")
+        if factor is not None and factor <= 0:
+            raise forms.ValidationError(
+                "The factor must be above 0: 2 doubles the weight, 0.5 halves it. To never show an item, "
+                "put it on the NG list instead."
+            )
+        return factor
+
+
+def _known(vocabulary: Vocabulary, value: str) -> str:
+    if not value.strip():
+        return ""
+    try:
+        return vocabulary.canonical(value)
+    except ValueError as exc:
+        raise forms.ValidationError(str(exc)[0].upper() + str(exc)[1:] + ".") from None
+
+
 class RuleAdmin(SimpleHistoryAdmin):
+    form = RuleForm
     exclude = ("created_by", "created_at")
     list_filter = ("slot",)
     autocomplete_fields = ("item", "shop")
@@ -257,7 +292,8 @@ class RuleAdmin(SimpleHistoryAdmin):
 
 @admin.register(Pin)
 class PinAdmin(RuleAdmin):
-    list_display = ("slot", "position", "item", "shop", "segment", "starts_at", "ends_at", "note", "conflict_summary")
+    # the conflicts (an NG'd target, a taken position) first: at 1,366 px the last columns are off-screen
+    list_display = ("slot", "conflict_summary", "position", "item", "shop", "segment", "starts_at", "ends_at", "note")
 
     def conflicts(self, obj: Pin) -> list[str]:
         return pin_conflicts(obj)
@@ -267,6 +303,7 @@ class PinAdmin(RuleAdmin):
 class BoostAdmin(RuleAdmin):
     list_display = (
         "slot",
+        "conflict_summary",
         "item",
         "shop",
         "category_path",
@@ -274,7 +311,6 @@ class BoostAdmin(RuleAdmin):
         "segment",
         "starts_at",
         "ends_at",
-        "conflict_summary",
     )
 
     def conflicts(self, obj: Boost) -> list[str]:

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +23,10 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from curation.models import EXPIRY_MAX_AHEAD, EXPIRY_MAX_YEARS, SLOT_NAMES
+from curation.models import EXPIRY_MAX_AHEAD, EXPIRY_MAX_YEARS, SLOT_NAMES, NgCategory
 from curation.selectors import CSV_COLUMNS, EXPORT_ONLY, KINDS, NgKind, readable_expiry
 from curation.services.ng_bulk import ng_rows_copy
+from curation.vocabulary import Vocabulary, categories
 from recommendations.errors import FieldError, NotFound, ValidationFailed
 from recommendations.generation import generation_changed
 from recommendations.row_validation import FieldSpec, duplicate_errors, external_id, text, validate_rows, within_range
@@ -93,8 +95,21 @@ def _slots(value: Any) -> list[str]:
     return sorted(set(names))
 
 
+def _category() -> Callable[[Any], str]:
+    """A category the catalogue has, in its own spelling (the vocabulary is read once, at the first row)."""
+    known: list[Vocabulary] = []
+    path = text(300, required=True)
+
+    def parse(value: Any) -> str:
+        if not known:
+            known.append(categories())
+        return known[0].canonical(path(value))
+
+    return parse
+
+
 def _fields(kind: NgKind) -> dict[str, FieldSpec]:
-    target = FieldSpec(external_id if kind.catalog else text(300, required=True), required=True)
+    target = FieldSpec(external_id if kind.catalog else _category(), required=True)
     return {
         kind.id_field: target,
         "reason": FieldSpec(text(300, required=True), required=True),
@@ -118,18 +133,24 @@ class NgCheck:
         return not self.errors
 
 
-def ng_entry_errors(fields: dict) -> list[FieldError]:
-    """What is wrong with an entry's reason, expiry and slots, by the rules every write path shares."""
-    specs = {k: v for k, v in _fields(KINDS["categories"]).items() if k in ("reason", "expires_at", "slots")}
-    _clean, errors = validate_rows([fields], specs, what="entry")
-    return errors
+def ng_entry_check(fields: dict) -> tuple[dict, list[FieldError]]:
+    """An entry's reason, expiry, slots and (NG categories) category_path checked by the rules every write
+    path shares: the clean values (a category in the catalogue's spelling) and what is wrong."""
+    specs = {k: v for k, v in _fields(KINDS["categories"]).items() if k in fields}
+    [clean], errors = validate_rows([fields], specs, what="entry")
+    return clean, errors
 
 
 def ng_entry_save(entry: models.Model, *, by: str, user: AbstractBaseUser | None = None) -> models.Model:
     """Save an entry edited in a form; ValidationFailed (nothing saved) when it breaks a rule of the API's."""
-    errors = ng_entry_errors({"reason": entry.reason, "expires_at": entry.expires_at, "slots": entry.slots})
+    fields = {"reason": entry.reason, "expires_at": entry.expires_at, "slots": entry.slots}
+    if isinstance(entry, NgCategory):
+        fields["category_path"] = entry.category_path
+    clean, errors = ng_entry_check(fields)
     if errors:
         raise ValidationFailed("The NG entry was not saved.", errors)
+    if isinstance(entry, NgCategory):
+        entry.category_path = clean["category_path"]
     if entry.pk is None:
         entry.created_by = by
     with transaction.atomic():

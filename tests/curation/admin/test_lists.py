@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curation.models import Boost, NgItem, NgShop, Pin
+from recommendations.models import Item
 from tests.factories import ItemFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
@@ -144,6 +145,10 @@ def test_a_large_file_is_summed_up_then_saved_whole_with_history_per_entry(staff
 
     settings.MEDIA_ROOT = str(tmp_path)
     rows = 20_000
+    shop = ShopFactory()
+    Item.objects.bulk_create(
+        [Item(external_id=f"bulk-{n}", shop=shop, title="x", category_path=f"Bulk > Category {n}") for n in range(rows)]
+    )
     content = "category_path,reason,expires_at,slots\n" + "".join(
         f"Bulk > Category {n},recall {n},,\n" for n in range(rows)
     )
@@ -258,3 +263,28 @@ def test_exports_open_in_excel_with_japanese_intact(staff):
     assert utf8.content.startswith("\ufeff".encode()) and "偽ブランド品の通報" in utf8.content.decode("utf-8-sig")
     sjis = staff.get("/admin/curation/ngitem/export/?encoding=cp932")
     assert "shift_jis" in sjis["Content-Type"] and "偽ブランド品の通報" in sjis.content.decode("cp932")
+
+
+PIN_ADD = "/admin/curation/pin/add/"
+
+
+def test_a_typo_in_a_segment_or_category_is_refused_with_suggestions_and_a_bury_needs_a_factor_above_0(staff, items):
+    from recommendations.models import AppUser
+
+    AppUser.objects.create(external_id="u-kanto", gender="female", birth_year=1995, region="Kanto")
+    ItemFactory(category_path="Toys > Blocks")
+    common = {"slot": "items", "note": "x", "starts_at_0": "", "starts_at_1": ""}
+    pin = staff.post(
+        "/admin/curation/pin/add/", {**common, "item": items[0].pk, "position": 1, "segment": "Female|25-34"}
+    )
+    assert pin.status_code == 302 and Pin.objects.get().segment == "female|25-34"  # stored as segment lists name it
+    typo = staff.post(
+        "/admin/curation/pin/add/", {**common, "item": items[1].pk, "position": 2, "segment": "femal|25-34"}
+    )
+    assert "No segment &#x27;femal|25-34&#x27; exists; did you mean &#x27;female|25-34&#x27;" in typo.content.decode()
+    boost = staff.post("/admin/curation/boost/add/", {**common, "category_path": "Toyz", "factor": 2})
+    assert "did you mean &#x27;Toys&#x27;" in boost.content.decode() and not Boost.objects.exists()
+    zero = staff.post("/admin/curation/boost/add/", {**common, "category_path": "toys > blocks", "factor": 0})
+    assert "The factor must be above 0" in zero.content.decode() and "Constraint" not in zero.content.decode()
+    staff.post("/admin/curation/boost/add/", {**common, "category_path": "toys>blocks", "factor": 0.5})
+    assert Boost.objects.get().category_path == "Toys > Blocks"

@@ -6,7 +6,6 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
 
 from curation.models import NgCategory, NgItem, NgShop
 from curation.selectors import ng_csv_export
@@ -144,8 +143,22 @@ def test_ng_shop_via_the_api_takes_effect_at_the_next_request(sync):
     assert NgShop.objects.get().created_by == "API key 'test app'"
 
 
-def test_ng_categories_from_a_file():
-    rows = ng_csv_rows("categories", "category_path,reason\nHealth > Supplements,regulated\n")
-    ng_rows_apply("categories", rows, by="mika")
-    assert NgCategory.objects.get().category_path == "Health > Supplements"
-    assert timezone.now()  # categories need not exist in the catalog yet
+def test_ng_categories_from_a_file_are_stored_in_the_catalogues_spelling():
+    ItemFactory(category_path="Health > Supplements > Vitamins")
+    ItemFactory(category_path="Fashion > Ｔシャツ")
+    content = "category_path,reason\nhealth>supplements,regulated\nFashion > Tシャツ,counterfeits\n"
+    ng_rows_apply("categories", ng_csv_rows("categories", content), by="mika")
+    assert set(NgCategory.objects.values_list("category_path", flat=True)) == {
+        "Health > Supplements",
+        "Fashion > Ｔシャツ",
+    }
+
+
+def test_a_category_the_catalogue_lacks_is_refused_with_the_closest_names():
+    ItemFactory(category_path="Beauty > Skincare")
+    rows = ng_csv_rows("categories", "category_path,reason\nBeauty > Skincar,typo\n")
+    with pytest.raises(ValidationFailed) as refused:
+        ng_rows_apply("categories", rows, by="mika")
+    [error] = refused.value.errors
+    assert error.field == "category_path" and "did you mean 'Beauty > Skincare'?" in error.message
+    assert not NgCategory.objects.exists()
