@@ -66,7 +66,9 @@ class Variant(models.Model):
 
     @property
     def chain(self) -> list[str]:
-        return [self.algorithm, *[a for a in self.fallbacks if a != self.algorithm]]
+        # read also while a form shows fallbacks that failed their check (any JSON): names only
+        fallbacks = self.fallbacks if isinstance(self.fallbacks, list) else []
+        return [self.algorithm, *[a for a in fallbacks if isinstance(a, str) and a != self.algorithm]]
 
     def clean(self) -> None:
         known = {name for name, _label in SERVING_ALGORITHM_CHOICES}
