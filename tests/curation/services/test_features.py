@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.utils import timezone
@@ -128,3 +129,16 @@ def test_admin_suggest_button_and_publish_action(staff, catalog):
     feature.refresh_from_db()
     assert feature.status == "published"
     assert "Walnut tray" in staff.get(f"/admin/curation/feature/{feature.pk}/change/").content.decode()
+
+
+def test_the_demo_command_publishes_the_first_proposals_so_the_shop_window_has_features(catalog, reader):
+    from django.core.management import call_command
+
+    version = live_version("item_knn")
+    neighbours(version, catalog["board"], [catalog["tray"].pk, catalog["pot"].pk, catalog["board"].pk])
+    user = AppUserFactory()
+    for _ in range(25):
+        EventFactory(user=user, item=catalog["board"], type="view", occurred_at=timezone.now() - dt.timedelta(days=1))
+    call_command("suggest_features", publish=1, stdout=io.StringIO())
+    assert Feature.objects.filter(status=Feature.Status.PUBLISHED).count() == 1
+    assert reader.get("/api/v1/users/someone/recommendations/features").json()["features"]
