@@ -185,6 +185,9 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # runs are started from Algorithm settings, the schedule or `manage.py train`
 
+    def has_change_permission(self, request: HttpRequest, obj: TrainingRun | None = None) -> bool:
+        return False  # a record of what happened: read, never edited (its page offers no Save)
+
     @admin.display(description="NDCG@10")
     def model_ndcg(self, obj: TrainingRun) -> str:
         return _ndcg(obj.ndcg("model"))
@@ -198,7 +201,18 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
         return f"{sum(obj.timings.values()):.1f}" if obj.timings else "-"
 
     @admin.action(description="Publish anyway (past the metric guard)", permissions=["recommendations.publish_model"])
-    def publish_anyway(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def publish_anyway(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        if request.POST.get("confirm") != "yes":
+            return _confirmation(
+                self,
+                request,
+                queryset,
+                "publish_anyway",
+                question="Publish past the metric guard?",
+                explanation="Users are served these runs' models from now on, although their offline metrics did not "
+                "beat the live versions by the guard's margin. The live versions can be rolled back to later.",
+                yes="Yes, publish",
+            )
         for run in queryset:
             try:
                 version = model_version_publish(run, forced=True, published_by=request.user)
@@ -220,6 +234,9 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(NamedActionPermissions, admin.ModelAdmin):
+    def has_change_permission(self, request: HttpRequest, obj: ModelVersion | None = None) -> bool:
+        return False  # published by training, made live again by Roll back: never edited
+
     list_display = ("id", "algorithm", "is_live", "run_link", "ndcg", "forced", "published_at", "candidates_written_at")
     list_filter = ("algorithm", "is_live")
     list_select_related = ("run",)
@@ -240,10 +257,21 @@ class ModelVersionAdmin(NamedActionPermissions, admin.ModelAdmin):
         return _ndcg(obj.run.ndcg())
 
     @admin.action(description="Roll back to this version (make it live)", permissions=["recommendations.publish_model"])
-    def roll_back(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def roll_back(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         if queryset.count() != 1:
             messages.error(request, "Choose exactly one version to make live.")
-            return
+            return None
+        if request.POST.get("confirm") != "yes":
+            return _confirmation(
+                self,
+                request,
+                queryset,
+                "roll_back",
+                question="Serve this version again?",
+                explanation="Users are served this version's lists from the next request on (rebuilt from its model "
+                "file if they were pruned); the version live now stays, and can be made live again the same way.",
+                yes="Yes, roll back",
+            )
         version = queryset.get()
         try:
             model_version_rollback(version)
@@ -251,3 +279,30 @@ class ModelVersionAdmin(NamedActionPermissions, admin.ModelAdmin):
             messages.error(request, exc.message)
         else:
             messages.success(request, f"{version} is live again.")
+
+
+def _confirmation(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    action: str,
+    *,
+    question: str,
+    explanation: str,
+    yes: str,
+) -> TemplateResponse:
+    """The page that asks before an action changes what users are served; its Yes posts the action again."""
+    opts = model_admin.model._meta
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": question,
+        "question": question,
+        "explanation": explanation,
+        "yes": yes,
+        "action": action,
+        "queryset": queryset,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "opts": opts,
+        "back": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+    }
+    return TemplateResponse(request, "admin/recommendations/action_confirm.html", context)

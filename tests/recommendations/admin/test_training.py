@@ -21,14 +21,23 @@ def test_staff_see_runs_with_a_chart_force_publish_and_roll_back(demo, client, s
 
     page = client.get("/admin/recommendations/trainingrun/").content.decode()
     assert "<svg" in page and "NDCG@10" in page
-    client.post("/admin/recommendations/trainingrun/", {"action": "publish_anyway", "_selected_action": [blocked.pk]})
+    publish = {"action": "publish_anyway", "_selected_action": [blocked.pk]}
+    asked = client.post("/admin/recommendations/trainingrun/", publish).content.decode()
+    assert "Publish past the metric guard?" in asked  # asked first: nothing changed yet
+    assert ModelVersion.objects.get(is_live=True, algorithm="als").run == first
+    client.post("/admin/recommendations/trainingrun/", {**publish, "confirm": "yes"})
     assert ModelVersion.objects.get(is_live=True, algorithm="als").run == blocked
     old = ModelVersion.objects.get(run=first)
-    client.post("/admin/recommendations/modelversion/", {"action": "roll_back", "_selected_action": [old.pk]})
+    roll_back = {"action": "roll_back", "_selected_action": [old.pk]}
+    assert (
+        "Serve this version again?" in client.post("/admin/recommendations/modelversion/", roll_back).content.decode()
+    )
+    assert ModelVersion.objects.get(is_live=True, algorithm="als").run == blocked
+    client.post("/admin/recommendations/modelversion/", {**roll_back, "confirm": "yes"})
     assert ModelVersion.objects.get(is_live=True, algorithm="als").run == first
     assert client.get("/admin/recommendations/algorithmsetting/").status_code == 200
     detail = client.get(f"/admin/recommendations/trainingrun/{first.pk}/change/")
-    assert detail.status_code == 200
+    assert detail.status_code == 200 and 'name="_save"' not in detail.content.decode()  # a record, not a form
     assert "<th>popularity</th>" in detail.content.decode() and "fit " in detail.content.decode()
     assert client.get(f"/admin/recommendations/modelversion/{old.pk}/change/").status_code == 200
 
