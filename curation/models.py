@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from recommendations.models import LIST_SLOTS, NG_SLOTS, Item, Shop, Slot, slot_choices
@@ -29,17 +30,22 @@ def ng_in_force(now: dt.datetime) -> Q:
 
 
 class NgEntry(models.Model):
-    reason = models.CharField(max_length=300, help_text="Why it must never be recommended; shown in the preview.")
+    reason = models.CharField(
+        _("reason"), max_length=300, help_text=_("Why it must never be recommended; shown in the preview.")
+    )
     slots = models.JSONField(
+        _("slots"),
         default=list,
         blank=True,
-        help_text='Slots it applies to, e.g. ["items"]; empty: every slot (items, shops, features).',
+        help_text=_('Slots it applies to, e.g. ["items"]; empty: every slot (items, shops, features).'),
     )
     expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="It stops applying by itself then. Empty: never."
+        _("expires at"), null=True, blank=True, help_text=_("It stops applying by itself then. Empty: never.")
     )
-    created_by = models.CharField(max_length=150, blank=True, help_text="The person or API key that added it.")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(
+        _("created by"), max_length=150, blank=True, help_text=_("The person or API key that added it.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         abstract = True
@@ -62,8 +68,8 @@ class NgItem(NgEntry):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "NG item"
-        verbose_name_plural = "NG items"
+        verbose_name = _("NG item")
+        verbose_name_plural = _("NG items")
 
     def __str__(self) -> str:
         return f"NG item {self.item_id}: {self.reason}"
@@ -76,8 +82,8 @@ class NgShop(NgEntry):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "NG shop"
-        verbose_name_plural = "NG shops"
+        verbose_name = _("NG shop")
+        verbose_name_plural = _("NG shops")
 
     def __str__(self) -> str:
         return f"NG shop {self.shop_id}: {self.reason}"
@@ -92,8 +98,8 @@ class NgCategory(NgEntry):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "NG category"
-        verbose_name_plural = "NG categories"
+        verbose_name = _("NG category")
+        verbose_name_plural = _("NG categories")
 
     def __str__(self) -> str:
         return f"NG category {self.category_path}: {self.reason}"
@@ -130,6 +136,8 @@ class Pin(Validity):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("pin")
+        verbose_name_plural = _("pins")
         ordering = ["slot", "position"]
         constraints = [
             models.CheckConstraint(
@@ -164,6 +172,8 @@ class Boost(Validity):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("boost or bury")
+        verbose_name_plural = _("boosts and buries")
         constraints = [
             models.CheckConstraint(condition=Q(factor__gt=0), name="boost_factor_positive"),
         ]
@@ -215,6 +225,8 @@ class Feature(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("feature")
+        verbose_name_plural = _("features")
         ordering = ["-created_at"]
         permissions = [("publish_feature", "Can publish and unpublish features")]
 

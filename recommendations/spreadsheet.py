@@ -16,9 +16,15 @@ import csv
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from django.utils.translation import gettext_lazy
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # What an upload form offers, and what each choice reads
-ENCODINGS = {"auto": "UTF-8 or Shift_JIS, whichever the file is", "utf-8": "UTF-8", "cp932": "Shift_JIS (cp932)"}
+ENCODINGS = {
+    "auto": gettext_lazy("UTF-8 or Shift_JIS, whichever the file is"),
+    "utf-8": "UTF-8",
+    "cp932": "Shift_JIS (cp932)",
+}
 BOM = "\ufeff"
 
 

@@ -12,6 +12,7 @@ admin.site.index_title = "Recommendations and merchandising"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # the admin header's language switch
     path("api/v1/", include("recommendations.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # the split view serves its start-up script as a file, so the page runs under the CSP without a nonce

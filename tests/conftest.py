@@ -11,12 +11,14 @@ from recsite.celery import app as celery_app
 
 @pytest.fixture(autouse=True)
 def _isolated_runtime(settings):
-    """Tasks run in-process, throttle counters and serving state start afresh, and impressions are written
-    at once in every test (one test runs a real worker; one the background impression writer)."""
+    """Tasks run in-process, throttle counters and serving state start afresh, impressions are written at
+    once and pages are in English in every test (one test runs a real worker; one the background writer)."""
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     settings.IMPRESSION_LOG_MODE = "inline"
     settings.ITEM_FLAGS_REFRESH_SECONDS = 0
+    # English unless a test asks for Japanese (the site's default, tests/recsite/test_translations.py)
+    settings.LANGUAGE_CODE = "en"
     cache.clear()
     serving_state_reset()
     item_flags_reset()

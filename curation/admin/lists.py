@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from curation.models import Boost, NgCategory, NgItem, NgShop, Pin, ng_in_force
@@ -38,11 +40,11 @@ PREVIEW_ROWS = 200  # rows shown before confirming; a large file is summed up, n
 
 
 class ActiveFilter(admin.SimpleListFilter):
-    title = "applies now"
+    title = gettext_lazy("applies now")
     parameter_name = "active"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("yes", "Applies now"), ("expired", "Expired")]
+        return [("yes", _("Applies now")), ("expired", _("Expired"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         now = timezone.now()
@@ -55,9 +57,12 @@ class ActiveFilter(admin.SimpleListFilter):
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        help_text="CSV from Excel ('CSV UTF-8' or 'CSV'); the header and an example are shown above."
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy("CSV from Excel ('CSV UTF-8' or 'CSV'); the header and an example are shown above."),
     )
-    encoding = forms.ChoiceField(choices=list(ENCODINGS.items()), initial="auto", required=False)
+    encoding = forms.ChoiceField(
+        label=gettext_lazy("Encoding"), choices=list(ENCODINGS.items()), initial="auto", required=False
+    )
 
 
 class NgEntryForm(forms.ModelForm):
@@ -139,7 +144,7 @@ class NgAdmin(SimpleHistoryAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Upload {kind.label()} from CSV",
+            "title": _("Upload %(list)s from CSV") % {"list": kind.label()},
             "id_field": kind.id_field,
             "form": UploadForm(),
         }
@@ -158,8 +163,9 @@ class NgAdmin(SimpleHistoryAdmin):
             except ValidationFailed as failed:  # changed since the preview (an item deleted, say): show again
                 context.update(self._preview(content, failed))
                 return TemplateResponse(request, "admin/curation/ng_upload.html", context)
+            saved = _("Saved %(new)d new and %(changed)d changed %(list)s.")
             self.message_user(
-                request, f"Saved {check.new} new and {check.changed} changed {kind.label()}.", messages.SUCCESS
+                request, saved % {"new": check.new, "changed": check.changed, "list": kind.label()}, messages.SUCCESS
             )
             return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
         if request.method == "POST":
@@ -168,14 +174,19 @@ class NgAdmin(SimpleHistoryAdmin):
             if form.is_valid():
                 upload = form.cleaned_data["file"]
                 if upload.size > MAX_UPLOAD_BYTES:
-                    form.add_error("file", f"The file is {upload.size:,} bytes; the limit is {MAX_UPLOAD_BYTES:,}.")
+                    form.add_error(
+                        "file",
+                        _("The file is %(size)s bytes; the limit is %(limit)s.")
+                        % {"size": f"{upload.size:,}", "limit": f"{MAX_UPLOAD_BYTES:,}"},
+                    )
                 else:
                     try:
                         content = csv_text(upload.read(), form.cleaned_data["encoding"] or "auto")
                     except NotText as exc:
                         form.add_error(
                             "file",
-                            f"The file is not text in {exc}: in Excel, save it as 'CSV UTF-8' or 'CSV'.",
+                            _("The file is not text in %(encodings)s: in Excel, save it as 'CSV UTF-8' or 'CSV'.")
+                            % {"encodings": exc},
                         )
                     else:
                         context.update(self._preview(content))
@@ -199,9 +210,9 @@ class NgAdmin(SimpleHistoryAdmin):
                 "id": raw.get(kind.id_field, ""),
                 "reason": raw.get("reason", ""),
                 "expires_at": raw.get("expires_at", ""),
-                "slots": raw.get("slots", "") or "all",
+                "slots": raw.get("slots", "") or _("all"),
                 "errors": errors.get(index, []),
-                "action": "replaces the current entry" if row.get("target") in check.listed else "new",
+                "action": _("replaces the current entry") if row.get("target") in check.listed else _("new"),
             }
             for index, (raw, row) in enumerate(zip(rows, check.rows, strict=True))
             if index < PREVIEW_ROWS or index in errors
@@ -260,8 +271,10 @@ class RuleForm(forms.ModelForm):
         factor = self.cleaned_data.get("factor")
         if factor is not None and factor <= 0:
             raise forms.ValidationError(
-                "The factor must be above 0: 2 doubles the weight, 0.5 halves it. To never show an item, "
-                "put it on the NG list instead."
+                _(
+                    "The factor must be above 0: 2 doubles the weight, 0.5 halves it. To never show an item, "
+                    "put it on the NG list instead."
+                )
             )
         return factor
 

@@ -38,11 +38,11 @@ def times_out_of_range(now: dt.datetime | None = None) -> list[str]:
         if count:
             problems.append(
                 ngettext(
-                    "%(count)d %(row)s has a creation date outside 1990-01-01 to tomorrow.",
+                    "%(count)d %(rows)s has a creation date outside 1990-01-01 to tomorrow.",
                     "%(count)d %(rows)s have a creation date outside 1990-01-01 to tomorrow.",
                     count,
                 )
-                % {"count": count, "row": model._meta.verbose_name, "rows": model._meta.verbose_name_plural}
+                % {"count": count, "rows": model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}
             )
     for kind, count in ng_expiries_out_of_range(now).items():
         problems.append(

@@ -33,7 +33,7 @@ def test_upload_shows_row_errors_saves_nothing_then_confirms_a_clean_file(staff,
     assert "item_id,reason,expires_at,slots" in page
 
     bad = _upload(staff, "item_id,reason,expires_at,slots\nitem-0,fake,,\nitem-9,typo,,\n").content.decode()
-    assert "1 row with 1 problem" in bad and "no item with item_id &#x27;item-9&#x27;" in bad
+    assert "1 row has problems (1 in all)" in bad and "no item with item_id &#x27;item-9&#x27;" in bad
     assert "<td>3</td>" in bad  # the bad row is named by its line in the file
     assert "confirm-upload" not in bad and not NgItem.objects.exists()
 
