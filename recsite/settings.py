@@ -220,6 +220,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = env.str("DJANGO_LANGUAGE_CODE", default="ja")
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Prices as the shop shows them (a str.format pattern): ¥4,310 by default
+CURRENCY_FORMAT = env.str("CURRENCY_FORMAT", default="¥{:,.0f}")
 # The staff's time: the admin shows it, a date alone (an NG expiry) ends at its midnight, the schedule runs on
 # it and export names use it. Times are stored in UTC whatever this is.
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Tokyo")

@@ -16,6 +16,7 @@ from curation.models import Feature, FeatureItem
 from curation.selectors import FeatureRule, feature_item_keys, rule_matches
 from curation.services.feature_suggestions import features_suggest
 from curation.services.features import feature_save, features_status_set
+from recommendations.display import money
 from recommendations.services.serving.features import servable_feature_items
 from recsite.admin_access import NamedActionPermissions, permission_view
 
@@ -39,10 +40,7 @@ def _matches_html(rule: FeatureRule) -> str:
     rows = format_html_join(
         "",
         "<li>{} <code>{}</code> · {} · {} · {} recent events</li>",
-        (
-            (i.title, i.external_id, i.shop.name, i.price if i.price is not None else "no price", i.popularity)
-            for i in matches[:SHOWN_MATCHES]
-        ),
+        ((i.title, i.external_id, i.shop.name, money(i.price), i.popularity) for i in matches[:SHOWN_MATCHES]),
     )
     return format_html(
         '<p id="rule-match-count">The rule matches {} published, in-stock item{}'

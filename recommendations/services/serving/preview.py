@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from curation.models import Feature
+from recommendations.display import money
 from recommendations.models import CONFIGURED_SLOTS, AppUser, Event, Item, Shop
 from recommendations.services.serving.pipeline import recommend
 from recommendations.services.serving.result import Recommendation
@@ -91,10 +92,9 @@ def _describe(slot: str, column: PreviewColumn) -> None:
 
 def _shown(obj: Item | Shop | Feature | None) -> dict:
     if isinstance(obj, Item):
-        price = obj.price if obj.price is not None else "no price"
         return {
             "title": obj.title,
-            "subtitle": f"{obj.shop.name} · {price} · {obj.category_path}",
+            "subtitle": f"{obj.shop.name} · {money(obj.price)} · {obj.category_path}",
             "external_id": obj.external_id,
             "image_url": obj.image_url or "",
             "is_item": True,
