@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy
 
 from recommendations.errors import NotFound
 from recommendations.models import AppUser, VariantPin
@@ -24,10 +25,14 @@ class PreviewForm(forms.Form):
         # the variant pin's user field has the admin's autocomplete behind it; it answers with the user's
         # database number, so the choice is looked up by that (not by the marketplace id)
         widget=AutocompleteSelect(VariantPin._meta.get_field("user"), admin.site),
-        help_text="Type part of a user id.",
+        label=gettext_lazy("User"),
+        help_text=gettext_lazy("Type part of a user id."),
     )
     user_id = forms.CharField(
-        required=False, max_length=128, help_text="Or any user id, also one recsite does not know (cold start)."
+        label=gettext_lazy("User id"),
+        required=False,
+        max_length=128,
+        help_text=gettext_lazy("Or any user id, also one recsite does not know (cold start)."),
     )
 
 
@@ -62,7 +67,7 @@ def preview_view(request: HttpRequest) -> HttpResponse:
         )
     context = {
         **admin.site.each_context(request),
-        "title": "Preview recommendations",
+        "title": gettext("Preview recommendations"),
         "form": form,
         "media": form.media,
         "opts": AppUser._meta,

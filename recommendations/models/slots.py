@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Slot(models.TextChoices):
-    ITEMS = "items", "Recommended items"
-    SHOPS = "shops", "Recommended shops"
-    FEATURES = "features", "Themed features"
-    SIMILAR = "similar", "Similar items"
+    ITEMS = "items", _("Recommended items")
+    SHOPS = "shops", _("Recommended shops")
+    FEATURES = "features", _("Themed features")
+    SIMILAR = "similar", _("Similar items")
 
     @classmethod
     def reported(cls) -> tuple[str, ...]:

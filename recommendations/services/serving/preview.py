@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from curation.models import Feature
 from recommendations.display import money
-from recommendations.models import CONFIGURED_SLOTS, AppUser, Event, Item, Shop
+from recommendations.models import CONFIGURED_SLOTS, AppUser, Event, Item, Shop, Slot
 from recommendations.services.serving.pipeline import recommend
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.state import current_state
@@ -52,7 +54,7 @@ def recommendations_preview(user_id: str) -> dict:
                 columns.append(PreviewColumn(variant.name, variant.algorithm, False, other))
         for column in columns:
             _describe(slot, column)
-        slots.append(SlotPreview(slot, state.user_variants.get((slot, user_id)), columns, slot.title()))
+        slots.append(SlotPreview(slot, state.user_variants.get((slot, user_id)), columns, str(Slot(slot).label)))
     events = []
     if user is not None:
         events = list(
@@ -65,7 +67,8 @@ def recommendations_preview(user_id: str) -> dict:
         similar = recommend("similar", user_id, item_id=latest.external_id, log=False, explain=True)
         column = PreviewColumn("", similar.algorithm, True, similar)
         _describe("similar", column)
-        slots.append(SlotPreview("similar", None, [column], f"Similar to {latest.title} ({latest.external_id})"))
+        heading = _("Similar to %(title)s (%(item)s)") % {"title": latest.title, "item": latest.external_id}
+        slots.append(SlotPreview("similar", None, [column], heading))
     # "previewed", not "user": the admin's templates read `user` as the signed-in staff member
     return {"previewed": user, "user_id": user_id, "slots": slots, "events": events}
 
