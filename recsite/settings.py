@@ -220,6 +220,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = env.str("DJANGO_LANGUAGE_CODE", default="ja")
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Where the demo's item pictures are served from (make demo serves at http://127.0.0.1:8000)
+DEMO_IMAGE_BASE_URL = env.str("DEMO_IMAGE_BASE_URL", default="http://127.0.0.1:8000")
 # Prices as the shop shows them (a str.format pattern): ¥4,310 by default
 CURRENCY_FORMAT = env.str("CURRENCY_FORMAT", default="¥{:,.0f}")
 # The staff's time: the admin shows it, a date alone (an NG expiry) ends at its midnight, the schedule runs on

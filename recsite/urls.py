@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from recsite.demo_images import demo_image
 from recsite.health import healthz, live, ready
 
 admin.site.site_header = "recsite"
@@ -18,6 +19,7 @@ urlpatterns = [
     # the split view serves its start-up script as a file, so the page runs under the CSP without a nonce
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("demo-images/<slug:top>/<slug:product>.svg", demo_image, name="demo-image"),
     path("healthz", healthz, name="healthz"),
     path("healthz/live", live, name="healthz-live"),
     path("healthz/ready", ready, name="healthz-ready"),

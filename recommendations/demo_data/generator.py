@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from recommendations.demo_data import taxonomy as tx
+from recommendations.demo_data.images import image_url
 
 EVENT_NAMESPACE = uuid.UUID("0b8f4a52-93c4-4f3e-a3c2-3d6f0a7d9e10")
 STYLE_DIMENSIONS = 4
@@ -48,14 +49,15 @@ def _subcategories() -> list[tuple[str, str]]:
     return [(top, sub) for top, subs in tx.CATEGORIES.items() for sub in subs]
 
 
-def generate(size: DemoSize, *, seed: int, end: dt.datetime) -> DemoData:
-    """Build the whole marketplace in memory; same seed and end time give the same data."""
+def generate(size: DemoSize, *, seed: int, end: dt.datetime, image_base: str = "") -> DemoData:
+    """Build the whole marketplace in memory; same seed and end time give the same data. With `image_base`
+    (the site's address), each item gets a picture drawn by recsite itself (demo_data/images.py)."""
     rng = np.random.default_rng(seed)
     data = DemoData()
     subs = _subcategories()
     tops = list(tx.CATEGORIES)
     shop_subs = _make_shops(rng, size, subs, data)
-    item_sub, item_shop, appeal, style = _make_items(rng, size, subs, shop_subs, data)
+    item_sub, item_shop, appeal, style = _make_items(rng, size, subs, shop_subs, data, image_base)
     _make_users(rng, size, end, data)
     _make_sessions(rng, size, seed, end, data, subs, tops, item_sub, item_shop, appeal, style)
     return data
@@ -81,7 +83,7 @@ def _make_shops(rng: np.random.Generator, size: DemoSize, subs: list, data: Demo
 
 
 def _make_items(
-    rng: np.random.Generator, size: DemoSize, subs: list, shop_subs: list[np.ndarray], data: DemoData
+    rng: np.random.Generator, size: DemoSize, subs: list, shop_subs: list[np.ndarray], data: DemoData, image_base: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     # Shop sizes are skewed: a few shops list many items, most list a handful.
     shop_weight = rng.pareto(1.5, size.shops) + 1
@@ -102,6 +104,7 @@ def _make_items(
                 "price": f"{max(price, 100):.0f}",
                 "published": bool(rng.random() > 0.03),
                 "in_stock": bool(rng.random() > 0.05),
+                **({"image_url": image_url(image_base, top, noun)} if image_base else {}),
             }
         )
     return item_sub, item_shop, appeal, style

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         size = DemoSize(options["shops"], options["items"], options["users"], options["days"])
         end = timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=1)
         self.stdout.write(f"Generating {size} with seed {options['seed']} ...")
-        data = generate(size, seed=options["seed"], end=end)
+        data = generate(size, seed=options["seed"], end=end, image_base=settings.DEMO_IMAGE_BASE_URL)
         stored = store_with_progress(data, quiet=options["verbosity"] < 1, store_events=trusted_events_store)
         self.stdout.write(
             self.style.SUCCESS(
