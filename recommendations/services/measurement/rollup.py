@@ -27,7 +27,8 @@ def _window() -> dt.timedelta:
 
 
 def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), dt.UTC)
+    # experiment days are the staff's days (TIME_ZONE, Tokyo by default), as the `__date` lookups below count them
+    return dt.datetime.combine(day, dt.time(), timezone.get_default_timezone())
 
 
 def _impressions(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
@@ -107,7 +108,7 @@ def rollup_pending() -> list[dt.date]:
     served = Impression.objects.filter(served_at__gte=since, served_at__lt=until)
     for day in served.values_list("served_at__date", flat=True).distinct():
         days |= {day, day + dt.timedelta(days=1)}  # the next day's events may follow these impressions
-    today = timezone.now().date()
+    today = timezone.localdate()
     days = {d for d in days if d <= today}
     for day in sorted(days):
         rollup_day(day)
@@ -121,4 +122,4 @@ def rollup_range_default() -> tuple[dt.date, dt.date] | None:
     first = Impression.objects.order_by("served_at").values_list("served_at", flat=True).first()
     if first is None:
         return None
-    return first.date(), (span["last"] + _window()).date()
+    return timezone.localtime(first).date(), timezone.localtime(span["last"] + _window()).date()

@@ -118,3 +118,13 @@ def test_a_page_served_before_the_user_existed_counts_once_their_events_make_the
     rollup_day(DAY)
     a = ExperimentDay.objects.get(day=DAY, variant="A")
     assert (a.lists, a.users, a.view_users) == (2, 2, 1)  # the passer-by is a user served, with no events
+
+
+def test_experiment_days_are_the_staffs_days():
+    items = [ItemFactory()]
+    after_midnight_in_tokyo = dt.datetime(2026, 11, 20, 15, 10, tzinfo=dt.UTC)  # 00:10 on the 21st in Tokyo
+    _impression(AppUserFactory(), "A", items, after_midnight_in_tokyo)
+    rollup_day(DAY)
+    rollup_day(DAY + dt.timedelta(days=1))
+    assert not ExperimentDay.objects.filter(day=DAY).exists()
+    assert ExperimentDay.objects.get(day=DAY + dt.timedelta(days=1)).lists == 1
