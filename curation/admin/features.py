@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from curation.models import Feature, FeatureItem
@@ -28,28 +29,30 @@ class FeatureItemInline(admin.TabularInline):
     extra = 1
     autocomplete_fields = ("item",)
     fields = ("position", "item")
-    verbose_name = "hand-picked item"
-    verbose_name_plural = "hand-picked items (shown first, in this order)"
+    verbose_name = gettext_lazy("hand-picked item")
+    verbose_name_plural = gettext_lazy("hand-picked items (shown first, in this order)")
 
 
 def _matches_html(rule: FeatureRule) -> str:
     if rule.empty:
-        return "No rule: only the hand-picked items."
+        return gettext("No rule: only the hand-picked items.")
     matches = rule_matches(rule)
     count = matches.count()
+    recent = gettext("%(count)s recent events")
     rows = format_html_join(
         "",
-        "<li>{} <code>{}</code> · {} · {} · {} recent events</li>",
-        ((i.title, i.external_id, i.shop.name, money(i.price), i.popularity) for i in matches[:SHOWN_MATCHES]),
+        "<li>{} <code>{}</code> · {} · {} · {}</li>",
+        (
+            (i.title, i.external_id, i.shop.name, money(i.price), recent % {"count": i.popularity})
+            for i in matches[:SHOWN_MATCHES]
+        ),
     )
-    return format_html(
-        '<p id="rule-match-count">The rule matches {} published, in-stock item{}'
-        " (NG items are left out when shown).</p>"
-        "<ol>{}</ol>",
+    summary = ngettext(
+        "The rule matches %(count)d published, in-stock item (NG items are left out when shown).",
+        "The rule matches %(count)d published, in-stock items (NG items are left out when shown).",
         count,
-        "" if count == 1 else "s",
-        rows,
-    )
+    ) % {"count": count}
+    return format_html('<p id="rule-match-count">{}</p><ol>{}</ol>', summary, rows)
 
 
 RULE_FIELDS = (
@@ -60,7 +63,7 @@ RULE_FIELDS = (
     "rule_shops",
     "rule_min_popularity",
 )
-_LIST_EXPECTED = {"invalid": 'Write a list of texts, e.g. ["Home > Kitchen"].'}
+_LIST_EXPECTED = {"invalid": gettext_lazy('Write a list of texts, e.g. ["Home > Kitchen"].')}
 
 
 class FeatureForm(forms.ModelForm):
@@ -117,7 +120,7 @@ class FeatureAdmin(NamedActionPermissions, SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ("title", "slug", "description", "cover_image_url", "status", "starts_at", "ends_at")}),
         (
-            "Rule (optional): items matching all of these parts",
+            gettext_lazy("Rule (optional): items matching all of these parts"),
             {
                 "fields": (
                     "rule_categories",
@@ -130,16 +133,16 @@ class FeatureAdmin(NamedActionPermissions, SimpleHistoryAdmin):
                 )
             },
         ),
-        ("Made by", {"fields": ("source", "created_by")}),
+        (gettext_lazy("Made by"), {"fields": ("source", "created_by")}),
     ]
 
-    @admin.display(description="items shown now")
+    @admin.display(description=gettext_lazy("items shown now"))
     def item_count(self, obj: Feature) -> int:
         return len(servable_feature_items(feature_item_keys(obj)))
 
-    @admin.display(description="rule matches (as saved)")
+    @admin.display(description=gettext_lazy("rule matches (as saved)"))
     def rule_matches_now(self, obj: Feature) -> str:
-        return _matches_html(FeatureRule.of(obj)) if obj.pk else "Press 'Check the rule' to see its matches."
+        return _matches_html(FeatureRule.of(obj)) if obj.pk else gettext("Press 'Check the rule' to see its matches.")
 
     def save_model(self, request: HttpRequest, obj: Feature, form: forms.ModelForm, change: bool) -> None:
         feature_save(obj, by=request.user.get_username())
@@ -152,15 +155,17 @@ class FeatureAdmin(NamedActionPermissions, SimpleHistoryAdmin):
             return HttpResponse(format_html('<p class="errornote">{}</p>', str(exc)), status=400)
         return HttpResponse(_matches_html(rule))
 
-    @admin.action(description="Publish", permissions=["curation.publish_feature"])
+    @admin.action(description=gettext_lazy("Publish"), permissions=["curation.publish_feature"])
     def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
         changed = features_status_set(queryset, Feature.Status.PUBLISHED)
-        self.message_user(request, f"Published {changed} feature(s).", messages.SUCCESS)
+        self.message_user(request, gettext("Published %(count)d feature(s).") % {"count": changed}, messages.SUCCESS)
 
-    @admin.action(description="Unpublish (back to draft)", permissions=["curation.publish_feature"])
+    @admin.action(description=gettext_lazy("Unpublish (back to draft)"), permissions=["curation.publish_feature"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
         changed = features_status_set(queryset, Feature.Status.DRAFT)
-        self.message_user(request, f"{changed} feature(s) back to draft.", messages.SUCCESS)
+        self.message_user(
+            request, gettext("%(count)d feature(s) back to draft.") % {"count": changed}, messages.SUCCESS
+        )
 
     def get_urls(self) -> list:
         return [
@@ -182,9 +187,10 @@ class FeatureAdmin(NamedActionPermissions, SimpleHistoryAdmin):
             drafts = features_suggest(by=request.user.get_username())
             self.message_user(
                 request,
-                f"Proposed {len(drafts)} draft feature(s): {', '.join(f.title for f in drafts)}. Nothing is published."
+                gettext("Proposed %(count)d draft feature(s): %(titles)s. Nothing is published.")
+                % {"count": len(drafts), "titles": ", ".join(f.title for f in drafts)}
                 if drafts
-                else "Nothing new to propose (too little activity this week, or the proposals already exist).",
+                else gettext("Nothing new to propose (too little activity this week, or the proposals already exist)."),
                 messages.SUCCESS if drafts else messages.INFO,
             )
         return HttpResponseRedirect(reverse("admin:curation_feature_changelist"))
