@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -41,8 +42,8 @@ class ApiKey(AbstractAPIKey):
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(AbstractAPIKey.Meta):
-        verbose_name = "API key"
-        verbose_name_plural = "API keys"
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

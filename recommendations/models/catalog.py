@@ -6,6 +6,7 @@ never leave recsite.
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 EXTERNAL_ID_MAX_LENGTH = 128
 CATEGORY_SEPARATOR = " > "
@@ -24,6 +25,8 @@ class Shop(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
         ordering = ["external_id"]
 
     def __str__(self) -> str:
@@ -51,6 +54,8 @@ class Item(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
         ordering = ["external_id"]
 
     def __str__(self) -> str:
@@ -80,8 +85,9 @@ class AppUser(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("app user")
+        verbose_name_plural = _("app users")
         ordering = ["external_id"]
-        verbose_name = "app user"
         permissions = [("preview_recommendations", "Can preview any user's recommendations and why")]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .catalog import AppUser, Item
 
@@ -29,6 +30,8 @@ class Event(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         # No default ordering: sorting millions of events must be asked for, never implied.
         indexes = [
             # "this user's latest events": session re-rank and the staff preview

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class PersonalizeResource(models.Model):
@@ -37,6 +38,8 @@ class PersonalizeResource(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("Personalize resource")
+        verbose_name_plural = _("Personalize resources")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["kind", "name"], name="one_personalize_resource_per_name")]
         permissions = [("train_personalize", "Can train Amazon Personalize (billed by AWS)")]

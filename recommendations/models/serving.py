@@ -6,6 +6,7 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .catalog import AppUser
 from .slots import CONFIGURED_SLOTS, Slot, slot_choices
@@ -33,8 +34,9 @@ class SlotConfig(models.Model):
     )
 
     class Meta:
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
         ordering = ["slot"]
-        verbose_name = "slot"
         permissions = [("view_experiment", "Can view experiment dashboards and reports")]
 
     def __str__(self) -> str:
@@ -58,6 +60,8 @@ class Variant(models.Model):
     )
 
     class Meta:
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
         ordering = ["slot", "name"]
         constraints = [models.UniqueConstraint(fields=["slot", "name"], name="one_variant_name_per_slot")]
 
@@ -92,8 +96,8 @@ class VariantPin(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = "user pinned to a variant"
-        verbose_name_plural = "users pinned to a variant"
+        verbose_name = _("user pinned to a variant")
+        verbose_name_plural = _("users pinned to a variant")
         constraints = [models.UniqueConstraint(fields=["user", "variant"], name="one_pin_per_user_variant")]
 
     def __str__(self) -> str:
@@ -117,6 +121,8 @@ class Impression(models.Model):
     served_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("impression")
+        verbose_name_plural = _("impressions")
         indexes = [
             models.Index(fields=["user", "-served_at"], name="impression_user_latest"),
             models.Index(fields=["served_at"], name="impression_served_at"),

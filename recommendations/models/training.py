@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from recommendations.engine.algorithms import ALGORITHMS
 
@@ -26,6 +27,8 @@ class AlgorithmSetting(models.Model):
     tuned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("algorithm setting")
+        verbose_name_plural = _("algorithm settings")
         ordering = ["algorithm"]
         permissions = [("train_model", "Can train models and tune their parameters")]
 
@@ -67,6 +70,8 @@ class TrainingRun(models.Model):
     )
 
     class Meta:
+        verbose_name = _("training run")
+        verbose_name_plural = _("training runs")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -90,6 +95,8 @@ class ModelVersion(models.Model):
     candidates_written_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("model version")
+        verbose_name_plural = _("model versions")
         ordering = ["-published_at"]
         permissions = [("publish_model", "Can publish a run past the metric guard and roll back versions")]
         constraints = [
