@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
@@ -7,8 +8,8 @@ from recsite.demo_images import demo_image
 from recsite.health import healthz, live, ready
 
 admin.site.site_header = "recsite"
-admin.site.site_title = "recsite admin"
-admin.site.index_title = "Recommendations and merchandising"
+admin.site.site_title = gettext_lazy("recsite admin")
+admin.site.index_title = gettext_lazy("Recommendations and merchandising")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
