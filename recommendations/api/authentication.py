@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 from rest_framework_api_key.permissions import KeyParser
 
+from recommendations.api.throttling import window_count
 from recommendations.generation import current_generation
 from recommendations.models import ApiKey
 
@@ -110,18 +111,16 @@ def _client(request: Request) -> str:
     return BaseThrottle().get_ident(request)
 
 
+def _failures_key(request: Request) -> str:
+    """The counter of this address's bad keys in the current minute."""
+    return f"auth-failures:{_client(request)}:{int(time.time()) // 60}"
+
+
 def _failures_check(request: Request) -> None:
     """429 for an address that has sent API_AUTH_FAILURES_PER_MINUTE bad keys in the current minute."""
-    window = int(time.time()) // 60
-    count = cache.get(f"auth-failures:{_client(request)}:{window}") or 0
-    if count >= settings.API_AUTH_FAILURES_PER_MINUTE:
+    if (cache.get(_failures_key(request)) or 0) >= settings.API_AUTH_FAILURES_PER_MINUTE:
         raise exceptions.Throttled(wait=60 - time.time() % 60, detail="Too many invalid API keys from this address.")
 
 
 def _failure_count(request: Request) -> None:
-    key = f"auth-failures:{_client(request)}:{int(time.time()) // 60}"
-    if not cache.add(key, 1, timeout=61):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired in between
-            cache.add(key, 1, timeout=61)
+    window_count(_failures_key(request), 60)

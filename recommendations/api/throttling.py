@@ -33,6 +33,18 @@ def _local_count(key: str) -> int:
     return _local_counts[key]
 
 
+def window_count(key: str, seconds: int) -> int:
+    """Count one more in the fixed window `key` (lasting `seconds`) and return the count so far: one atomic
+    cache increment, or this worker's own count while the shared cache is down."""
+    try:
+        count = cache.incr(key)  # one round trip for every request but a window's first
+    except ValueError:  # the window's first request
+        count = 1 if cache.add(key, 1, timeout=seconds + 1) else cache.incr(key)
+    if count is None:  # the shared cache is down: count in this worker alone until it is back
+        count = _local_count(key)
+    return count
+
+
 class ApiKeyRateThrottle(BaseThrottle):
     def allow_request(self, request: Request, view: APIView) -> bool:
         api_key = request.auth
@@ -40,14 +52,7 @@ class ApiKeyRateThrottle(BaseThrottle):
             return True  # requests without a key are refused before they cost anything
         limit, self.window = parse_rate(api_key.throttle_rate or settings.API_KEY_THROTTLE_RATE)
         self.window_start = int(time.time()) // self.window * self.window
-        key = f"throttle:{api_key.prefix}:{self.window_start}"
-        try:
-            count = cache.incr(key)  # one round trip for every request but a window's first
-        except ValueError:  # the window's first request
-            count = 1 if cache.add(key, 1, timeout=self.window + 1) else cache.incr(key)
-        if count is None:  # the shared cache is down: count in this worker alone until it is back
-            count = _local_count(key)
-        return count <= limit
+        return window_count(f"throttle:{api_key.prefix}:{self.window_start}", self.window) <= limit
 
     def wait(self) -> float:
         return max(1.0, self.window_start + self.window - time.time())
