@@ -87,7 +87,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("API_NUM_PROXIES", default=None)
+# Proxies in front of recsite whose X-Forwarded-For to trust, so a client's address is its own
+API_NUM_PROXIES = env.int("API_NUM_PROXIES", default=None)
+AXES_IPWARE_PROXY_COUNT = API_NUM_PROXIES
 
 # Content-Security-Policy on every page: scripts only from recsite itself or with the page's nonce;
 # item images may come from any https host (the marketplace's CDN).
@@ -207,7 +209,6 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Training has its own queue (run a worker with -Q training), so long fits never delay short tasks.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TIMEZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Tokyo")  # the schedule's hours are TIME_ZONE's
 
 # --- auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -227,6 +228,7 @@ CURRENCY_FORMAT = env.str("CURRENCY_FORMAT", default="¥{:,.0f}")
 # The staff's time: the admin shows it, a date alone (an NG expiry) ends at its midnight, the schedule runs on
 # it and export names use it. Times are stored in UTC whatever this is.
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Tokyo")
+CELERY_TIMEZONE = TIME_ZONE  # the schedule's hours are TIME_ZONE's
 USE_I18N = True
 USE_TZ = True
 
@@ -273,8 +275,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["recommendations.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "recsite.api_errors.exception_handler",
-    # proxies in front of recsite whose X-Forwarded-For to trust, so a client's address is its own
-    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=None),
+    "NUM_PROXIES": API_NUM_PROXIES,
 }
 # A 1,000-event batch with long ids is well under 1 MB; anything bigger is a client bug.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=4 * 1024 * 1024)
