@@ -12,7 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from curation.selectors import KINDS, ng_expiries_out_of_range
+from curation.models import EXPIRY_MAX_YEARS
+from curation.selectors import KINDS, LAST_READABLE, ng_expiries_out_of_range
 from recommendations.models import AppUser, Event, Item, Shop
 from recommendations.row_validation import EARLIEST, FUTURE_SLACK
 
@@ -22,15 +23,16 @@ def times_out_of_range(now: dt.datetime | None = None) -> list[str]:
     now = now or timezone.now()
     outside = Q(occurred_at__lt=EARLIEST) | Q(occurred_at__gt=now + FUTURE_SLACK)
     problems = []
+    earliest = EARLIEST.date()
     events = Event.objects.filter(outside).count()
     if events:
         problems.append(
             ngettext(
-                "%(count)d event is dated outside 1990-01-01 to tomorrow; serving reads it as 1990-01-01.",
-                "%(count)d events are dated outside 1990-01-01 to tomorrow; serving reads them as 1990-01-01.",
+                "%(count)d event is dated outside %(earliest)s to tomorrow; serving reads it as %(earliest)s.",
+                "%(count)d events are dated outside %(earliest)s to tomorrow; serving reads them as %(earliest)s.",
                 events,
             )
-            % {"count": events}
+            % {"count": events, "earliest": earliest}
         )
     created_outside = Q(created_at__lt=EARLIEST) | Q(created_at__gt=now + FUTURE_SLACK)
     for model in (Shop, Item, AppUser):
@@ -38,19 +40,23 @@ def times_out_of_range(now: dt.datetime | None = None) -> list[str]:
         if count:
             problems.append(
                 ngettext(
-                    "%(count)d %(rows)s has a creation date outside 1990-01-01 to tomorrow.",
-                    "%(count)d %(rows)s have a creation date outside 1990-01-01 to tomorrow.",
+                    "%(count)d %(rows)s has a creation date outside %(earliest)s to tomorrow.",
+                    "%(count)d %(rows)s have a creation date outside %(earliest)s to tomorrow.",
                     count,
                 )
-                % {"count": count, "rows": model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}
+                % {
+                    "count": count,
+                    "rows": model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural,
+                    "earliest": earliest,
+                }
             )
     for kind, count in ng_expiries_out_of_range(now).items():
         problems.append(
             ngettext(
-                "%(list)s: %(count)d entry expires more than 100 years ahead; serving reads it as 9999-12-30.",
-                "%(list)s: %(count)d entries expire more than 100 years ahead; serving reads them as 9999-12-30.",
+                "%(list)s: %(count)d entry expires more than %(years)d years ahead; serving reads it as %(last)s.",
+                "%(list)s: %(count)d entries expire more than %(years)d years ahead; serving reads them as %(last)s.",
                 count,
             )
-            % {"count": count, "list": KINDS[kind].label()}
+            % {"count": count, "list": KINDS[kind].label(), "years": EXPIRY_MAX_YEARS, "last": LAST_READABLE.date()}
         )
     return problems
