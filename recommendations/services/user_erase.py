@@ -28,7 +28,9 @@ def app_user_erase(*, external_id: str) -> dict[str, int]:
         unnamed = Impression.objects.filter(user_ref=external_id)
         if user is None and not unnamed.exists():
             raise NotFound(f"No user '{external_id}' is known to recsite (already erased, or never seen).")
-        served = Q(user_ref=external_id) | (Q(user=user) if user is not None else Q(pk__in=[]))
+        served = Q(user_ref=external_id)
+        if user is not None:
+            served |= Q(user=user)
         pages = set(Impression.objects.filter(served).values_list("recommendation_id", flat=True))
         counts: dict[str, int] = {}
         if user is not None:
