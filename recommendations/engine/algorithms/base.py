@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from recommendations.engine.algorithms.parameters import Param, params_checked
 from recommendations.engine.interactions import TrainingData
 
 # Dense score blocks are computed this many users at a time to bound memory (users x items floats).
@@ -23,7 +24,8 @@ class Recommender:
     """
 
     name: ClassVar[str] = ""
-    default_params: ClassVar[dict[str, Any]] = {}
+    parameters: ClassVar[dict[str, Param]] = {}
+    default_params: ClassVar[dict[str, Any]] = {}  # from `parameters`, filled in per subclass
     # Each parameter's candidate values for the random search (engine/tuning.py).
     param_space: ClassVar[dict[str, list]] = {}
     supports_cold_users: ClassVar[bool] = False
@@ -32,11 +34,12 @@ class Recommender:
     # recomputing the user's factors), so users who arrived after training can be ranked too.
     scores_from_history: ClassVar[bool] = False
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.default_params = {name: p.default for name, p in cls.parameters.items()}
+
     def __init__(self, **params: Any) -> None:
-        unknown = set(params) - set(self.default_params)
-        if unknown:
-            raise ValueError(f"{self.name}: unknown parameter(s) {', '.join(sorted(unknown))}")
-        self.params = {**self.default_params, **params}
+        self.params = params_checked(self.name, self.parameters, params)
         self.user_ids: np.ndarray = np.array([])
         self.item_ids: np.ndarray = np.array([])
 

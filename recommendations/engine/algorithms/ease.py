@@ -7,18 +7,28 @@ get no score here and fall through to the other models.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 
 from recommendations.engine.algorithms.base import Recommender
+from recommendations.engine.algorithms.parameters import (
+    Param,
+    gettext_noop,
+)
 from recommendations.engine.interactions import TrainingData
 
 
 class EASE(Recommender):
     name: ClassVar[str] = "ease"
-    default_params: ClassVar[dict[str, Any]] = {"l2": 100.0, "max_items": 10_000, "binary": False}
+    parameters: ClassVar[dict[str, Param]] = {
+        "l2": Param(100.0, gettext_noop("Regularisation: higher is smoother and favours popular items."), 0.01, 1e6),
+        "max_items": Param(
+            10_000, gettext_noop("Only this many of the most popular items: memory grows with its square."), 1, 50_000
+        ),
+        "binary": Param(False, gettext_noop("Count each user and item pair once, however many events.")),
+    }
     param_space: ClassVar[dict[str, list]] = {
         "l2": [50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0],
         "binary": [True, False],

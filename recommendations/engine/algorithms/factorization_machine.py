@@ -7,7 +7,7 @@ alone, which is what makes it useful for cold start.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -15,23 +15,35 @@ import scipy.sparse as sp
 from lightfm import LightFM
 
 from recommendations.engine.algorithms.base import Recommender, top_n
+from recommendations.engine.algorithms.parameters import (
+    FACTORS,
+    ITERATIONS,
+    LEARNING_RATE,
+    SEED,
+    Param,
+    gettext_noop,
+)
 from recommendations.engine.features import FeatureSpace, item_attribute_tokens, user_attribute_tokens
 from recommendations.engine.interactions import TrainingData
 
 
 class FactorizationMachine(Recommender):
     name: ClassVar[str] = "lightfm"
-    default_params: ClassVar[dict[str, Any]] = {
-        "no_components": 64,
-        "learning_rate": 0.05,
-        "epochs": 30,
-        "item_alpha": 1e-6,
-        "user_alpha": 1e-6,
-        "loss": "warp",
-        "max_sampled": 20,
-        "use_attributes": True,
-        "random_state": 42,
-        "threads": 2,
+    parameters: ClassVar[dict[str, Param]] = {
+        "no_components": Param(64, FACTORS, 1, 1024),
+        "learning_rate": Param(0.05, LEARNING_RATE, 0.0001, 1),
+        "epochs": Param(30, ITERATIONS, 1, 500),
+        "item_alpha": Param(1e-6, gettext_noop("Penalty on item and item-attribute vectors."), 0, 1),
+        "user_alpha": Param(1e-6, gettext_noop("Penalty on user and user-attribute vectors."), 0, 1),
+        "loss": Param(
+            "warp",
+            gettext_noop("What it learns to rank: warp suits top-N lists."),
+            choices=("warp", "bpr", "logistic", "warp-kos"),
+        ),
+        "max_sampled": Param(20, gettext_noop("Negative items tried per positive one (warp)."), 1, 1000),
+        "use_attributes": Param(True, gettext_noop("Learn from user and item attributes, not only from events.")),
+        "random_state": SEED,
+        "threads": Param(2, gettext_noop("CPU threads used to train."), 1, 64),
     }
     param_space: ClassVar[dict[str, list]] = {
         "no_components": [32, 64, 128],

@@ -14,6 +14,15 @@ from implicit.utils import ParameterWarning
 from threadpoolctl import threadpool_limits
 
 from recommendations.engine.algorithms.base import Recommender, without_seen
+from recommendations.engine.algorithms.parameters import (
+    FACTORS,
+    ITERATIONS,
+    LEARNING_RATE,
+    REGULARIZATION,
+    SEED,
+    Param,
+    gettext_noop,
+)
 from recommendations.engine.interactions import TrainingData
 
 # implicit parallelises with OpenMP itself; a multi-threaded BLAS underneath only fights it.
@@ -81,7 +90,9 @@ class ItemKNN(_ImplicitModel):
     name: ClassVar[str] = "item_knn"
     scores_from_history: ClassVar[bool] = True
     pads_with_seen: ClassVar[bool] = True
-    default_params: ClassVar[dict[str, Any]] = {"K": 20}
+    parameters: ClassVar[dict[str, Param]] = {
+        "K": Param(20, gettext_noop("Neighbours kept per item: more finds more, costs memory."), 1, 5000),
+    }
     param_space: ClassVar[dict[str, list]] = {"K": [20, 50, 100, 200, 400]}
 
     def _make(self) -> Any:
@@ -92,7 +103,11 @@ class ItemKNNBM25(_ImplicitModel):
     name: ClassVar[str] = "item_knn_bm25"
     scores_from_history: ClassVar[bool] = True
     pads_with_seen: ClassVar[bool] = True
-    default_params: ClassVar[dict[str, Any]] = {"K": 100, "K1": 1.2, "B": 0.75}
+    parameters: ClassVar[dict[str, Param]] = {
+        "K": Param(100, gettext_noop("Neighbours kept per item: more finds more, costs memory."), 1, 5000),
+        "K1": Param(1.2, gettext_noop("BM25 saturation: higher lets users with many events weigh more."), 0, 10),
+        "B": Param(0.75, gettext_noop("BM25 length normalisation: 0 none, 1 full."), 0, 1),
+    }
     param_space: ClassVar[dict[str, list]] = {
         "K": [20, 50, 100, 200, 400],
         "K1": [0.8, 1.2, 2.0],
@@ -107,12 +122,12 @@ class ALS(_ImplicitModel):
     """Implicit-feedback ALS (Hu, Koren & Volinsky); users' recent events are folded in when ranking."""
 
     name: ClassVar[str] = "als"
-    default_params: ClassVar[dict[str, Any]] = {
-        "factors": 64,
-        "regularization": 0.05,
-        "alpha": 2.0,
-        "iterations": 15,
-        "random_state": 42,
+    parameters: ClassVar[dict[str, Param]] = {
+        "factors": Param(64, FACTORS, 1, 1024),
+        "regularization": Param(0.05, REGULARIZATION, 0, 1000),
+        "alpha": Param(2.0, gettext_noop("How much more a user's event counts than no event (confidence)."), 0, 1000),
+        "iterations": Param(15, ITERATIONS, 1, 200),
+        "random_state": SEED,
     }
     param_space: ClassVar[dict[str, list]] = {
         "factors": [32, 64, 128],
@@ -136,12 +151,12 @@ class ALS(_ImplicitModel):
 
 class BPR(_ImplicitModel):
     name: ClassVar[str] = "bpr"
-    default_params: ClassVar[dict[str, Any]] = {
-        "factors": 64,
-        "learning_rate": 0.05,
-        "regularization": 0.01,
-        "iterations": 100,
-        "random_state": 42,
+    parameters: ClassVar[dict[str, Param]] = {
+        "factors": Param(64, FACTORS, 1, 1024),
+        "learning_rate": Param(0.05, LEARNING_RATE, 0.0001, 1),
+        "regularization": Param(0.01, REGULARIZATION, 0, 10),
+        "iterations": Param(100, ITERATIONS, 1, 2000),
+        "random_state": SEED,
     }
     param_space: ClassVar[dict[str, list]] = {
         "factors": [32, 64, 128],

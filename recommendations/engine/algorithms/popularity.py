@@ -20,6 +20,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from recommendations.engine.algorithms.base import USER_BLOCK, Recommender, top_n, without_seen
+from recommendations.engine.algorithms.parameters import (
+    Param,
+    gettext_noop,
+)
 from recommendations.engine.interactions import TrainingData, interaction_matrix
 
 AGE_BANDS = [(0, 24, "-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"), (55, 200, "55+")]
@@ -92,7 +96,10 @@ class TrendingPopularity(GlobalPopularity):
     """What is popular in the recent window only (default: the last 7 days, decaying by the day)."""
 
     name: ClassVar[str] = "trending"
-    default_params: ClassVar[dict[str, Any]] = {"window_days": 7, "half_life_days": 2.0}
+    parameters: ClassVar[dict[str, Param]] = {
+        "window_days": Param(7, gettext_noop("Only events of this many last days count."), 1, 365),
+        "half_life_days": Param(2.0, gettext_noop("An event counts half as much after this many days."), 0.1, 365),
+    }
     param_space: ClassVar[dict[str, list]] = {"window_days": [3, 7, 14], "half_life_days": [1.0, 2.0, 4.0]}
 
     def _fit(self, data: TrainingData) -> None:
@@ -113,7 +120,9 @@ class SegmentPopularity(Recommender):
     """Popular items per user segment, shrunk toward coarser segments; the fallback for unknown users."""
 
     name: ClassVar[str] = "segment_popularity"
-    default_params: ClassVar[dict[str, Any]] = {"shrinkage": 200.0}
+    parameters: ClassVar[dict[str, Param]] = {
+        "shrinkage": Param(200.0, gettext_noop("How far small segments lean on their broader segment's list."), 0, 1e6),
+    }
     param_space: ClassVar[dict[str, list]] = {"shrinkage": [10.0, 50.0, 200.0, 1000.0]}
     supports_cold_users: ClassVar[bool] = True
 
