@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -54,17 +55,24 @@ class NgEntry(models.Model):
         unknown = [s for s in self.slots or [] if s not in SLOT_NAMES] if isinstance(self.slots, list) else [self.slots]
         if unknown:
             raise ValidationError(
-                {"slots": f"Unknown slot(s) {unknown}; use {', '.join(SLOT_NAMES)} (or none for all)."}
+                {
+                    "slots": _("Unknown slot(s) %(unknown)s; use %(known)s (or none for all).")
+                    % {"unknown": unknown, "known": ", ".join(SLOT_NAMES)}
+                }
             )
 
     def scope(self) -> str:
-        return ", ".join(self.slots) if self.slots else "all slots"
+        """The slots it applies to, by their names on screen; "all slots" when it names none."""
+        if not self.slots or not isinstance(self.slots, list):
+            return str(_("all slots"))
+        labels = dict(slot_choices(NG_SLOTS))
+        return ", ".join(str(labels.get(s, s)) for s in self.slots)
 
 
 class NgItem(NgEntry):
     """An item never to recommend."""
 
-    item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="ng_entry")
+    item = models.OneToOneField(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="ng_entry")
     history = HistoricalRecords()
 
     class Meta:
@@ -72,13 +80,16 @@ class NgItem(NgEntry):
         verbose_name_plural = _("NG items")
 
     def __str__(self) -> str:
-        return f"NG item {self.item_id}: {self.reason}"
+        return gettext("NG item %(item)s: %(reason)s") % {
+            "item": self.item if self.item_id else "-",
+            "reason": self.reason,
+        }
 
 
 class NgShop(NgEntry):
     """A shop none of whose items (nor the shop itself) is ever recommended."""
 
-    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="ng_entry")
+    shop = models.OneToOneField(Shop, verbose_name=_("shop"), on_delete=models.CASCADE, related_name="ng_entry")
     history = HistoricalRecords()
 
     class Meta:
@@ -86,14 +97,20 @@ class NgShop(NgEntry):
         verbose_name_plural = _("NG shops")
 
     def __str__(self) -> str:
-        return f"NG shop {self.shop_id}: {self.reason}"
+        return gettext("NG shop %(shop)s: %(reason)s") % {
+            "shop": self.shop if self.shop_id else "-",
+            "reason": self.reason,
+        }
 
 
 class NgCategory(NgEntry):
     """A category path none of whose items (subcategories included) is ever recommended."""
 
     category_path = models.CharField(
-        max_length=300, unique=True, help_text="e.g. 'Health > Supplements': covers everything under it too."
+        _("category path"),
+        max_length=300,
+        unique=True,
+        help_text=_("e.g. 'Health > Supplements': covers everything under it too."),
     )
     history = HistoricalRecords()
 
@@ -102,21 +119,24 @@ class NgCategory(NgEntry):
         verbose_name_plural = _("NG categories")
 
     def __str__(self) -> str:
-        return f"NG category {self.category_path}: {self.reason}"
+        return gettext("NG category %(category)s: %(reason)s") % {"category": self.category_path, "reason": self.reason}
 
 
 class Validity(models.Model):
     segment = models.CharField(
+        _("segment"),
         max_length=200,
         blank=True,
-        help_text="Only for users of this segment, as segment lists name them: 'female', 'female|25-34' or "
-        "'female|25-34|Kanto'. Empty: everyone.",
+        help_text=_(
+            "Only for users of this segment, as segment lists name them: 'female', 'female|25-34' or "
+            "'female|25-34|Kanto'. Empty: everyone."
+        ),
     )
-    starts_at = models.DateTimeField(null=True, blank=True, help_text="Empty: from now on.")
-    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until removed.")
-    note = models.CharField(max_length=300, blank=True)
-    created_by = models.CharField(max_length=150, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True, help_text=_("Empty: from now on."))
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True, help_text=_("Empty: until removed."))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.CharField(_("created by"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         abstract = True
@@ -129,10 +149,14 @@ class Validity(models.Model):
 class Pin(Validity):
     """Put an item (items slot) or a shop (shops slot) at a fixed position, 1 being the top."""
 
-    slot = models.CharField(max_length=16, choices=slot_choices(LIST_SLOTS), default=Slot.ITEMS)
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    position = models.PositiveSmallIntegerField(help_text="1 is the first place.")
+    slot = models.CharField(_("slot"), max_length=16, choices=slot_choices(LIST_SLOTS), default=Slot.ITEMS)
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    shop = models.ForeignKey(
+        Shop, verbose_name=_("shop"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), help_text=_("1 is the first place."))
     history = HistoricalRecords()
 
     class Meta:
@@ -149,7 +173,11 @@ class Pin(Validity):
         ]
 
     def __str__(self) -> str:
-        return f"pin {self.item_id or self.shop_id} at {self.position} in {self.slot}"
+        return gettext("pin of %(target)s at %(position)s in %(slot)s") % {
+            "target": self.item or self.shop,
+            "position": self.position,
+            "slot": self.get_slot_display(),
+        }
 
     def clean(self) -> None:
         super().clean()
@@ -162,13 +190,17 @@ class Pin(Validity):
 class Boost(Validity):
     """Multiply the ranking weight of an item, a shop's items or a category's items: above 1 boosts, below 1 buries."""
 
-    slot = models.CharField(max_length=16, choices=slot_choices(LIST_SLOTS), default=Slot.ITEMS)
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    category_path = models.CharField(
-        max_length=300, blank=True, help_text="Applies to this category and everything under it."
+    slot = models.CharField(_("slot"), max_length=16, choices=slot_choices(LIST_SLOTS), default=Slot.ITEMS)
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    factor = models.FloatField(help_text="2 doubles the weight, 0.5 halves it (a bury).")
+    shop = models.ForeignKey(
+        Shop, verbose_name=_("shop"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    category_path = models.CharField(
+        _("category path"), max_length=300, blank=True, help_text=_("Applies to this category and everything under it.")
+    )
+    factor = models.FloatField(_("factor"), help_text=_("2 doubles the weight, 0.5 halves it (a bury)."))
     history = HistoricalRecords()
 
     class Meta:
@@ -179,8 +211,11 @@ class Boost(Validity):
         ]
 
     def __str__(self) -> str:
-        target = self.item_id or self.shop_id or self.category_path
-        return f"{'boost' if self.factor >= 1 else 'bury'} {target} x{self.factor:g} in {self.slot}"
+        target = self.item or self.shop or self.category_path
+        values = {"target": target, "factor": f"{self.factor or 0:g}", "slot": self.get_slot_display()}
+        if self.factor is not None and self.factor < 1:
+            return gettext("bury %(target)s x%(factor)s in %(slot)s") % values
+        return gettext("boost %(target)s x%(factor)s in %(slot)s") % values
 
     def clean(self) -> None:
         super().clean()
@@ -195,33 +230,48 @@ class Feature(models.Model):
     """A themed feature (特集): a title and a set of items, hand-picked and/or chosen by a rule."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
-    title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=100, unique=True, help_text="Its id in the API.")
-    description = models.TextField(blank=True)
-    cover_image_url = models.URLField(max_length=500, blank=True)
-    starts_at = models.DateTimeField(null=True, blank=True, help_text="Shown from then; empty: as soon as published.")
-    ends_at = models.DateTimeField(null=True, blank=True, help_text="Shown until then; empty: until unpublished.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, help_text=_("Its id in the API."))
+    description = models.TextField(_("description"), blank=True)
+    cover_image_url = models.URLField(_("cover image url"), max_length=500, blank=True)
+    starts_at = models.DateTimeField(
+        _("starts at"), null=True, blank=True, help_text=_("Shown from then; empty: as soon as published.")
+    )
+    ends_at = models.DateTimeField(
+        _("ends at"), null=True, blank=True, help_text=_("Shown until then; empty: until unpublished.")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     rule_categories = models.JSONField(
-        default=list, blank=True, help_text='Category paths, subcategories included, e.g. ["Home > Kitchen"].'
+        _("rule categories"),
+        default=list,
+        blank=True,
+        help_text=_('Category paths, subcategories included, e.g. ["Home > Kitchen"].'),
     )
     rule_keywords = models.JSONField(
-        default=list, blank=True, help_text='Words of which the title has one, e.g. ["walnut"].'
+        _("rule keywords"), default=list, blank=True, help_text=_('Words of which the title has one, e.g. ["walnut"].')
     )
-    rule_price_min = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    rule_price_max = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    rule_shops = models.ManyToManyField(Shop, blank=True, related_name="+", help_text="Only items of these shops.")
+    rule_price_min = models.DecimalField(_("rule price min"), max_digits=12, decimal_places=2, null=True, blank=True)
+    rule_price_max = models.DecimalField(_("rule price max"), max_digits=12, decimal_places=2, null=True, blank=True)
+    rule_shops = models.ManyToManyField(
+        Shop, verbose_name=_("rule shops"), blank=True, related_name="+", help_text=_("Only items of these shops.")
+    )
     rule_min_popularity = models.PositiveIntegerField(
-        default=0, help_text="At least this many views, favorites, carts and purchases in the last 30 days."
+        _("rule min popularity"),
+        default=0,
+        help_text=_("At least this many views, favorites, carts and purchases in the last 30 days."),
     )
-    max_items = models.PositiveSmallIntegerField(default=40, help_text="Items the feature holds at most.")
-    source = models.CharField(max_length=300, blank=True, help_text="How it was made: by hand, or what suggested it.")
-    created_by = models.CharField(max_length=150, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    max_items = models.PositiveSmallIntegerField(
+        _("max items"), default=40, help_text=_("Items the feature holds at most.")
+    )
+    source = models.CharField(
+        _("source"), max_length=300, blank=True, help_text=_("How it was made: by hand, or what suggested it.")
+    )
+    created_by = models.CharField(_("created by"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -253,9 +303,9 @@ class Feature(models.Model):
 class FeatureItem(models.Model):
     """A hand-picked item of a feature, in the merchandiser's order (before any rule matches)."""
 
-    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="picks")
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
-    position = models.PositiveSmallIntegerField(default=0)
+    feature = models.ForeignKey(Feature, verbose_name=_("feature"), on_delete=models.CASCADE, related_name="picks")
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["position", "pk"]

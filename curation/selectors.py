@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,6 +19,7 @@ from django.db import models
 from django.db.models import Case, Count, DateTimeField, Q, QuerySet, Value, When
 from django.db.models.functions import Least
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from curation.models import EXPIRY_MAX_AHEAD, Boost, Feature, NgCategory, NgItem, NgShop, Pin, ng_in_force
 from recommendations.generation import current_generation
@@ -30,6 +32,10 @@ LAST_READABLE = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
 CACHE_SECONDS = 600  # a feature's matched items are recomputed at most this often (or on any change)
 
 
+# ASCII letters, digits and signs to their full-width forms (U+FF01..U+FF5E)
+FULL_WIDTH = {code: code + 0xFEE0 for code in range(0x21, 0x7F)}
+
+
 @dataclass(frozen=True)
 class NgKind:
     model: type[models.Model]
@@ -40,6 +46,11 @@ class NgKind:
 
     def label(self) -> str:
         return self.model._meta.verbose_name_plural
+
+    def target_label(self) -> str:
+        """What one entry points at, in the reader's language ("item", "shop")."""
+        catalog = self.catalog
+        return str(catalog._meta.verbose_name) if catalog is not None else str(_("category"))
 
     @property
     def column(self) -> str:
@@ -208,7 +219,9 @@ def rule_matches(rule: FeatureRule) -> QuerySet:
     if rule.keywords:
         any_word = Q()
         for word in rule.keywords:
-            any_word |= Q(title__icontains=word)
+            # keywords are stored NFKC-normalized (Tシャツ); a title may still spell it full-width (Ｔシャツ)
+            for spelling in {word, unicodedata.normalize("NFKC", word).translate(FULL_WIDTH)}:
+                any_word |= Q(title__icontains=spelling)
         items = items.filter(any_word)
     if rule.price_min is not None:
         items = items.filter(price__gte=rule.price_min)

@@ -10,11 +10,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_lazy
+
 from recommendations.engine.algorithms.popularity import AGE_BANDS, GLOBAL
 from recommendations.models import AppUser, Gender, Item
 from recommendations.models.catalog import CATEGORY_SEPARATOR
 
 SUGGESTIONS = 3
+WHAT = {"category": gettext_lazy("category"), "segment": gettext_lazy("segment")}
 UNKNOWN = "?"  # a segment part for users whose gender, age or region recsite does not know
 
 
@@ -38,8 +41,14 @@ class Vocabulary:
         if found is not None:
             return found
         close = difflib.get_close_matches(normalized(text), list(self.known), n=SUGGESTIONS, cutoff=0.6)
-        hint = f"; did you mean {' or '.join(repr(self.known[c]) for c in close)}?" if close else ""
-        raise ValueError(f"no {self.what} '{text[:80]}' exists{hint}")
+        values = {"what": WHAT[self.what], "text": text[:80]}
+        if not close:
+            raise ValueError(gettext("no %(what)s '%(text)s' exists") % values)
+        suggestions = gettext(" or ").join(f"'{self.known[c]}'" for c in close)
+        raise ValueError(
+            gettext("no %(what)s '%(text)s' exists; did you mean %(suggestions)s?")
+            % {**values, "suggestions": suggestions}
+        )
 
 
 def categories() -> Vocabulary:

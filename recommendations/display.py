@@ -20,3 +20,9 @@ def p_value(value: float | None) -> str:
     if value is None:
         return "-"
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def p_clause(value: float | None) -> str:
+    """'p < 0.001' or 'p = 0.025', as a clause inside a sentence."""
+    shown = p_value(value)
+    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"

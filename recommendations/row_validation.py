@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
 
 from recommendations.errors import FieldError
 from recommendations.models.catalog import EXTERNAL_ID_MAX_LENGTH
@@ -46,16 +47,16 @@ def text(max_length: int, *, required: bool = False) -> Parser:
     def parse(value: Any) -> str:
         if value is None:
             if required:
-                raise ValueError("must not be null")
+                raise ValueError(_("must not be null"))
             return ""
         if not isinstance(value, str):
-            raise ValueError(f"must be a string, not {type(value).__name__}")
+            raise ValueError(_("must be a string, not %(type)s") % {"type": type(value).__name__})
         if required and not value.strip():
-            raise ValueError("must not be empty")
+            raise ValueError(_("must not be empty"))
         if len(value) > max_length:
-            raise ValueError(f"must be at most {max_length} characters")
+            raise ValueError(_("must be at most %(max)s characters") % {"max": max_length})
         if "\x00" in value:
-            raise ValueError("must not contain NUL characters")
+            raise ValueError(_("must not contain NUL characters"))
         _unicode_check(value)
         return value
 
@@ -66,7 +67,7 @@ def _unicode_check(value: str) -> None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text (it holds an unpaired surrogate)") from None
+        raise ValueError(_("must be valid Unicode text (it holds an unpaired surrogate)")) from None
 
 
 def external_id(value: Any) -> str:
@@ -79,11 +80,11 @@ _external_id = text(EXTERNAL_ID_MAX_LENGTH, required=True)
 
 def uuid_value(value: Any) -> uuid.UUID:
     if not isinstance(value, str):
-        raise ValueError(f"must be a UUID string, not {type(value).__name__}")
+        raise ValueError(_("must be a UUID string, not %(type)s") % {"type": type(value).__name__})
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise ValueError(f"'{value[:60]}' is not a valid UUID") from None
+        raise ValueError(_("'%(value)s' is not a valid UUID") % {"value": value[:60]}) from None
 
 
 def aware_datetime(value: Any) -> dt.datetime:
@@ -94,23 +95,26 @@ def aware_datetime(value: Any) -> dt.datetime:
         try:
             parsed = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"'{value[:60]}' is not an ISO 8601 date-time") from None
+            raise ValueError(_("'%(value)s' is not an ISO 8601 date-time") % {"value": value[:60]}) from None
     else:
-        raise ValueError(f"must be an ISO 8601 string, not {type(value).__name__}")
+        raise ValueError(_("must be an ISO 8601 string, not %(type)s") % {"type": type(value).__name__})
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise ValueError("must include a time zone, e.g. '2026-11-28T09:30:00+09:00' or '...Z'")
+        raise ValueError(_("must include a time zone, e.g. '2026-11-28T09:30:00+09:00' or '...Z'"))
     return within_range(parsed, EARLIEST, dt.datetime.now(dt.UTC) + FUTURE_SLACK)
 
 
 def within_range(moment: dt.datetime, earliest: dt.datetime, latest: dt.datetime) -> dt.datetime:
     """`moment` in UTC if it lies between `earliest` and `latest`, else ValueError saying the range."""
-    span = f"between {earliest:%Y-%m-%d} and {latest:%Y-%m-%d %H:%M} UTC"
+    span = _("must be between %(earliest)s and %(latest)s UTC") % {
+        "earliest": f"{earliest:%Y-%m-%d}",
+        "latest": f"{latest:%Y-%m-%d %H:%M}",
+    }
     try:
         utc = moment.astimezone(dt.UTC)
     except OverflowError:  # the calendar's first or last day with an offset that crosses its edge
-        raise ValueError(f"must be {span}") from None
+        raise ValueError(span) from None
     if not earliest <= utc <= latest:
-        raise ValueError(f"must be {span}")
+        raise ValueError(span)
     return utc
 
 
@@ -123,7 +127,9 @@ def choice(allowed: Iterable[str]) -> Parser:
 
     def parse(value: Any) -> str:
         if value not in allowed:
-            raise ValueError(f"'{str(value)[:60]}' is not one of: {', '.join(allowed)}")
+            raise ValueError(
+                _("'%(value)s' is not one of: %(allowed)s") % {"value": str(value)[:60], "allowed": ", ".join(allowed)}
+            )
         return value
 
     return parse
@@ -135,23 +141,23 @@ def optional_decimal(value: Any) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"must be a number, not {type(value).__name__}")
+        raise ValueError(_("must be a number, not %(type)s") % {"type": type(value).__name__})
     if isinstance(value, str) and not PRICE_TEXT.fullmatch(value):
-        raise ValueError(f"'{value[:60]}' is not a number like 4310 or 4310.50")
+        raise ValueError(_("'%(value)s' is not a number like 4310 or 4310.50") % {"value": value[:60]})
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("must be a finite number")
+        raise ValueError(_("must be a finite number"))
     number = Decimal(str(value))
     if number < 0:
-        raise ValueError("must be zero or more")
+        raise ValueError(_("must be zero or more"))
     if number >= PRICE_LIMIT:
-        raise ValueError("is too large")
+        raise ValueError(_("is too large"))
     return number.quantize(Decimal("0.01"))
 
 
 def optional_bool(value: Any) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
-    raise ValueError(f"must be true or false, not {type(value).__name__}")
+    raise ValueError(_("must be true or false, not %(type)s") % {"type": type(value).__name__})
 
 
 _url_validator = URLValidator(schemes=["http", "https"])
@@ -163,7 +169,7 @@ def optional_url(value: Any) -> str:
         try:
             _url_validator(value)
         except ValidationError:
-            raise ValueError(f"'{value[:60]}' is not an http(s) URL") from None
+            raise ValueError(_("'%(value)s' is not an http(s) URL") % {"value": value[:60]}) from None
     return value
 
 
@@ -171,10 +177,10 @@ def optional_year(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"must be a whole number, not {type(value).__name__}")
+        raise ValueError(_("must be a whole number, not %(type)s") % {"type": type(value).__name__})
     this_year = dt.date.today().year
     if not 1900 <= value <= this_year:
-        raise ValueError(f"must be between 1900 and {this_year}")
+        raise ValueError(_("must be between 1900 and %(year)s") % {"year": this_year})
     return value
 
 
@@ -183,16 +189,16 @@ def attributes(value: Any) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ValueError(f"must be an object, not {type(value).__name__}")
+        raise ValueError(_("must be an object, not %(type)s") % {"type": type(value).__name__})
     _json_check(value, 1)
     if len(json.dumps(value, ensure_ascii=False).encode()) > ATTRIBUTES_MAX_BYTES:
-        raise ValueError(f"must be at most {ATTRIBUTES_MAX_BYTES:,} bytes as JSON")
+        raise ValueError(_("must be at most %(bytes)s bytes as JSON") % {"bytes": f"{ATTRIBUTES_MAX_BYTES:,}"})
     return value
 
 
 def _json_check(value: Any, depth: int) -> None:
     if depth > ATTRIBUTES_MAX_DEPTH:
-        raise ValueError(f"must be nested at most {ATTRIBUTES_MAX_DEPTH} levels deep")
+        raise ValueError(_("must be nested at most %(levels)s levels deep") % {"levels": ATTRIBUTES_MAX_DEPTH})
     if isinstance(value, dict):
         for key, inner in value.items():
             _json_text_check(key)
@@ -203,12 +209,12 @@ def _json_check(value: Any, depth: int) -> None:
     elif isinstance(value, str):
         _json_text_check(value)
     elif isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("must hold only finite numbers")
+        raise ValueError(_("must hold only finite numbers"))
 
 
 def _json_text_check(value: str) -> None:
     if "\x00" in value:  # PostgreSQL's jsonb cannot hold it
-        raise ValueError("must not contain NUL characters")
+        raise ValueError(_("must not contain NUL characters"))
     _unicode_check(value)
 
 
@@ -217,22 +223,24 @@ def validate_rows(
 ) -> tuple[list[dict[str, Any]], list[FieldError]]:
     """Parse every row; return the clean rows (only the keys each row gave) and every error found."""
     if not isinstance(rows, list):
-        return [], [FieldError(None, what, "must be a list")]
+        return [], [FieldError(None, what, _("must be a list"))]
     clean_rows: list[dict[str, Any]] = []
     errors: list[FieldError] = []
     allowed = ", ".join(fields)
     for index, row in enumerate(rows):
         if not isinstance(row, dict):
-            errors.append(FieldError(index, "", f"each entry of '{what}' must be an object"))
+            errors.append(FieldError(index, "", _("each entry of '%(what)s' must be an object") % {"what": what}))
             clean_rows.append({})
             continue
         clean: dict[str, Any] = {}
         for name in row.keys() - fields.keys():
-            errors.append(FieldError(index, str(name), f"unknown field; expected: {allowed}"))
+            errors.append(
+                FieldError(index, str(name), _("unknown field; expected: %(allowed)s") % {"allowed": allowed})
+            )
         for name, spec in fields.items():
             if name not in row:
                 if spec.required:
-                    errors.append(FieldError(index, name, "this field is required"))
+                    errors.append(FieldError(index, name, _("this field is required")))
                 continue
             try:
                 clean[name] = spec.parse(row[name])
@@ -251,7 +259,12 @@ def duplicate_errors(values: list[str | None], field: str, what: str) -> list[Fi
             continue
         if value in first_seen:
             errors.append(
-                FieldError(index, field, f"'{value}' appears twice in this batch (also {what} {first_seen[value]})")
+                FieldError(
+                    index,
+                    field,
+                    _("'%(value)s' appears twice in this batch (also %(what)s %(first)s)")
+                    % {"value": value, "what": what, "first": first_seen[value]},
+                )
             )
         else:
             first_seen[value] = index
@@ -260,7 +273,14 @@ def duplicate_errors(values: list[str | None], field: str, what: str) -> list[Fi
 
 def check_batch_size(rows: Any, what: str, limit: int) -> list[FieldError]:
     if isinstance(rows, list) and len(rows) > limit:
-        return [FieldError(None, what, f"at most {limit} rows per request, got {len(rows)}; split the batch")]
+        return [
+            FieldError(
+                None,
+                what,
+                _("at most %(limit)s rows per request, got %(rows)s; split the batch")
+                % {"limit": limit, "rows": len(rows)},
+            )
+        ]
     if isinstance(rows, list) and not rows:
-        return [FieldError(None, what, "must contain at least one row")]
+        return [FieldError(None, what, _("must contain at least one row"))]
     return []

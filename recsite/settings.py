@@ -53,9 +53,9 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_celery_beat",
+    "recsite.third_party.CeleryBeatConfig",  # django-celery-beat, crontab schedules only in the admin
     "simple_history",
-    "axes",
+    "recsite.third_party.AxesConfig",  # django-axes, with a name in the admin
     "recommendations",
     "curation",
 ]
@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "recsite.headers.ApiNoStoreMiddleware",
+    "recsite.headers.ApiLanguageMiddleware",
     # last: locks out an address and username after repeated failed admin sign-ins
     "axes.middleware.AxesMiddleware",
 ]
@@ -220,6 +221,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Japanese first (the merchandisers' language); each person may switch to English in the admin's header.
 LANGUAGE_CODE = env.str("DJANGO_LANGUAGE_CODE", default="ja")
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
+# The API's messages when the client sends no Accept-Language (app developers read them in their logs)
+API_LANGUAGE_CODE = env.str("API_LANGUAGE_CODE", default="en")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Where the demo's item pictures are served from (make demo serves at http://127.0.0.1:8000)
 DEMO_IMAGE_BASE_URL = env.str("DEMO_IMAGE_BASE_URL", default="http://127.0.0.1:8000")

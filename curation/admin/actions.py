@@ -9,24 +9,32 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
-from curation.models import SLOT_NAMES
 from curation.selectors import KINDS
 from curation.services.ng_lists import ng_rows_apply
 from recommendations.errors import ValidationFailed
+from recommendations.models import NG_SLOTS, slot_choices
 
 
 class NgAddForm(forms.Form):
-    reason = forms.CharField(max_length=300, help_text="Shown in the preview and the history.")
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=300, help_text=gettext_lazy("Shown in the preview and the history.")
+    )
     expires_at = forms.CharField(
+        label=gettext_lazy("Expires at"),
         required=False,
-        help_text="Optional: a date such as 2026/12/31 (until the end of that day) or a date-time with a zone.",
+        help_text=gettext_lazy(
+            "Optional: a date such as 2026/12/31 (until the end of that day) or a date-time with a zone."
+        ),
     )
     slots = forms.MultipleChoiceField(
-        choices=[(s, s) for s in SLOT_NAMES],
+        label=gettext_lazy("Slots"),
+        choices=slot_choices(NG_SLOTS),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every slot.",
+        help_text=gettext_lazy("None ticked: every slot."),
     )
 
 
@@ -35,7 +43,10 @@ def ng_add_action(kind_name: str) -> object:
     kind = KINDS[kind_name]
 
     @admin.action(
-        description=f"Add to the NG list of {kind.label()}", permissions=[f"curation.add_{kind.model._meta.model_name}"]
+        description=format_lazy(
+            gettext_lazy("Add to the NG list of {list}"), list=kind.model._meta.verbose_name_plural
+        ),
+        permissions=[f"curation.add_{kind.model._meta.model_name}"],
     )
     def add_to_ng_list(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         form = NgAddForm(request.POST if request.POST.get("apply") == "yes" else None)
@@ -53,11 +64,13 @@ def ng_add_action(kind_name: str) -> object:
             try:
                 check = ng_rows_apply(kind_name, rows, by=request.user.get_username(), user=request.user)
             except ValidationFailed as failed:
-                errors = sorted({f"{e.field}: {e.message}" for e in failed.errors})
+                labels = {name: str(field.label) for name, field in form.fields.items()}
+                errors = sorted({f"{labels.get(e.field, e.field)}: {e.message}" for e in failed.errors})
             else:
+                saved = gettext("Saved %(new)d new and %(changed)d changed %(list)s.")
                 model_admin.message_user(
                     request,
-                    f"{check.new} added to and {check.changed} changed on the NG list of {kind.label()}.",
+                    saved % {"new": check.new, "changed": check.changed, "list": kind.label()},
                     messages.SUCCESS,
                 )
                 return None
@@ -67,7 +80,7 @@ def ng_add_action(kind_name: str) -> object:
             "admin/curation/ng_add.html",
             {
                 **model_admin.admin_site.each_context(request),
-                "title": "Add to the NG list",
+                "title": gettext("Add to the NG list"),
                 "queryset": queryset,
                 "noun": opts.verbose_name_plural,
                 "form": form,

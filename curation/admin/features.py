@@ -3,8 +3,12 @@ before saving, publishing, and suggested drafts."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
@@ -17,6 +21,7 @@ from curation.models import Feature, FeatureItem
 from curation.selectors import FeatureRule, feature_item_keys, rule_matches
 from curation.services.feature_suggestions import features_suggest
 from curation.services.features import feature_save, features_status_set
+from curation.vocabulary import categories
 from recommendations.display import money
 from recommendations.services.serving.features import servable_feature_items
 from recsite.admin_access import NamedActionPermissions, permission_view
@@ -63,18 +68,60 @@ RULE_FIELDS = (
     "rule_shops",
     "rule_min_popularity",
 )
-_LIST_EXPECTED = {"invalid": gettext_lazy('Write a list of texts, e.g. ["Home > Kitchen"].')}
+KEYWORD_SEPARATORS = re.compile(r"[\n,\u3001]+")  # after NFKC: lines, commas, ideographic commas
+
+
+def _keywords(text: str) -> list[str]:
+    """Keywords one per line (or separated by commas), NFKC-normalized so Ｔシャツ and Tシャツ are one word."""
+    words = [w.strip() for w in KEYWORD_SEPARATORS.split(unicodedata.normalize("NFKC", text or ""))]
+    return list(dict.fromkeys(w for w in words if w))
+
+
+class KeywordsField(forms.CharField):
+    """A text box, one keyword per line, stored as the model's list."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 40})
+
+    def prepare_value(self, value: object) -> object:
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: object) -> list[str]:
+        text = super().to_python(value)
+        if "\x00" in text:
+            raise forms.ValidationError(gettext("Keywords must not contain NUL characters."))
+        return _keywords(text)
 
 
 class FeatureForm(forms.ModelForm):
-    """The change form: the model's own checks, with words a merchandiser can act on."""
+    """The change form: categories chosen from the catalogue's, keywords one per line, the model's own checks."""
 
-    cover_image_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+    cover_image_url = forms.URLField(
+        label=gettext_lazy("Cover image URL"), max_length=500, required=False, assume_scheme="https"
+    )
+    rule_categories = forms.MultipleChoiceField(
+        label=gettext_lazy("In categories"),
+        required=False,
+        widget=FilteredSelectMultiple(gettext_lazy("category paths"), is_stacked=False),
+        help_text=gettext_lazy("Items in any of these categories or their subcategories."),
+    )
+    rule_keywords = KeywordsField(
+        label=gettext_lazy("Keywords"),
+        required=False,
+        help_text=gettext_lazy(
+            "Items whose title has any of these words; one per line. Full-width and half-width are the same."
+        ),
+    )
 
     class Meta:
         model = Feature
         fields = ("title", "slug", "description", "cover_image_url", "status", "starts_at", "ends_at", *RULE_FIELDS)
-        error_messages = {"rule_categories": _LIST_EXPECTED, "rule_keywords": _LIST_EXPECTED}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        known = sorted(categories().known.values())
+        # a category the catalogue no longer has stays choosable on the feature that names it
+        stored = [c for c in (self.instance.rule_categories or []) if isinstance(c, str) and c not in known]
+        self.fields["rule_categories"].choices = [(c, c) for c in [*stored, *known]]
 
 
 # The change form's rule fields alone, with the same checks (saving the feature runs them again)
@@ -84,14 +131,13 @@ RuleForm = forms.modelform_factory(Feature, form=FeatureForm, fields=RULE_FIELDS
 def _rule_from_query(query: QueryDict) -> FeatureRule:
     """A rule from the change form's fields, as the form's script sends them; ValueError naming each bad one."""
     data = query.copy()
-    for name in ("rule_categories", "rule_keywords"):
-        if not data.get(name, "").strip():
-            data[name] = "[]"
     if not data.get("rule_min_popularity", "").strip():
         data["rule_min_popularity"] = "0"
     form = RuleForm(data)
     if not form.is_valid():
-        raise ValueError("; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
+        raise ValueError(
+            "; ".join(f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items())
+        )
     clean = form.cleaned_data
     return FeatureRule(
         categories=clean["rule_categories"],

@@ -32,6 +32,7 @@ from curation.services.rule_conflicts import boost_conflicts, pin_conflicts
 from curation.services.rules import rule_save
 from curation.vocabulary import Vocabulary, categories, segments
 from recommendations.errors import NotFound, ValidationFailed
+from recommendations.models import NG_SLOTS, slot_choices
 from recommendations.spreadsheet import ENCODINGS, NotText, csv_bytes, csv_text
 from recsite.admin_access import permission_view
 
@@ -68,6 +69,14 @@ class UploadForm(forms.Form):
 class NgEntryForm(forms.ModelForm):
     """The entry form checks reason, expiry and slots by the same rules as the API and CSV files."""
 
+    slots = forms.MultipleChoiceField(
+        label=gettext_lazy("Slots"),
+        choices=slot_choices(NG_SLOTS),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("None ticked: every slot."),
+    )
+
     def clean(self) -> dict:
         cleaned = super().clean()
         names = ("reason", "expires_at", "slots", "category_path")
@@ -90,15 +99,15 @@ class NgAdmin(SimpleHistoryAdmin):
     exclude = ("created_by", "created_at")
     list_filter = (ActiveFilter,)
 
-    @admin.display(description="slots")
+    @admin.display(description=gettext_lazy("slots"))
     def scope(self, obj: NgItem) -> str:
         return obj.scope()
 
-    @admin.display(description="applies now", boolean=True)
+    @admin.display(description=gettext_lazy("applies now"), boolean=True)
     def active(self, obj: NgItem) -> bool:
         return obj.expiry is None or obj.expiry > timezone.now()
 
-    @admin.display(description="expires at", ordering="expires_at")
+    @admin.display(description=gettext_lazy("expires at"), ordering="expires_at")
     def expires(self, obj: NgItem) -> object:
         return obj.expiry
 
@@ -285,7 +294,8 @@ def _known(vocabulary: Vocabulary, value: str) -> str:
     try:
         return vocabulary.canonical(value)
     except ValueError as exc:
-        raise forms.ValidationError(str(exc)[0].upper() + str(exc)[1:] + ".") from None
+        message = str(exc)[0].upper() + str(exc)[1:]
+        raise forms.ValidationError(message if message[-1] in ".?。？" else message + ".") from None
 
 
 class RuleAdmin(SimpleHistoryAdmin):
@@ -298,7 +308,7 @@ class RuleAdmin(SimpleHistoryAdmin):
         for warning in rule_save(obj, by=request.user.get_username()):
             self.message_user(request, warning, messages.WARNING)
 
-    @admin.display(description="conflicts")
+    @admin.display(description=gettext_lazy("conflicts"))
     def conflict_summary(self, obj: Pin) -> str:
         return "; ".join(self.conflicts(obj)) or "-"
 

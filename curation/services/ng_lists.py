@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from curation.models import EXPIRY_MAX_AHEAD, EXPIRY_MAX_YEARS, SLOT_NAMES, NgCategory
@@ -60,17 +61,19 @@ def _expiry(value: Any) -> dt.datetime | None:
             else:
                 parsed = dt.datetime.fromisoformat(value)
         except OverflowError:  # the calendar's last day: its end is past the end of the calendar
-            raise ValueError(f"'{value[:40]}' is past the last date recsite accepts") from None
+            raise ValueError(_("'%(value)s' is past the last date recsite accepts") % {"value": value[:40]}) from None
         except ValueError:
-            raise ValueError(f"'{value[:40]}' is not a date (2026/12/31) or an ISO 8601 date-time") from None
+            raise ValueError(
+                _("'%(value)s' is not a date (2026/12/31) or an ISO 8601 date-time") % {"value": value[:40]}
+            ) from None
     else:
-        raise ValueError("must be a date (2026-12-31) or an ISO 8601 date-time")
+        raise ValueError(_("must be a date (2026-12-31) or an ISO 8601 date-time"))
     if parsed.tzinfo is None:
-        raise ValueError("a date-time needs a time zone, e.g. 2026-12-31T23:59:00+09:00")
+        raise ValueError(_("a date-time needs a time zone, e.g. 2026-12-31T23:59:00+09:00"))
     now = timezone.now()
     try:
         if parsed <= now:
-            raise ValueError(f"{parsed.isoformat()} is already past")
+            raise ValueError(_("%(moment)s is already past") % {"moment": parsed.isoformat()})
     except OverflowError:  # the calendar's edge with an offset: not past, but far out of range
         pass
     latest = now + EXPIRY_MAX_AHEAD
@@ -78,8 +81,8 @@ def _expiry(value: Any) -> dt.datetime | None:
         return within_range(parsed, now, latest)
     except ValueError:
         raise ValueError(
-            f"must be within {EXPIRY_MAX_YEARS} years ({latest:%Y-%m-%d}); leave it empty for an entry that never "
-            "expires"
+            _("must be within %(years)s years (%(latest)s); leave it empty for an entry that never expires")
+            % {"years": EXPIRY_MAX_YEARS, "latest": f"{latest:%Y-%m-%d}"}
         ) from None
 
 
@@ -91,7 +94,10 @@ def _slots(value: Any) -> list[str]:
     names = [n for n in names if n]
     unknown = [n for n in names if n not in SLOT_NAMES]
     if unknown:
-        raise ValueError(f"unknown slot(s) {', '.join(map(str, unknown))}; use {', '.join(SLOT_NAMES)} or leave empty")
+        raise ValueError(
+            _("unknown slot(s) %(unknown)s; use %(known)s or leave empty")
+            % {"unknown": ", ".join(map(str, unknown)), "known": ", ".join(SLOT_NAMES)}
+        )
     return sorted(set(names))
 
 
@@ -180,7 +186,14 @@ def ng_rows_check(kind_name: str, rows: list[dict]) -> NgCheck:
         for index, row in enumerate(clean):
             value = row.get(kind.id_field)
             if value is not None and value not in known:
-                errors.append(FieldError(index, kind.id_field, f"no {kind.target} with {kind.id_field} '{value}'"))
+                missing = _("no %(target)s with %(field)s '%(value)s'")
+                errors.append(
+                    FieldError(
+                        index,
+                        kind.id_field,
+                        missing % {"target": kind.target_label(), "field": kind.id_field, "value": value},
+                    )
+                )
             elif value is not None:
                 row["target"] = known[value]
     else:
@@ -329,11 +342,12 @@ def ng_csv_rows(kind_name: str, content: str) -> list[dict]:
     missing = [c for c in (kind.id_field, "reason") if c not in header]
     unknown = [c for c in header if c not in expected and c not in EXPORT_ONLY]
     if missing or unknown:
-        problems = ([f"missing column(s) {', '.join(missing)}"] if missing else []) + (
-            [f"unknown column(s) {', '.join(unknown)}"] if unknown else []
+        problems = ([_("missing column(s) %(columns)s") % {"columns": ", ".join(missing)}] if missing else []) + (
+            [_("unknown column(s) %(columns)s") % {"columns": ", ".join(unknown)}] if unknown else []
         )
         raise ValidationFailed(
-            f"The header must be {','.join(expected)} (the last two optional): {'; '.join(problems)}.",
+            _("The header must be %(header)s (the last two optional): %(problems)s.")
+            % {"header": ",".join(expected), "problems": "; ".join(problems)},
             [FieldError(None, "header", "; ".join(problems))],
         )
     rows = []

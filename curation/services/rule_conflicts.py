@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from curation.models import Boost, NgCategory, NgItem, NgShop, Pin, ng_in_force
 from recommendations.models import Item
@@ -40,19 +41,19 @@ def _ng_reason(slot: str, item_id: int | None, shop_id: int | None) -> str | Non
     if item_id:
         entry = next(iter(_applying(NgItem, slot, item_id=item_id)), None)
         if entry:
-            return f"item is on the NG list ({entry.reason})"
+            return _("item is on the NG list (%(reason)s)") % {"reason": entry.reason}
         item = Item.objects.filter(pk=item_id).values("shop_id", "category_path", "published", "in_stock").first()
         if item:
             shop_id = shop_id or item["shop_id"]
             for category in _applying(NgCategory, slot):
                 if within_category(item["category_path"], category.category_path):
-                    return f"its category is on the NG list ({category.reason})"
+                    return _("its category is on the NG list (%(reason)s)") % {"reason": category.reason}
             if not (item["published"] and item["in_stock"]):
-                return "item is unpublished or sold out"
+                return _("item is unpublished or sold out")
     if shop_id:
         entry = next(iter(_applying(NgShop, slot, shop_id=shop_id)), None)
         if entry:
-            return f"shop is on the NG list ({entry.reason})"
+            return _("shop is on the NG list (%(reason)s)") % {"reason": entry.reason}
     return None
 
 
@@ -62,18 +63,22 @@ def pin_conflicts(pin: Pin) -> list[str]:
     others = Pin.objects.filter(_overlapping(Pin, pin), position=pin.position).order_by("created_at")
     for other in others:
         first = other.created_at <= pin.created_at
-        warnings.append(
-            f"pin {other.pk} is at position {pin.position} too: "
-            + ("it keeps the position and this one goes next" if first else "this one keeps it, the other goes next")
-        )
+        if first:
+            text = _("pin %(other)s is at position %(position)s too: it keeps the position and this one goes next")
+        else:
+            text = _("pin %(other)s is at position %(position)s too: this one keeps it, the other goes next")
+        warnings.append(text % {"other": other.pk, "position": pin.position})
     same_target = Pin.objects.filter(_overlapping(Pin, pin), item_id=pin.item_id, shop_id=pin.shop_id).exclude(
         position=pin.position
     )
     for other in same_target:
-        warnings.append(f"pin {other.pk} pins the same target at position {other.position}")
+        warnings.append(
+            _("pin %(other)s pins the same target at position %(position)s")
+            % {"other": other.pk, "position": other.position}
+        )
     why = _ng_reason(pin.slot, pin.item_id, pin.shop_id)
     if why:
-        warnings.append(f"will not be placed: {why}")
+        warnings.append(_("will not be placed: %(why)s") % {"why": why})
     return warnings
 
 
@@ -82,8 +87,11 @@ def boost_conflicts(boost: Boost) -> list[str]:
     warnings = []
     target = Q(item_id=boost.item_id, shop_id=boost.shop_id, category_path=boost.category_path)
     for other in Boost.objects.filter(_overlapping(Boost, boost) & target):
-        warnings.append(f"rule {other.pk} also applies x{other.factor:g} to this target: they multiply")
+        warnings.append(
+            _("rule %(other)s also applies x%(factor)s to this target: they multiply")
+            % {"other": other.pk, "factor": f"{other.factor:g}"}
+        )
     why = _ng_reason(boost.slot, boost.item_id, boost.shop_id)
     if why:
-        warnings.append(f"has no effect: {why}")
+        warnings.append(_("has no effect: %(why)s") % {"why": why})
     return warnings

@@ -1,1 +1,9 @@
-from . import api_keys, catalog, events, personalize, serving, training  # noqa: F401  registers the ModelAdmins
+from . import (  # noqa: F401  registers the ModelAdmins
+    algorithm_settings,
+    api_keys,
+    catalog,
+    events,
+    personalize,
+    serving,
+    training,
+)

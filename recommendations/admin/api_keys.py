@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
@@ -19,7 +20,8 @@ class ApiKeyForm(forms.ModelForm):
         choices=Scope.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="A key can only call the endpoints whose scope is ticked.",
+        label=gettext_lazy("Scopes"),
+        help_text=gettext_lazy("A key can only call the endpoints whose scope is ticked."),
     )
 
     class Meta:
@@ -52,13 +54,20 @@ class ApiKeyAdmin(APIKeyModelAdmin):
     list_filter = ("revoked", "created")
     search_fields = ("name", "prefix")
 
-    @admin.display(description="scopes")
+    @admin.display(description=gettext_lazy("scopes"))
     def scope_list(self, obj: ApiKey) -> str:
-        return ", ".join(obj.scopes) or "none"
+        return ", ".join(obj.scopes) or gettext("none")
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form: forms.Form, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        if not change:
-            messages.info(request, "Send it as the header 'Authorization: Api-Key <key>'.")
+        if change:
+            obj.save()
+            return
+        # the library's own save_model words its one-time message in English only
+        obj.created_by = request.user
+        key = self.model.objects.assign_key(obj)
+        obj.save()
+        shown_once = gettext(
+            "The API key for %(name)s is: %(key)s. Store it somewhere safe: it is not shown again. "
+            "Send it as the header 'Authorization: Api-Key <key>'."
+        )
+        messages.warning(request, shown_once % {"name": obj.name, "key": key})

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy
 
 from curation.admin.actions import ng_add_action
 from recommendations.admin.preview import preview_view
@@ -21,7 +22,7 @@ class ShopAdmin(NamedActionPermissions, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(_item_count=Count("items"))
 
-    @admin.display(description="items", ordering="_item_count")
+    @admin.display(description=gettext_lazy("items"), ordering="_item_count")
     def item_count(self, obj: Shop) -> int:
         return obj._item_count
 
@@ -36,7 +37,7 @@ class ItemAdmin(NamedActionPermissions, admin.ModelAdmin):
     readonly_fields = ("updated_at",)
     actions = [ng_add_action("items")]
 
-    @admin.display(description="shop", ordering="shop__name")
+    @admin.display(description=gettext_lazy("shop"), ordering="shop__name")
     def shop_name(self, obj: Item) -> str:
         return obj.shop.name
 
@@ -61,9 +62,9 @@ class AppUserAdmin(admin.ModelAdmin):
         shown = super().get_list_display(request)
         return columns_allowed(request, shown, "preview_link", "recommendations.preview_recommendations")
 
-    @admin.display(description="recommendations")
+    @admin.display(description=gettext_lazy("recommendations"))
     def preview_link(self, obj: AppUser) -> str:
         url = f"{reverse('admin:recommendations_preview')}?{urlencode({'user_id': obj.external_id})}"
-        return format_html('<a href="{}">preview</a>', url)
+        return format_html('<a href="{}">{}</a>', url, gettext("preview"))
 
     readonly_fields = ("updated_at",)

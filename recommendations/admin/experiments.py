@@ -7,40 +7,46 @@ import io
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
 from recommendations.admin.charts import line_chart
 from recommendations.api.experiments import report_days
 from recommendations.errors import ValidationFailed
 from recommendations.models import Slot, SlotConfig
 from recommendations.services.measurement.report import COUNTS, RATES, experiment_report
+from recommendations.services.measurement.verdicts import RATE_LABELS
 from recommendations.spreadsheet import SafeWriter, csv_bytes
 
 
 def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
     if slot not in Slot.reported():
-        return HttpResponse(f"No slot '{slot}'.", status=404)
+        return HttpResponse(gettext("No slot '%(slot)s'.") % {"slot": slot}, status=404)
     try:
         first, last = report_days(request.GET, ignore=("format",))
     except ValidationFailed as exc:
         problems = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-        return HttpResponse(f"Bad date range: {problems}", status=400)
+        return HttpResponse(gettext("Bad date range: %(problems)s") % {"problems": problems}, status=400)
     report = experiment_report(slot, first, last)
     if request.GET.get("format") == "csv":
         return _csv(report)
     charts = []
-    for kind, label in RATES.items():
+    for kind in RATES:
         series: dict[str, list[tuple[str, float]]] = {}
         for row in report["by_day"]:
             value = row[f"{kind}_rate_per_user"]
-            series.setdefault(f"variant {row['variant']}", []).append((row["day"][5:], 100 * (value or 0.0)))
-        charts.append(line_chart(series, title=f"{label} by day, % of users served"))
+            name = gettext("variant %(name)s") % {"name": row["variant"]}
+            series.setdefault(name, []).append((row["day"][5:].replace("-", "/"), 100 * (value or 0.0)))
+        title = gettext("%(rate)s by day, %% of users served") % {"rate": RATE_LABELS[kind]}
+        charts.append(line_chart(series, title=title, x_title=gettext("day")))
     comparisons = [
         {
             **c,
             "rate_a_pct": f"{100 * c['rate_a']:.1f}%",
             "rate_b_pct": f"{100 * c['rate_b']:.1f}%",
             "points": f"{100 * c['difference']:+.1f}",
-            "ci": f"{100 * c['ci_low']:+.1f} to {100 * c['ci_high']:+.1f}",
+            "ci": gettext("%(low)s to %(high)s")
+            % {"low": f"{100 * c['ci_low']:+.1f}", "high": f"{100 * c['ci_high']:+.1f}"},
+            "metric_label": RATE_LABELS[c["metric"].removesuffix("_rate_per_user")],
         }
         for c in report["comparisons"]
     ]
@@ -54,13 +60,12 @@ def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
     context = {
         "comparisons": comparisons,
         **admin.site.each_context(request),
-        "title": f"Experiment: {Slot(slot).label}",
+        "title": gettext("Experiment: %(slot)s") % {"slot": Slot(slot).label},
         "slot": slot,
         "report": report,
         "charts": charts,
         "first": first,
         "last": last,
-        "rates": RATES,
         "opts": SlotConfig._meta,
     }
     return TemplateResponse(request, "admin/recommendations/experiment_dashboard.html", context)

@@ -12,8 +12,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext, gettext_lazy
 
 from recommendations.errors import NotFound
-from recommendations.models import AppUser, VariantPin
+from recommendations.models import AppUser, Event, Item, Slot, VariantPin
 from recommendations.services.serving.preview import recommendations_preview
+from recommendations.services.serving.why_not import item_answer
 from recommendations.services.variant_pins import variant_pin_set
 from recsite.admin_access import require
 
@@ -34,6 +35,14 @@ class PreviewForm(forms.Form):
         max_length=128,
         help_text=gettext_lazy("Or any user id, also one recsite does not know (cold start)."),
     )
+    item = forms.ModelChoiceField(
+        queryset=Item.objects.all(),
+        required=False,
+        widget=AutocompleteSelect(Event._meta.get_field("item"), admin.site),
+        label=gettext_lazy("Why (not) this item?"),
+        help_text=gettext_lazy("Optional: type part of an item's id or title to learn where it is, or why it is not."),
+    )
+    item_id = forms.CharField(required=False, max_length=128, widget=forms.HiddenInput)
 
 
 def preview_view(request: HttpRequest) -> HttpResponse:
@@ -42,7 +51,7 @@ def preview_view(request: HttpRequest) -> HttpResponse:
         require(request, "recommendations.add_variantpin", "recommendations.delete_variantpin")
         user = AppUser.objects.filter(external_id=request.POST.get("user_id", "")).first()
         if user is None:
-            messages.error(request, "Only a user recsite knows can be pinned to a variant.")
+            messages.error(request, gettext("Only a user recsite knows can be pinned to a variant."))
         else:
             variant = request.POST.get("variant") or None
             try:
@@ -50,12 +59,13 @@ def preview_view(request: HttpRequest) -> HttpResponse:
             except NotFound as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(
-                    request,
-                    f"{user.external_id} now sees variant {variant} of {request.POST.get('slot')}"
-                    if variant
-                    else f"{user.external_id} is assigned by hash again in {request.POST.get('slot')}",
-                )
+                slot = request.POST.get("slot", "")
+                shown = Slot(slot).label if slot in Slot.values else slot
+                values = {"user": user.external_id, "variant": variant, "slot": shown}
+                if variant:
+                    messages.success(request, gettext("%(user)s now sees variant %(variant)s of %(slot)s.") % values)
+                else:
+                    messages.success(request, gettext("%(user)s is assigned by hash again in %(slot)s.") % values)
         return HttpResponseRedirect(
             f"{reverse('admin:recommendations_preview')}?{urlencode({'user_id': request.POST.get('user_id', '')})}"
         )
@@ -74,4 +84,9 @@ def preview_view(request: HttpRequest) -> HttpResponse:
     }
     if user_id:
         context.update(recommendations_preview(user_id))
+        item = form.cleaned_data["item"]
+        item_id = item.external_id if item else form.cleaned_data["item_id"].strip()
+        items = next((slot for slot in context["slots"] if slot.slot == "items"), None)
+        if item_id and items is not None:
+            context["item_answer"] = item_answer(user_id, item_id, items.columns[0].result)
     return TemplateResponse(request, "admin/recommendations/preview.html", context)

@@ -8,8 +8,10 @@ from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from recommendations.admin.experiments import dashboard_view
+from recommendations.admin.fallback_chain import VariantForm
 from recommendations.models import (
     CONFIGURED_SLOTS,
     Impression,
@@ -18,6 +20,7 @@ from recommendations.models import (
     Variant,
     VariantPin,
 )
+from recommendations.services.serving.sources import POPULARITY_ALGORITHMS
 from recommendations.services.serving.state import current_state
 from recommendations.services.stored_times import times_out_of_range
 from recommendations.services.variant_pins import variant_pin_save
@@ -26,25 +29,32 @@ from recsite.admin_access import columns_allowed, permission_view
 
 class VariantInline(admin.TabularInline):
     model = Variant
+    form = VariantForm
     extra = 0
     fields = ("name", "algorithm", "fallbacks", "weight", "share", "live_version")
     readonly_fields = ("share", "live_version")
 
-    @admin.display(description="share of users")
+    @admin.display(description=gettext_lazy("share of users"))
     def share(self, obj: Variant) -> str:
         if not obj.pk:
             return "-"
         total = sum(v.weight for v in obj.slot.variants.all())
         return f"{100 * obj.weight / total:.0f}%" if total else "-"
 
-    @admin.display(description="serves from")
+    @admin.display(description=gettext_lazy("serves from"))
     def live_version(self, obj: Variant) -> str:
         if not obj.pk:
             return "-"
-        live = {v.algorithm: v for v in ModelVersion.objects.filter(is_live=True, algorithm__in=obj.chain)}
-        parts = [f"{a} v{live[a].pk}" if a in live else f"{a}: no live version" for a in obj.chain]
+        wanted = [*obj.chain, "segment_popularity"]
+        live = {v.algorithm: v for v in ModelVersion.objects.filter(is_live=True, algorithm__in=wanted)}
+        for algorithm in obj.chain:
+            # popularity lists are the segment lists' "all" segment, as serving reads them (sources.py)
+            if algorithm not in live and algorithm in POPULARITY_ALGORITHMS and "segment_popularity" in live:
+                live[algorithm] = live["segment_popularity"]
+        no_version = _("%(algorithm)s: no live version")
+        parts = [f"{a} v{live[a].pk}" if a in live else no_version % {"algorithm": a} for a in obj.chain]
         if obj.algorithm not in live:
-            return format_html("<strong>{}</strong>: {}", "falls back", " → ".join(parts))
+            return format_html("<strong>{}</strong>: {}", _("falls back"), " → ".join(parts))
         return " → ".join(parts)
 
 
@@ -55,7 +65,9 @@ class SlotConfigAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> object:
         for problem in current_state().skipped:
-            messages.warning(request, f"Serving leaves out a stored row it cannot use: {problem}.")
+            messages.warning(
+                request, _("Serving leaves out a stored row it cannot use: %(problem)s.") % {"problem": problem}
+            )
         for problem in times_out_of_range():
             messages.warning(request, _("%(problem)s Fix or delete them (docs/operations.md).") % {"problem": problem})
         return super().changelist_view(request, extra_context)
@@ -74,14 +86,16 @@ class SlotConfigAdmin(admin.ModelAdmin):
         shown = super().get_list_display(request)
         return columns_allowed(request, shown, "dashboard", "recommendations.view_experiment")
 
-    @admin.display(description="experiment")
+    @admin.display(description=gettext_lazy("experiment"))
     def dashboard(self, obj: SlotConfig) -> str:
         url = reverse("admin:recommendations_experiment_dashboard", args=[obj.slot])
-        return format_html('<a href="{}">dashboard</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("dashboard"))
 
-    @admin.display(description="variants")
+    @admin.display(description=gettext_lazy("variants"))
     def variant_summary(self, obj: SlotConfig) -> str:
-        return ", ".join(f"{v.name}: {v.algorithm} (weight {v.weight})" for v in obj.variants.all()) or "none"
+        each = _("%(name)s: %(algorithm)s (weight %(weight)s)")
+        summary = [each % {"name": v.name, "algorithm": v.algorithm, "weight": v.weight} for v in obj.variants.all()]
+        return ", ".join(summary) or _("none")
 
     def get_readonly_fields(self, request: HttpRequest, obj: SlotConfig | None = None) -> tuple[str, ...]:
         return ("slot",) if obj else ()
@@ -113,11 +127,13 @@ class ImpressionAdmin(admin.ModelAdmin):
     date_hierarchy = "served_at"
     show_full_result_count = False
 
-    @admin.display(description="user")
+    @admin.display(description=gettext_lazy("user"))
     def served_to(self, obj: Impression) -> str:
-        return obj.user.external_id if obj.user_id is not None else f"{obj.user_ref} (not a user yet)"
+        if obj.user_id is not None:
+            return obj.user.external_id
+        return _("%(user)s (not a user yet)") % {"user": obj.user_ref}
 
-    @admin.display(description="entries")
+    @admin.display(description=gettext_lazy("entries"))
     def size(self, obj: Impression) -> int:
         return len(obj.shown)
 

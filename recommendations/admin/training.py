@@ -1,110 +1,34 @@
+"""Admin for what training produced: runs (read-only, with their metrics and the NDCG chart) and the
+model versions they published, with Publish anyway and Roll back behind a confirmation."""
+
 from __future__ import annotations
 
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy
 
+from recommendations.admin.algorithm_settings import ndcg_text
 from recommendations.admin.charts import line_chart
-from recommendations.engine.algorithms import ALGORITHMS
+from recommendations.admin.confirmation import action_confirmation
 from recommendations.errors import ApplicationError
-from recommendations.models import AlgorithmSetting, ModelVersion, TrainingRun
+from recommendations.models import ModelVersion, TrainingRun
 from recommendations.services.task_dispatch import tasks_run_inline
-from recommendations.services.training.pipeline import training_run_queue
 from recommendations.services.training.publishing import model_version_publish, model_version_rollback
 from recsite.admin_access import NamedActionPermissions, permission_view
 
-
-def _queue_runs(request: HttpRequest, algorithms: list[str], *, tune: bool) -> None:
-    for algorithm in algorithms:
-        training_run_queue(algorithm=algorithm, tune=tune, trigger="admin", requested_by=request.user)
-    what = "Tuning" if tune else "Training"
-    messages.success(request, f"{what} queued for {', '.join(algorithms)}; follow it under Training runs.")
-
-
-def _ndcg(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4f}"
-
-
-class AlgorithmSettingForm(forms.ModelForm):
-    class Meta:
-        model = AlgorithmSetting
-        fields = ["enabled", "params"]
-
-    def clean_params(self) -> dict:
-        params = self.cleaned_data["params"] or {}
-        if not isinstance(params, dict):
-            raise ValidationError('Parameters are a JSON object, e.g. {"factors": 128}.')
-        algorithm = ALGORITHMS[self.instance.algorithm]
-        try:
-            algorithm(**params)
-        except (TypeError, ValueError) as exc:
-            known = ", ".join(f"{k} (default {v!r})" for k, v in algorithm.default_params.items()) or "none"
-            raise ValidationError(f"{exc}. Parameters of {algorithm.name}: {known}.") from None
-        return params
-
-
-@admin.register(AlgorithmSetting)
-class AlgorithmSettingAdmin(NamedActionPermissions, admin.ModelAdmin):
-    form = AlgorithmSettingForm
-    list_display = ("algorithm", "enabled", "live_version", "live_ndcg", "last_run", "tuned_at")
-    list_editable = ("enabled",)
-    readonly_fields = ("algorithm", "tuned_params", "tuned_at")
-    fields = ("algorithm", "enabled", "params", "tuned_params", "tuned_at")
-    actions = ["train_now", "tune"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # one row per algorithm, made by a migration
-
-    def has_delete_permission(self, request: HttpRequest, obj: AlgorithmSetting | None = None) -> bool:
-        return False
-
-    @admin.display(description="live version")
-    def live_version(self, obj: AlgorithmSetting) -> str:
-        version = ModelVersion.objects.filter(algorithm=obj.algorithm, is_live=True).first()
-        if version is None:
-            return "-"
-        url = reverse("admin:recommendations_modelversion_change", args=[version.pk])
-        return format_html('<a href="{}">{}</a>', url, version)
-
-    @admin.display(description="live NDCG@10")
-    def live_ndcg(self, obj: AlgorithmSetting) -> str:
-        version = ModelVersion.objects.filter(algorithm=obj.algorithm, is_live=True).select_related("run").first()
-        return _ndcg(version.run.ndcg() if version else None)
-
-    @admin.display(description="last run")
-    def last_run(self, obj: AlgorithmSetting) -> str:
-        run = TrainingRun.objects.filter(algorithm=obj.algorithm).first()
-        if run is None:
-            return "-"
-        url = reverse("admin:recommendations_trainingrun_change", args=[run.pk])
-        return format_html('<a href="{}">#{} {}</a>', url, run.pk, run.get_status_display())
-
-    @admin.action(description="Train now", permissions=["recommendations.train_model"])
-    def train_now(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _queue_runs(request, list(queryset.values_list("algorithm", flat=True)), tune=False)
-
-    @admin.action(description="Tune parameters (costs many trainings)", permissions=["recommendations.train_model"])
-    def tune(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        algorithms = list(queryset.values_list("algorithm", flat=True))
-        if request.POST.get("confirm") == "yes":
-            _queue_runs(request, algorithms, tune=True)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Tune parameters?",
-            "algorithms": algorithms,
-            "trials": settings.TUNING_TRIALS,
-            "queryset": queryset,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/recommendations/algorithmsetting/tune_confirm.html", context)
+STAGE_NAMES = {
+    "load": gettext_lazy("load"),
+    "split": gettext_lazy("split"),
+    "tune": gettext_lazy("tune"),
+    "fit": gettext_lazy("fit"),
+    "evaluate": gettext_lazy("evaluate"),
+    "store": gettext_lazy("store"),
+    "candidates": gettext_lazy("candidate lists"),
+}
 
 
 @admin.register(TrainingRun)
@@ -144,20 +68,22 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
             return back
         if not settings.PERSONALIZE_BUCKET:
             self.message_user(
-                request, "Personalize is off: set PERSONALIZE_BUCKET (docs/personalize.md).", messages.ERROR
+                request, gettext("Personalize is off: set PERSONALIZE_BUCKET (docs/personalize.md)."), messages.ERROR
             )
         elif tasks_run_inline():
             self.message_user(
-                request, "No Celery worker here: run manage.py personalize_train instead.", messages.ERROR
+                request, gettext("No Celery worker here: run manage.py personalize_train instead."), messages.ERROR
             )
         else:
             run = personalize_training_queue(hpo=request.POST.get("hpo") == "yes", trigger="admin")
             self.message_user(
-                request, f"Personalize training run {run.pk} started; workers advance it.", messages.SUCCESS
+                request,
+                gettext("Personalize training run %(run)s started; workers advance it.") % {"run": run.pk},
+                messages.SUCCESS,
             )
         return back
 
-    @admin.display(description="offline metrics")
+    @admin.display(description=gettext_lazy("offline metrics"))
     def metrics_table(self, obj: TrainingRun) -> str:
         model, popularity = obj.metrics.get("model") or {}, obj.metrics.get("popularity") or {}
         names = [n for n in model if n not in ("users", "fit_seconds")]
@@ -169,18 +95,24 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
             ((n, f"{model[n]:.4f}", f"{popularity.get(n, float('nan')):.4f}") for n in names),
         )
         return format_html(
-            "<table><tr><th>metric</th><th>{}</th><th>popularity</th></tr>{}</table><p>{} users evaluated; {}.</p>",
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><p>{}</p>",
+            gettext("metric"),
             obj.algorithm,
+            gettext("popularity"),
             rows,
-            model.get("users", "?"),
-            obj.metrics.get("split", ""),
+            gettext("%(users)s users evaluated; %(split)s.")
+            % {"users": model.get("users", "?"), "split": obj.metrics.get("split", "")},
         )
 
-    @admin.display(description="stage timings")
+    @admin.display(description=gettext_lazy("stage timings"))
     def stage_timings(self, obj: TrainingRun) -> str:
         if not obj.timings:
             return "-"
-        return format_html_join(", ", "{} {} s", ((stage, f"{seconds:.1f}") for stage, seconds in obj.timings.items()))
+        return format_html_join(
+            ", ",
+            "{} {} s",
+            ((STAGE_NAMES.get(stage, stage), f"{seconds:.1f}") for stage, seconds in obj.timings.items()),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # runs are started from Algorithm settings, the schedule or `manage.py train`
@@ -188,30 +120,35 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: TrainingRun | None = None) -> bool:
         return False  # a record of what happened: read, never edited (its page offers no Save)
 
-    @admin.display(description="NDCG@10")
+    @admin.display(description=gettext_lazy("NDCG@10"))
     def model_ndcg(self, obj: TrainingRun) -> str:
-        return _ndcg(obj.ndcg("model"))
+        return ndcg_text(obj.ndcg("model"))
 
-    @admin.display(description="popularity NDCG@10")
+    @admin.display(description=gettext_lazy("popularity NDCG@10"))
     def popularity_ndcg(self, obj: TrainingRun) -> str:
-        return _ndcg(obj.ndcg("popularity"))
+        return ndcg_text(obj.ndcg("popularity"))
 
-    @admin.display(description="seconds")
+    @admin.display(description=gettext_lazy("seconds"))
     def duration(self, obj: TrainingRun) -> str:
         return f"{sum(obj.timings.values()):.1f}" if obj.timings else "-"
 
-    @admin.action(description="Publish anyway (past the metric guard)", permissions=["recommendations.publish_model"])
+    @admin.action(
+        description=gettext_lazy("Publish anyway (past the metric guard)"),
+        permissions=["recommendations.publish_model"],
+    )
     def publish_anyway(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         if request.POST.get("confirm") != "yes":
-            return _confirmation(
+            return action_confirmation(
                 self,
                 request,
                 queryset,
                 "publish_anyway",
-                question="Publish past the metric guard?",
-                explanation="Users are served these runs' models from now on, although their offline metrics did not "
-                "beat the live versions by the guard's margin. The live versions can be rolled back to later.",
-                yes="Yes, publish",
+                question=gettext("Publish past the metric guard?"),
+                explanation=gettext(
+                    "Users are served these runs' models from now on, although their offline metrics did not beat "
+                    "the live versions by the guard's margin. The live versions can be rolled back to later."
+                ),
+                yes=gettext("Yes, publish"),
             )
         for run in queryset:
             try:
@@ -219,7 +156,9 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
             except ApplicationError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, f"Run {run.pk} is now live as {version}.")
+                messages.success(
+                    request, gettext("Run %(run)s is now live as %(version)s.") % {"run": run.pk, "version": version}
+                )
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         series: dict[str, list[tuple[str, float]]] = {}
@@ -227,50 +166,61 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
         for run in runs.only("pk", "algorithm", "metrics")[:2000]:
             value = run.ndcg()
             if value is not None:
-                series.setdefault(run.algorithm, []).append((f"run {run.pk}", value))
-        chart = line_chart(series, title="NDCG@10 of each algorithm's runs (held-out last 20% of each user's events)")
+                runs_so_far = series.setdefault(run.algorithm, [])
+                runs_so_far.append((str(len(runs_so_far) + 1), value))
+        chart = line_chart(
+            series,
+            title=gettext("NDCG@10 of each algorithm's runs (held out: the latest %(share)s of each user's events)")
+            % {"share": "20%"},
+            x_title=gettext("each algorithm's runs, oldest first"),
+        )
         return super().changelist_view(request, {**(extra_context or {}), "ndcg_chart": chart})
 
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(NamedActionPermissions, admin.ModelAdmin):
-    def has_change_permission(self, request: HttpRequest, obj: ModelVersion | None = None) -> bool:
-        return False  # published by training, made live again by Roll back: never edited
-
     list_display = ("id", "algorithm", "is_live", "run_link", "ndcg", "forced", "published_at", "candidates_written_at")
     list_filter = ("algorithm", "is_live")
     list_select_related = ("run",)
     actions = ["roll_back"]
     readonly_fields = [f.name for f in ModelVersion._meta.fields]
 
+    def has_change_permission(self, request: HttpRequest, obj: ModelVersion | None = None) -> bool:
+        return False  # published by training, made live again by Roll back: never edited
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description="run")
+    @admin.display(description=gettext_lazy("run"))
     def run_link(self, obj: ModelVersion) -> str:
         return format_html(
             '<a href="{}">#{}</a>', reverse("admin:recommendations_trainingrun_change", args=[obj.run_id]), obj.run_id
         )
 
-    @admin.display(description="NDCG@10")
+    @admin.display(description=gettext_lazy("NDCG@10"))
     def ndcg(self, obj: ModelVersion) -> str:
-        return _ndcg(obj.run.ndcg())
+        return ndcg_text(obj.run.ndcg())
 
-    @admin.action(description="Roll back to this version (make it live)", permissions=["recommendations.publish_model"])
+    @admin.action(
+        description=gettext_lazy("Roll back to this version (make it live)"),
+        permissions=["recommendations.publish_model"],
+    )
     def roll_back(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         if queryset.count() != 1:
-            messages.error(request, "Choose exactly one version to make live.")
+            messages.error(request, gettext("Choose exactly one version to make live."))
             return None
         if request.POST.get("confirm") != "yes":
-            return _confirmation(
+            return action_confirmation(
                 self,
                 request,
                 queryset,
                 "roll_back",
-                question="Serve this version again?",
-                explanation="Users are served this version's lists from the next request on (rebuilt from its model "
-                "file if they were pruned); the version live now stays, and can be made live again the same way.",
-                yes="Yes, roll back",
+                question=gettext("Serve this version again?"),
+                explanation=gettext(
+                    "Users are served this version's lists from the next request on (rebuilt from its model file if "
+                    "they were pruned); the version live now stays, and can be made live again the same way."
+                ),
+                yes=gettext("Yes, roll back"),
             )
         version = queryset.get()
         try:
@@ -278,31 +228,4 @@ class ModelVersionAdmin(NamedActionPermissions, admin.ModelAdmin):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"{version} is live again.")
-
-
-def _confirmation(
-    model_admin: admin.ModelAdmin,
-    request: HttpRequest,
-    queryset: QuerySet,
-    action: str,
-    *,
-    question: str,
-    explanation: str,
-    yes: str,
-) -> TemplateResponse:
-    """The page that asks before an action changes what users are served; its Yes posts the action again."""
-    opts = model_admin.model._meta
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": question,
-        "question": question,
-        "explanation": explanation,
-        "yes": yes,
-        "action": action,
-        "queryset": queryset,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        "opts": opts,
-        "back": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
-    }
-    return TemplateResponse(request, "admin/recommendations/action_confirm.html", context)
+            messages.success(request, gettext("%(version)s is live again.") % {"version": version})

@@ -1,5 +1,5 @@
 """Statistics for comparing experiment variants: two-proportion tests, confidence intervals, sample
-ratio mismatch, and the verdict in plain words. No Django; scipy for the distributions."""
+ratio mismatch. No Django; scipy for the distributions (the verdict's words: services/measurement/verdicts.py)."""
 
 from __future__ import annotations
 
@@ -70,21 +70,3 @@ def sample_ratio_mismatch(
     expected = [total * weights[n] / weight_total for n in names]
     p_value = float(stats.chisquare([counts[n] for n in names], expected).pvalue)
     return p_value, p_value < alpha
-
-
-def verdict(label: str, name_a: str, name_b: str, comparison: Comparison, *, min_units: int = MIN_UNITS) -> str:
-    """One sentence a merchandiser can act on, e.g. "B's cart-add rate is higher than A's by 0.8 points (...)"."""
-    fewest = min(comparison.units_a, comparison.units_b)
-    if fewest < min_units:
-        return f"Not enough data yet for the {label} ({fewest} of {min_units} units needed per variant)."
-    points = 100 * comparison.difference
-    low, high = 100 * comparison.ci_low, 100 * comparison.ci_high
-    level = f"{comparison.confidence:.0%} CI {low:.1f} to {high:.1f}"
-    if not comparison.significant:
-        return f"No clear difference in the {label} between {name_a} and {name_b} ({level} points)."
-    direction = "higher" if points > 0 else "lower"
-    return (
-        f"{name_b}'s {label} is {direction} than {name_a}'s by {abs(points):.1f} points "
-        f"({100 * comparison.rate_b:.1f}% against {100 * comparison.rate_a:.1f}%, "
-        f"{level}, p = {comparison.p_value:.3g})."
-    )

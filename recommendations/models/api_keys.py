@@ -21,25 +21,31 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 class Scope(models.TextChoices):
-    EVENTS_WRITE = "events:write", "events:write: send interaction events"
-    CATALOG_WRITE = "catalog:write", "catalog:write: upsert shops, items and users"
-    USERS_ERASE = "users:erase", "users:erase: erase a user and everything recsite holds about them"
-    RECOMMENDATIONS_READ = "recommendations:read", "recommendations:read: fetch recommendations"
-    CURATION_WRITE = "curation:write", "curation:write: keep the NG lists in step (trust-and-safety sync)"
-    REPORTS_READ = "reports:read", "reports:read: experiment reports for BI tools"
+    EVENTS_WRITE = "events:write", _("events:write: send interaction events")
+    CATALOG_WRITE = "catalog:write", _("catalog:write: upsert shops, items and users")
+    USERS_ERASE = "users:erase", _("users:erase: erase a user and everything recsite holds about them")
+    RECOMMENDATIONS_READ = "recommendations:read", _("recommendations:read: fetch recommendations")
+    CURATION_WRITE = "curation:write", _("curation:write: keep the NG lists in step (trust-and-safety sync)")
+    REPORTS_READ = "reports:read", _("reports:read: experiment reports for BI tools")
 
 
 class ApiKey(AbstractAPIKey):
-    scopes = models.JSONField(default=list, blank=True, help_text="What this key may do.")
+    scopes = models.JSONField(_("scopes"), default=list, blank=True, help_text=_("What this key may do."))
     throttle_rate = models.CharField(
+        _("throttle rate"),
         max_length=32,
         blank=True,
-        help_text="Requests allowed for this key, e.g. '600/minute'. Empty: the site default.",
+        help_text=_("Requests allowed for this key, e.g. '600/minute'. Empty: the site default."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = _("API key")
@@ -47,3 +53,14 @@ class ApiKey(AbstractAPIKey):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+# The library's fields have no names of their own (the admin would say "Name", "Prefix"): ours, translated.
+# verbose_name set after the class leaves migrations alone (they record the field's own arguments).
+for _name, _label in {
+    "name": _("name"),
+    "prefix": _("prefix"),
+    "created": _("created"),
+    "revoked": _("revoked"),
+}.items():
+    ApiKey._meta.get_field(_name).verbose_name = _label

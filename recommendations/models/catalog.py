@@ -18,11 +18,13 @@ def within_category(path: str, ancestor: str) -> bool:
 
 
 class Shop(models.Model):
-    external_id = models.CharField("shop id", max_length=EXTERNAL_ID_MAX_LENGTH, unique=True)
-    name = models.CharField(max_length=200)
-    attributes = models.JSONField(default=dict, blank=True, help_text="Free-form attributes from the marketplace.")
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    external_id = models.CharField(_("shop id"), max_length=EXTERNAL_ID_MAX_LENGTH, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    attributes = models.JSONField(
+        _("attributes"), default=dict, blank=True, help_text=_("Free-form attributes from the marketplace.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("shop")
@@ -34,24 +36,28 @@ class Shop(models.Model):
 
 
 class Item(models.Model):
-    external_id = models.CharField("item id", max_length=EXTERNAL_ID_MAX_LENGTH, unique=True)
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="items")
-    title = models.CharField(max_length=300)
+    external_id = models.CharField(_("item id"), max_length=EXTERNAL_ID_MAX_LENGTH, unique=True)
+    shop = models.ForeignKey(Shop, verbose_name=_("shop"), on_delete=models.CASCADE, related_name="items")
+    title = models.CharField(_("title"), max_length=300)
     category_path = models.CharField(
+        _("category path"),
         max_length=300,
         blank=True,
         db_index=True,
-        help_text=f"Category from general to specific, separated by '{CATEGORY_SEPARATOR.strip()}', "
-        "e.g. 'Fashion > Bags > Tote bags'.",
+        help_text=_("Category from general to specific, separated by '>', e.g. 'Fashion > Bags > Tote bags'."),
     )
-    price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    image_url = models.URLField(max_length=500, blank=True)
-    published = models.BooleanField(default=True, help_text="Unpublished items are never recommended.")
-    in_stock = models.BooleanField(default=True, help_text="Sold-out items are never recommended.")
-    attributes = models.JSONField(default=dict, blank=True, help_text="Free-form attributes from the marketplace.")
-    created_at = models.DateTimeField(default=timezone.now, help_text="When the item was listed.")
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2, null=True, blank=True)
+    image_url = models.URLField(_("image url"), max_length=500, blank=True)
+    published = models.BooleanField(
+        _("published"), default=True, help_text=_("Unpublished items are never recommended.")
+    )
+    in_stock = models.BooleanField(_("in stock"), default=True, help_text=_("Sold-out items are never recommended."))
+    attributes = models.JSONField(
+        _("attributes"), default=dict, blank=True, help_text=_("Free-form attributes from the marketplace.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, help_text=_("When the item was listed."))
     # indexed: serving refreshes its in-memory item flags from the items updated since it last looked
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("item")
@@ -67,22 +73,24 @@ class Item(models.Model):
 
 
 class Gender(models.TextChoices):
-    FEMALE = "female", "Female"
-    MALE = "male", "Male"
-    OTHER = "other", "Other"
-    UNKNOWN = "", "Unknown"
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "", _("Unknown")
 
 
 class AppUser(models.Model):
     """A user of the marketplace's app, with the attributes segment popularity uses."""
 
-    external_id = models.CharField("user id", max_length=EXTERNAL_ID_MAX_LENGTH, unique=True)
-    gender = models.CharField(max_length=8, choices=Gender.choices, blank=True, default=Gender.UNKNOWN)
-    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    region = models.CharField(max_length=64, blank=True)
-    attributes = models.JSONField(default=dict, blank=True, help_text="Free-form attributes from the marketplace.")
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    external_id = models.CharField(_("user id"), max_length=EXTERNAL_ID_MAX_LENGTH, unique=True)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True, default=Gender.UNKNOWN)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    region = models.CharField(_("region"), max_length=64, blank=True)
+    attributes = models.JSONField(
+        _("attributes"), default=dict, blank=True, help_text=_("Free-form attributes from the marketplace.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("app user")

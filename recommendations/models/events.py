@@ -3,31 +3,39 @@
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .catalog import AppUser, Item
 
 
 class EventType(models.TextChoices):
-    VIEW = "view", "View"
-    FAVORITE = "favorite", "Favorite"
-    CART_ADD = "cart_add", "Add to cart"
-    PURCHASE = "purchase", "Purchase"
-    NOT_INTERESTED = "not_interested", "Not interested"
+    VIEW = "view", _("View")
+    FAVORITE = "favorite", _("Favorite")
+    CART_ADD = "cart_add", _("Add to cart")
+    PURCHASE = "purchase", _("Purchase")
+    NOT_INTERESTED = "not_interested", _("Not interested")
 
 
 class Event(models.Model):
-    event_id = models.UUIDField(unique=True, help_text="Made by the client; a retried event is stored once.")
-    # No single-column index: event_user_latest (user, -occurred_at) serves every lookup by user.
-    user = models.ForeignKey(AppUser, on_delete=models.CASCADE, related_name="events", db_index=False)
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="events")
-    session_id = models.CharField(max_length=128, blank=True)
-    type = models.CharField(max_length=16, choices=EventType.choices)
-    occurred_at = models.DateTimeField()
-    recommendation_id = models.CharField(
-        max_length=64, blank=True, help_text="The recommendation this event followed, for attribution."
+    event_id = models.UUIDField(
+        _("event id"), unique=True, help_text=_("Made by the client; a retried event is stored once.")
     )
-    received_at = models.DateTimeField(default=timezone.now)
+    # No single-column index: event_user_latest (user, -occurred_at) serves every lookup by user.
+    user = models.ForeignKey(
+        AppUser, verbose_name=_("user"), on_delete=models.CASCADE, related_name="events", db_index=False
+    )
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="events")
+    session_id = models.CharField(_("session id"), max_length=128, blank=True)
+    type = models.CharField(_("type"), max_length=16, choices=EventType.choices)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    recommendation_id = models.CharField(
+        _("recommendation id"),
+        max_length=64,
+        blank=True,
+        help_text=_("The recommendation this event followed, for attribution."),
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("event")
@@ -45,4 +53,8 @@ class Event(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.type} {self.item_id} by {self.user_id} at {self.occurred_at:%Y-%m-%d %H:%M}"
+        return gettext("%(type)s of item %(item)s by user %(user)s") % {
+            "type": self.get_type_display(),
+            "item": self.item_id,
+            "user": self.user_id,
+        }

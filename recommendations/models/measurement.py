@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 EVENT_TYPES = ("view", "favorite", "cart_add", "purchase")
 
@@ -12,27 +13,33 @@ class ExperimentDay(models.Model):
     """One day of one slot's variant (and the algorithm that supplied its lists): what was served and
     the events attributed to it (docs/measurement.md)."""
 
-    day = models.DateField()
-    slot = models.CharField(max_length=16)
-    variant = models.CharField(max_length=32)
-    algorithm = models.CharField(max_length=32)
-    lists = models.PositiveIntegerField(default=0, help_text="Distinct recommendations (recommendation ids) served.")
-    pages = models.PositiveIntegerField(default=0, help_text="Pages served, later pages of a list included.")
-    items_shown = models.PositiveIntegerField(default=0)
-    users = models.PositiveIntegerField(default=0, help_text="Users served that day (the unit of the rates).")
-    view_events = models.PositiveIntegerField(default=0)
-    view_users = models.PositiveIntegerField(default=0)
-    view_items = models.PositiveIntegerField(default=0)
-    favorite_events = models.PositiveIntegerField(default=0)
-    favorite_users = models.PositiveIntegerField(default=0)
-    favorite_items = models.PositiveIntegerField(default=0)
-    cart_add_events = models.PositiveIntegerField(default=0)
-    cart_add_users = models.PositiveIntegerField(default=0)
-    cart_add_items = models.PositiveIntegerField(default=0)
-    purchase_events = models.PositiveIntegerField(default=0)
-    purchase_users = models.PositiveIntegerField(default=0)
-    purchase_items = models.PositiveIntegerField(default=0)
-    computed_at = models.DateTimeField(default=timezone.now)
+    day = models.DateField(_("day"))
+    slot = models.CharField(_("slot"), max_length=16)
+    variant = models.CharField(_("variant"), max_length=32)
+    algorithm = models.CharField(_("algorithm"), max_length=32)
+    lists = models.PositiveIntegerField(
+        _("lists"), default=0, help_text=_("Distinct recommendations (recommendation ids) served.")
+    )
+    pages = models.PositiveIntegerField(
+        _("pages"), default=0, help_text=_("Pages served, later pages of a list included.")
+    )
+    items_shown = models.PositiveIntegerField(_("items shown"), default=0)
+    users = models.PositiveIntegerField(
+        _("users"), default=0, help_text=_("Users served that day (the unit of the rates).")
+    )
+    view_events = models.PositiveIntegerField(_("view events"), default=0)
+    view_users = models.PositiveIntegerField(_("view users"), default=0)
+    view_items = models.PositiveIntegerField(_("view items"), default=0)
+    favorite_events = models.PositiveIntegerField(_("favorite events"), default=0)
+    favorite_users = models.PositiveIntegerField(_("favorite users"), default=0)
+    favorite_items = models.PositiveIntegerField(_("favorite items"), default=0)
+    cart_add_events = models.PositiveIntegerField(_("cart add events"), default=0)
+    cart_add_users = models.PositiveIntegerField(_("cart add users"), default=0)
+    cart_add_items = models.PositiveIntegerField(_("cart add items"), default=0)
+    purchase_events = models.PositiveIntegerField(_("purchase events"), default=0)
+    purchase_users = models.PositiveIntegerField(_("purchase users"), default=0)
+    purchase_items = models.PositiveIntegerField(_("purchase items"), default=0)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
 
     class Meta:
         constraints = [
@@ -47,8 +54,8 @@ class ExperimentDay(models.Model):
 class RollupWatermark(models.Model):
     """How far the incremental roll-up has read: events received and impressions served up to `until`."""
 
-    name = models.CharField(max_length=32, unique=True)
-    until = models.DateTimeField()
+    name = models.CharField(_("name"), max_length=32, unique=True)
+    until = models.DateTimeField(_("until"))
 
     def __str__(self) -> str:
         return f"{self.name} up to {self.until}"

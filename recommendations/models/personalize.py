@@ -16,26 +16,30 @@ class PersonalizeResource(models.Model):
     """
 
     class Kind(models.TextChoices):
-        SCHEMA = "schema"
-        DATASET_GROUP = "dataset_group"
-        DATASET = "dataset"
-        IMPORT_JOB = "import_job"
-        SOLUTION = "solution"
-        SOLUTION_VERSION = "solution_version"
-        FILTER = "filter"
-        CAMPAIGN = "campaign"
-        BATCH_INFERENCE_JOB = "batch_inference_job"
-        EVENT_TRACKER = "event_tracker"
-        EXPORT = "export"
-        DELETION_JOB = "deletion_job"
+        SCHEMA = "schema", _("Schema")
+        DATASET_GROUP = "dataset_group", _("Dataset group")
+        DATASET = "dataset", _("Dataset")
+        IMPORT_JOB = "import_job", _("Import job")
+        SOLUTION = "solution", _("Solution")
+        SOLUTION_VERSION = "solution_version", _("Solution version")
+        FILTER = "filter", _("Filter")
+        CAMPAIGN = "campaign", _("Campaign")
+        BATCH_INFERENCE_JOB = "batch_inference_job", _("Batch inference job")
+        EVENT_TRACKER = "event_tracker", _("Event tracker")
+        EXPORT = "export", _("Export")
+        DELETION_JOB = "deletion_job", _("Deletion job")
 
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    name = models.CharField(max_length=200, help_text="Our name for it, prefixed (PERSONALIZE_PREFIX).")
-    arn = models.CharField(max_length=500, blank=True)
-    status = models.CharField(max_length=64, blank=True, help_text="As AWS last reported it, e.g. ACTIVE.")
-    details = models.JSONField(default=dict, blank=True, help_text="What else matters: S3 paths, metrics, failure.")
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200, help_text=_("Our name for it, prefixed (PERSONALIZE_PREFIX)."))
+    arn = models.CharField(_("arn"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=64, blank=True, help_text=_("As AWS last reported it, e.g. ACTIVE.")
+    )
+    details = models.JSONField(
+        _("details"), default=dict, blank=True, help_text=_("What else matters: S3 paths, metrics, failure.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("Personalize resource")

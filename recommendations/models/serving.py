@@ -6,6 +6,7 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .catalog import AppUser
@@ -22,15 +23,20 @@ DEFAULT_FALLBACKS = ["segment_popularity", "popularity"]
 class SlotConfig(models.Model):
     """One slot of the app: what a request gets when it does not say otherwise, and its experiment."""
 
-    slot = models.CharField(max_length=16, choices=slot_choices(CONFIGURED_SLOTS), unique=True)
-    size = models.PositiveSmallIntegerField(default=20, help_text="Entries returned when the app sends no limit.")
+    slot = models.CharField(_("slot"), max_length=16, choices=slot_choices(CONFIGURED_SLOTS), unique=True)
+    size = models.PositiveSmallIntegerField(
+        _("size"), default=20, help_text=_("Entries returned when the app sends no limit.")
+    )
     per_shop_cap = models.PositiveSmallIntegerField(
-        default=2, help_text="At most this many items of one shop in a list (0: no cap). Items slot only."
+        _("per shop cap"),
+        default=2,
+        help_text=_("At most this many items of one shop in a list (0: no cap). Items slot only."),
     )
     experiment = models.CharField(
+        _("experiment"),
         max_length=64,
         default="default",
-        help_text="Users are split among the variants by a hash of (user, this name): renaming it reshuffles them.",
+        help_text=_("Users are split among the variants by a hash of (user, this name): renaming it reshuffles them."),
     )
 
     class Meta:
@@ -46,17 +52,20 @@ class SlotConfig(models.Model):
 class Variant(models.Model):
     """An arm of a slot's experiment: a main algorithm and the chain it falls back along."""
 
-    slot = models.ForeignKey(SlotConfig, on_delete=models.CASCADE, related_name="variants")
-    name = models.CharField(max_length=32, help_text="Short, e.g. A or B; reported with every response.")
-    algorithm = models.CharField(max_length=32, choices=SERVING_ALGORITHM_CHOICES)
+    slot = models.ForeignKey(SlotConfig, verbose_name=_("slot"), on_delete=models.CASCADE, related_name="variants")
+    name = models.CharField(_("name"), max_length=32, help_text=_("Short, e.g. A or B; reported with every response."))
+    algorithm = models.CharField(_("algorithm"), max_length=32, choices=SERVING_ALGORITHM_CHOICES)
     fallbacks = models.JSONField(
+        _("fallbacks"),
         default=list,
         blank=True,
-        help_text='Algorithms tried in order when the main one has nothing for the user, e.g. ["segment_popularity", '
-        '"popularity"].',
+        help_text=_(
+            'Algorithms tried in order when the main one has nothing for the user, e.g. ["segment_popularity", '
+            '"popularity"].'
+        ),
     )
     weight = models.PositiveIntegerField(
-        default=1, help_text="Share of users, relative to the other variants (0: off)."
+        _("weight"), default=1, help_text=_("Share of users, relative to the other variants (0: off).")
     )
 
     class Meta:
@@ -66,7 +75,7 @@ class Variant(models.Model):
         constraints = [models.UniqueConstraint(fields=["slot", "name"], name="one_variant_name_per_slot")]
 
     def __str__(self) -> str:
-        return f"{self.slot.slot} {self.name} ({self.algorithm})"
+        return f"{self.slot.get_slot_display()} {self.name} ({self.algorithm})"
 
     @property
     def chain(self) -> list[str]:
@@ -90,10 +99,12 @@ class Variant(models.Model):
 class VariantPin(models.Model):
     """Staff put a user on one variant of a slot, whatever the hash says (for QA and demos)."""
 
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="pinned_users")
-    user = models.ForeignKey(AppUser, on_delete=models.CASCADE, related_name="+")
-    created_by = models.CharField(max_length=150, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    variant = models.ForeignKey(
+        Variant, verbose_name=_("variant"), on_delete=models.CASCADE, related_name="pinned_users"
+    )
+    user = models.ForeignKey(AppUser, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    created_by = models.CharField(_("created by"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("user pinned to a variant")
@@ -101,24 +112,37 @@ class VariantPin(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "variant"], name="one_pin_per_user_variant")]
 
     def __str__(self) -> str:
-        return f"user {self.user_id} on {self.variant}"
+        return gettext("user %(user)s on %(variant)s") % {"user": self.user_id, "variant": self.variant}
 
 
 class Impression(models.Model):
     """One page of recommendations as served: what later events are attributed to."""
 
-    recommendation_id = models.UUIDField(db_index=True)
+    recommendation_id = models.UUIDField(_("recommendation id"), db_index=True)
     # A read never creates a user: a page served to an id recsite has no user for keeps the id in
     # user_ref instead (attributed once their events create the user; erased with them)
-    user = models.ForeignKey(AppUser, on_delete=models.CASCADE, related_name="+", db_index=False, null=True)
-    user_ref = models.CharField(max_length=128, blank=True, db_default="", help_text="The user's id, when unknown.")
-    slot = models.CharField(max_length=16, choices=Slot.choices)
-    variant = models.CharField(max_length=32, blank=True)
-    algorithm = models.CharField(max_length=32, blank=True, help_text="What proposed the first entry.")
-    model_version = models.ForeignKey(ModelVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    offset = models.PositiveIntegerField(default=0)
-    keys = models.BinaryField(help_text="Item (or shop) keys in the order shown, packed int64.")
-    served_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        AppUser, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+", db_index=False, null=True
+    )
+    user_ref = models.CharField(
+        _("user ref"), max_length=128, blank=True, db_default="", help_text=_("The user's id, when unknown.")
+    )
+    slot = models.CharField(_("slot"), max_length=16, choices=Slot.choices)
+    variant = models.CharField(_("variant"), max_length=32, blank=True)
+    algorithm = models.CharField(
+        _("algorithm"), max_length=32, blank=True, help_text=_("What proposed the first entry.")
+    )
+    model_version = models.ForeignKey(
+        ModelVersion,
+        verbose_name=_("model version"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    offset = models.PositiveIntegerField(_("offset"), default=0)
+    keys = models.BinaryField(_("keys"), help_text=_("Item (or shop) keys in the order shown, packed int64."))
+    served_at = models.DateTimeField(_("served at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("impression")
@@ -131,7 +155,11 @@ class Impression(models.Model):
 
     def __str__(self) -> str:
         who = self.user_id if self.user_id is not None else self.user_ref
-        return f"{self.slot} {self.variant} for user {who} at {self.served_at:%Y-%m-%d %H:%M}"
+        return gettext("%(slot)s %(variant)s for user %(user)s") % {
+            "slot": self.get_slot_display(),
+            "variant": self.variant,
+            "user": who,
+        }
 
     @property
     def shown(self) -> list[int]:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from recommendations.engine.algorithms import ALGORITHMS
@@ -20,11 +21,13 @@ ALGORITHM_CHOICES = [(name, name) for name in ALGORITHMS]
 class AlgorithmSetting(models.Model):
     """Whether the nightly schedule trains an algorithm, and with which parameters."""
 
-    algorithm = models.CharField(max_length=32, choices=ALGORITHM_CHOICES, unique=True)
-    enabled = models.BooleanField(default=False, help_text="Trained by the nightly schedule.")
-    params = models.JSONField(default=dict, blank=True, help_text="Parameters set by staff; they win over tuned ones.")
-    tuned_params = models.JSONField(default=dict, blank=True, editable=False)
-    tuned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    algorithm = models.CharField(_("algorithm"), max_length=32, choices=ALGORITHM_CHOICES, unique=True)
+    enabled = models.BooleanField(_("enabled"), default=False, help_text=_("Trained by the nightly schedule."))
+    params = models.JSONField(
+        _("params"), default=dict, blank=True, help_text=_("Parameters set by staff; they win over tuned ones.")
+    )
+    tuned_params = models.JSONField(_("tuned params"), default=dict, blank=True, editable=False)
+    tuned_at = models.DateTimeField(_("tuned at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("algorithm setting")
@@ -41,32 +44,42 @@ class AlgorithmSetting(models.Model):
 
 class TrainingRun(models.Model):
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
-    algorithm = models.CharField(max_length=32, choices=ALGORITHM_CHOICES)
-    params = models.JSONField(default=dict, blank=True)
-    tune = models.BooleanField(default=False, help_text="Search parameters first (costs many trainings).")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    trigger = models.CharField(max_length=16, default="admin")  # schedule, admin, command
+    algorithm = models.CharField(_("algorithm"), max_length=32, choices=ALGORITHM_CHOICES)
+    params = models.JSONField(_("params"), default=dict, blank=True)
+    tune = models.BooleanField(_("tune"), default=False, help_text=_("Search parameters first (costs many trainings)."))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    trigger = models.CharField(_("trigger"), max_length=16, default="admin")  # schedule, admin, command
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    attempt = models.PositiveSmallIntegerField(default=0)
-    snapshot = models.JSONField(default=dict, blank=True, help_text="The data it learnt from.")
-    metrics = models.JSONField(default=dict, blank=True, help_text="Offline metrics, the model's beside popularity's.")
-    timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage.")
-    publish_note = models.CharField(max_length=300, blank=True)
-    error = models.TextField(blank=True)
-    artifact = models.FileField(upload_to="models/", blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=0)
+    snapshot = models.JSONField(_("snapshot"), default=dict, blank=True, help_text=_("The data it learnt from."))
+    metrics = models.JSONField(
+        _("metrics"), default=dict, blank=True, help_text=_("Offline metrics, the model's beside popularity's.")
+    )
+    timings = models.JSONField(_("timings"), default=dict, blank=True, help_text=_("Seconds per stage."))
+    publish_note = models.CharField(_("publish note"), max_length=300, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    artifact = models.FileField(_("artifact"), upload_to="models/", blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
     dispatched_at = models.DateTimeField(
-        null=True, blank=True, help_text="When its task was last sent to the workers (sent again if it never starts)."
+        _("dispatched at"),
+        null=True,
+        blank=True,
+        help_text=_("When its task was last sent to the workers (sent again if it never starts)."),
     )
 
     class Meta:
@@ -75,7 +88,11 @@ class TrainingRun(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.algorithm} run {self.pk} ({self.status})"
+        return gettext("%(algorithm)s run %(run)s (%(status)s)") % {
+            "algorithm": self.algorithm,
+            "run": self.pk,
+            "status": self.get_status_display(),
+        }
 
     def ndcg(self, who: str = "model") -> float | None:
         return (self.metrics.get(who) or {}).get("ndcg@10")
@@ -84,15 +101,20 @@ class TrainingRun(models.Model):
 class ModelVersion(models.Model):
     """A published training run. At most one version per algorithm is live at a time."""
 
-    run = models.OneToOneField(TrainingRun, on_delete=models.PROTECT, related_name="version")
-    algorithm = models.CharField(max_length=32, choices=ALGORITHM_CHOICES)
-    is_live = models.BooleanField(default=False)
-    forced = models.BooleanField(default=False, help_text="Published by staff past the metric guard.")
-    published_at = models.DateTimeField(default=timezone.now)
+    run = models.OneToOneField(TrainingRun, verbose_name=_("run"), on_delete=models.PROTECT, related_name="version")
+    algorithm = models.CharField(_("algorithm"), max_length=32, choices=ALGORITHM_CHOICES)
+    is_live = models.BooleanField(_("is live"), default=False)
+    forced = models.BooleanField(_("forced"), default=False, help_text=_("Published by staff past the metric guard."))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    candidates_written_at = models.DateTimeField(null=True, blank=True)
+    candidates_written_at = models.DateTimeField(_("candidates written at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("model version")
@@ -106,7 +128,8 @@ class ModelVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.algorithm} v{self.pk}" + (" (live)" if self.is_live else "")
+        name = f"{self.algorithm} v{self.pk}"
+        return gettext("%(version)s (live)") % {"version": name} if self.is_live else name
 
 
 class PackedList(models.Model):
@@ -116,8 +139,8 @@ class PackedList(models.Model):
     parsing that much JSON into jsonb was the slowest step of publishing (bench/train.py).
     """
 
-    ids = models.BinaryField()
-    scores = models.BinaryField()
+    ids = models.BinaryField(_("ids"))
+    scores = models.BinaryField(_("scores"))
 
     class Meta:
         abstract = True
@@ -138,10 +161,14 @@ class PackedList(models.Model):
 class UserCandidates(PackedList):
     """One user's precomputed candidates for one slot: item or shop keys (ours), best first."""
 
-    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="user_candidates")
-    slot = models.CharField(max_length=16, choices=slot_choices(LIST_SLOTS))
+    version = models.ForeignKey(
+        ModelVersion, verbose_name=_("version"), on_delete=models.CASCADE, related_name="user_candidates"
+    )
+    slot = models.CharField(_("slot"), max_length=16, choices=slot_choices(LIST_SLOTS))
     # the unique (user, version, slot) index serves lookups by user; a second one only slowed publishing
-    user = models.ForeignKey(AppUser, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(
+        AppUser, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
 
     class Meta:
         constraints = [
@@ -155,9 +182,11 @@ class UserCandidates(PackedList):
 class SegmentCandidates(PackedList):
     """Popularity candidates for a user segment ('all', 'female', 'female|25-34', 'female|25-34|Kanto')."""
 
-    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="segment_candidates")
-    slot = models.CharField(max_length=16, choices=slot_choices(LIST_SLOTS))
-    segment = models.CharField(max_length=200)
+    version = models.ForeignKey(
+        ModelVersion, verbose_name=_("version"), on_delete=models.CASCADE, related_name="segment_candidates"
+    )
+    slot = models.CharField(_("slot"), max_length=16, choices=slot_choices(LIST_SLOTS))
+    segment = models.CharField(_("segment"), max_length=200)
 
     class Meta:
         constraints = [
@@ -171,8 +200,10 @@ class SegmentCandidates(PackedList):
 class ItemNeighbours(PackedList):
     """Items viewed in the same sessions as this one, strongest first: the session re-rank and 'similar items'."""
 
-    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="item_neighbours")
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(
+        ModelVersion, verbose_name=_("version"), on_delete=models.CASCADE, related_name="item_neighbours"
+    )
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["version", "item"], name="one_neighbour_list_per_version_item")]

@@ -9,3 +9,4 @@ from recommendations import display
 register = template.Library()
 register.filter("money", display.money)
 register.filter("p_value", display.p_value)
+register.filter("p_clause", display.p_clause)

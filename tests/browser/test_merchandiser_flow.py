@@ -12,39 +12,14 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from recommendations.models import Variant
+from tests.browser.conftest import ARTIFACTS, CHROMIUM
 from tests.factories import AppUserFactory, ItemFactory, ShopFactory
 from tests.recommendations.services.serving.world import live_version, segment_list, user_list
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (.ci/run installs it)"),
 ]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def db_closed_after(browser):
-    """While Playwright's loop runs, the ORM works on a connection of its own; close it, or it keeps the
-    test database open past the run."""
-    yield
-    from django.db import connections
-
-    connections.close_all()
 
 
 def test_ng_upload_with_a_bad_row_then_the_preview(live_server, browser, db_closed_after, tmp_path, monkeypatch):
@@ -117,7 +92,8 @@ def test_every_page_works_under_the_content_security_policy(live_server, browser
     page.goto(f"{live_server.url}/admin/curation/feature/add/")
     page.type("#id_title", "Kitchen week")
     assert page.input_value("#id_slug") == "kitchen-week", violations  # the admin's prepopulate script ran
-    page.fill("#id_rule_categories", '["Home > Kitchen"]')
+    page.select_option("#id_rule_categories_from", "Home > Kitchen")
+    page.click("#id_rule_categories_add")
     page.click("#check-rule")
     page.wait_for_selector("#rule-check-result #rule-match-count")
     assert "matches 1 published, in-stock item" in page.inner_text("#rule-check-result")

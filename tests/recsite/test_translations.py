@@ -52,3 +52,14 @@ def test_the_admin_speaks_japanese_by_default_and_english_on_request(staff, sett
     staff.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
     page = staff.get("/admin/curation/ngitem/upload/").content.decode()
     assert "One entry per row" in page and "Check the file" in page
+
+
+@pytest.mark.django_db
+def test_api_errors_are_english_unless_the_client_asks_for_japanese(settings, make_client):
+    settings.LANGUAGE_CODE = "ja"  # the site's default, for the admin
+    client = make_client("events:write")
+    body = {"events": [{"event_id": "nope", "user_id": "u", "item_id": "i", "type": "view"}]}
+    plain = client.post("/api/v1/events", body, format="json").json()
+    asked = client.post("/api/v1/events", body, format="json", HTTP_ACCEPT_LANGUAGE="ja").json()
+    assert "'nope' is not a valid UUID" in str(plain)
+    assert "「nope」は正しい UUID ではありません" in str(asked)

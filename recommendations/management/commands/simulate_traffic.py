@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from recommendations.models import LIST_SLOTS
+from recommendations.models import CONFIGURED_SLOTS
 from recommendations.services.measurement.rollup import rollup_days
 from recommendations.services.measurement.simulation import simulate_traffic
 
@@ -19,16 +19,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--users", type=int, default=500)
         parser.add_argument("--days", type=int, default=7)
-        parser.add_argument("--slot", default="items", choices=[s.value for s in LIST_SLOTS])
+        slots = [s.value for s in CONFIGURED_SLOTS]
+        parser.add_argument(
+            "--slot", default="all", choices=["all", *slots], help="The slot to serve (default: every slot in turn)."
+        )
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, *args: object, users: int, days: int, slot: str, seed: int, **options: object) -> None:
-        with tqdm(total=users * days, desc="lists served", unit="list", disable=options["verbosity"] == 0) as bar:
-            totals = simulate_traffic(users=users, days=days, slot=slot, seed=seed, progress=bar.update)
+        slots = [s.value for s in CONFIGURED_SLOTS] if slot == "all" else [slot]
+        for name in slots:
+            quiet = options["verbosity"] == 0
+            with tqdm(total=users * days, desc=f"{name} lists served", unit="list", disable=quiet) as bar:
+                totals = simulate_traffic(users=users, days=days, slot=name, seed=seed, progress=bar.update)
+            self.stdout.write(
+                f"{name}: served {totals['lists_served']} lists, stored {totals['events_stored']} reaction events."
+            )
         today = timezone.now().date()
         rollup_days(today - dt.timedelta(days=days), today)  # the simulated days lie in the past
-
-        self.stdout.write(
-            f"Served {totals['lists_served']} lists, stored {totals['events_stored']} reaction events; rolled up "
-            f"{days + 1} day(s). See admin > Slots > {slot} > dashboard."
-        )
+        self.stdout.write(f"Rolled up {days + 1} day(s). See admin > Slots > (a slot) > dashboard.")

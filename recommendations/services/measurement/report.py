@@ -8,9 +8,10 @@ import itertools
 
 from django.db.models import Sum
 
-from recommendations.engine.experiment_stats import sample_ratio_mismatch, two_proportions, verdict
+from recommendations.engine.experiment_stats import sample_ratio_mismatch, two_proportions
 from recommendations.errors import FieldError, ValidationFailed
 from recommendations.models import ExperimentDay, ModelVersion, Variant
+from recommendations.services.measurement.verdicts import RATE_LABELS, split_message, verdict
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 366
@@ -21,7 +22,7 @@ COUNTS = [
     "view_events", "view_users", "view_items", "favorite_events", "favorite_users", "favorite_items",
     "cart_add_events", "cart_add_users", "cart_add_items", "purchase_events", "purchase_users", "purchase_items",
 ]  # fmt: skip
-RATES = {"view": "view rate", "favorite": "favorite rate", "cart_add": "cart-add rate", "purchase": "purchase rate"}
+RATES = tuple(RATE_LABELS)  # view, favorite, cart_add, purchase
 
 
 def report_range(first: dt.date | None, last: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -74,7 +75,7 @@ def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
 
     comparisons = []
     for a, b in itertools.combinations(sorted(totals), 2):
-        for kind, label in RATES.items():
+        for kind in RATES:
             ta, tb = totals[a], totals[b]
             units_a, units_b = int(ta["users"] or 0), int(tb["users"] or 0)
             if not units_a or not units_b:
@@ -85,7 +86,7 @@ def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
                     "a": a, "b": b, "metric": f"{kind}_rate_per_user", "rate_a": c.rate_a, "rate_b": c.rate_b,
                     "difference": c.difference, "ci_low": c.ci_low, "ci_high": c.ci_high, "p_value": c.p_value,
                     "units_a": units_a, "units_b": units_b, "significant": c.significant,
-                    "verdict": verdict(label, a, b, c),
+                    "verdict": verdict(kind, a, b, c),
                 }
             )  # fmt: skip
 
@@ -109,12 +110,7 @@ def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
             "weights": {k: weights.get(k, 0) for k in served},
             "p_value": srm_p,
             "mismatch": srm,
-            "message": (
-                "Sample ratio mismatch: the variants got users out of proportion to their weights; find out why "
-                "before trusting any comparison."
-                if srm
-                else "Users split as the weights say."
-            ),
+            "message": split_message(srm),
         },
         "offline": {
             name: [live[a] | {"algorithm": a} for a in sorted(algorithms.get(name, [])) if a in live] for name in totals

@@ -6,6 +6,10 @@ they like; a view may lead to a favorite, a cart add and a purchase, again more 
 categories. So a variant whose lists match users' tastes earns visibly higher rates: the dashboard
 has a real difference to find. Events go through the same ingestion as the API, half of them
 carrying the recommendation_id (the rest are attributed by the time window).
+
+Every slot gets traffic: a recommended item is reacted to directly; a themed feature through the items
+it shows; a recommended shop through one of its items, opened from the shop's page (those events always
+carry the recommendation_id: the item was not itself in the list).
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from recommendations.models import AppUser, Event, Item
 from recommendations.services.event_ingest import event_batch_ingest
 from recommendations.services.serving.impressions import impressions_flush
 from recommendations.services.serving.pipeline import recommend
+from recommendations.services.serving.result import Recommendation
 
 BATCH = 1000
+FEATURE_ITEMS_SEEN = 6  # the items of a feature a user sees without opening it
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ def simulate_traffic(
     sample = sample[:users]
     tastes = _tastes(sample)
     category = dict(Item.objects.values_list("external_id", "category_path"))
+    shop_items = _shop_items() if slot == "shops" else {}
     today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
     events: list[dict] = []
     served = stored = 0
@@ -75,16 +82,13 @@ def simulate_traffic(
             result = recommend(slot, user.external_id, limit=20, now=at, explain=False)
             served += 1
             liked = tastes.get(user.pk, set())
-            for rank, entry in enumerate(result.entries, start=1):
-                item_id = result.external_ids.get(entry.key)
-                if item_id is None:
-                    continue
+            for rank, item_id in _shown_items(result, shop_items, liked, category, rng):
                 likes = category.get(item_id) in liked
                 decay = 1.0 / (1.0 + 0.15 * rank)
                 if rng.random() >= (reactions.view_liked if likes else reactions.view_other) * decay:
                     continue
                 clock = at + dt.timedelta(seconds=rng.randrange(10, 3600))
-                carry = result.recommendation_id if rng.random() < 0.5 else ""
+                carry = result.recommendation_id if slot == "shops" or rng.random() < 0.5 else ""
                 steps = ["view"]
                 if rng.random() < reactions.favorite:
                     steps.append("favorite")
@@ -112,3 +116,36 @@ def simulate_traffic(
             stored += event_batch_ingest(events[start_row : start_row + BATCH]).stored
         events = []
     return {"lists_served": served, "events_stored": stored}
+
+
+def _shop_items() -> dict[int, list[str]]:
+    """Each shop's published, in-stock items (external ids)."""
+    out: dict[int, list[str]] = {}
+    rows = Item.objects.filter(published=True, in_stock=True).values_list("shop_id", "external_id").order_by("pk")
+    for shop, item in rows.iterator():
+        out.setdefault(shop, []).append(item)
+    return out
+
+
+def _shown_items(
+    result: Recommendation,
+    shop_items: dict[int, list[str]],
+    liked: set[str],
+    category: dict[str, str],
+    rng: random.Random,
+) -> list[tuple[int, str]]:
+    """(rank, item id) of what the user could react to on the page: the items of an items list, the items
+    each feature shows (ranked after their feature), one item of each shop (of a liked category if it has one)."""
+    shown = []
+    for rank, entry in enumerate(result.entries, start=1):
+        if result.slot == "features":
+            items = (result.details.get(entry.key) or {}).get("items", [])[:FEATURE_ITEMS_SEEN]
+            shown += [(rank + n, item) for n, item in enumerate(items)]
+        elif result.slot == "shops":
+            items = shop_items.get(entry.key, [])
+            if items:
+                favourites = [i for i in items if category.get(i) in liked]
+                shown.append((rank, rng.choice(favourites or items)))
+        elif (item := result.external_ids.get(entry.key)) is not None:
+            shown.append((rank, item))
+    return shown

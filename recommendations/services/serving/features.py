@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from curation.models import Feature
 from curation.selectors import features_item_keys, live_features
@@ -20,7 +21,7 @@ from recommendations.services.serving.lists import item_filter
 from recommendations.services.serving.paging import slot_ng
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.state import ServingState, current_state
-from recommendations.services.serving.steps import Entry
+from recommendations.services.serving.steps import Entry, removed_because
 
 SOURCE = "feature"
 ITEMS_PER_FEATURE = 8
@@ -72,7 +73,8 @@ def features_fill(ctx: ServingContext) -> None:
     for feature in live:
         keys = _servable(items_of[feature.pk], allowed)
         if not keys:
-            ctx.trace.remove(feature.pk, f"removed: feature '{feature.slug}' has no item that may be shown now")
+            why = _("feature '%(feature)s' has no item that may be shown now") % {"feature": feature.slug}
+            ctx.trace.remove(feature.pk, removed_because(why))
             continue
         score = sum(affinity.get(flags.category_of(k), 0.0) for k in keys[:20]) + 10.0 * len(touched & set(keys))
         scored.append((score, feature.starts_at or feature.created_at, feature.pk))
@@ -80,8 +82,13 @@ def features_fill(ctx: ServingContext) -> None:
     scored.sort(key=lambda s: (-s[0], -s[1].timestamp()))
     n = max(len(scored), 1)
     ctx.pool = [Entry(pk, score, SOURCE, 1.0 - i / n) for i, (score, _start, pk) in enumerate(scored)]
-    order = "by the user's category affinity, then newest" if affinity else "newest first (no history to go by)"
-    ctx.trace.step("candidates", f"{len(live)} live feature(s), {len(scored)} with items to show; ordered {order}")
+    by_affinity, by_age = _("by the user's category affinity, then newest"), _("newest first (no history to go by)")
+    order = by_affinity if affinity else by_age
+    ctx.trace.step(
+        "candidates",
+        _("%(live)s live feature(s), %(shown)s with items to show; ordered %(order)s")
+        % {"live": len(live), "shown": len(scored), "order": order},
+    )
 
 
 def feature_details(ctx: ServingContext, result: Recommendation) -> None:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from recommendations.models import EventType
 from recommendations.services.serving import reads
@@ -23,6 +25,7 @@ from recommendations.services.serving.steps import (
     list_filter,
     live_filter,
     pins_place,
+    removed_because,
     session_rerank,
     shop_cap,
 )
@@ -38,7 +41,11 @@ def pins_for(state: ServingState, slot: str, segments: list[str], now: dt.dateti
     pins = state.rules_for(state.pins, slot, segments, now)
     reachable = [p for p in pins if p.position <= MAX_LIST]
     if len(reachable) < len(pins):
-        trace.step("rules", f"{len(pins) - len(reachable)} pin(s) past position {MAX_LIST} ignored")
+        trace.step(
+            "rules",
+            _("%(count)s pin(s) past position %(last)s ignored")
+            % {"count": len(pins) - len(reachable), "last": MAX_LIST},
+        )
     return reachable
 
 
@@ -58,9 +65,12 @@ def excluded_by_history(activity: list[reads.Activity]) -> dict[int, str]:
     excluded: dict[int, str] = {}
     for event in activity:
         if event.type == EventType.PURCHASE:
-            excluded.setdefault(event.item, f"bought on {event.occurred_at:%Y-%m-%d}")
+            when = event.occurred_at  # raw SQL on SQLite reads it back naive, in UTC
+            when = when if timezone.is_aware(when) else when.replace(tzinfo=dt.UTC)
+            bought = timezone.localtime(when).strftime("%Y/%m/%d")
+            excluded.setdefault(event.item, _("bought on %(day)s") % {"day": bought})
         elif event.type == EventType.NOT_INTERESTED:
-            excluded.setdefault(event.item, "marked not interested")
+            excluded.setdefault(event.item, _("marked not interested"))
     return excluded
 
 
@@ -144,7 +154,11 @@ def _backfilled(
         if len(pool) >= need:
             break
         if group + 1 < len(sources):
-            trace.step("backfill", f"{len(pool)} left of {need} wanted: adding {sources[group + 1].label}")
+            trace.step(
+                "backfill",
+                _("%(left)s left of %(need)s wanted: adding %(source)s")
+                % {"left": len(pool), "need": need, "source": sources[group + 1].label},
+            )
     return pool
 
 
@@ -152,7 +166,7 @@ def _keep_added(entry: Entry, allowed: Callable[[int], str | None], trace: Trace
     """Whether an item the session re-rank added may be served."""
     why = allowed(entry.key)
     if why is not None and trace.explain:
-        trace.remove(entry.key, f"removed: {why}")
+        trace.remove(entry.key, removed_because(why))
     return why is None
 
 
@@ -163,7 +177,7 @@ def item_filter(ng: NgView, flags: ItemFlags, excluded: dict[int, str]) -> Calla
         if key in ng.items:
             return ng.items[key]
         if not flags.is_servable(key):
-            return "not servable: unpublished, sold out or no longer listed"
+            return _("not servable: unpublished, sold out or no longer listed")
         return ng.item_reason(key, flags.shop_of(key), flags.category_of(key)) or excluded.get(key)
 
     return allowed
@@ -182,7 +196,10 @@ def _with_pins(
         if why is None:
             placed.append((pin, by_key.get(pin.key) or Entry(pin.key, 0.0, "pinned", 0.0)))
         else:
-            trace.removed[pin.key] = f"pin at position {pin.position} not placed: {why}"
+            trace.removed[pin.key] = _("pin at position %(position)s not placed: %(why)s") % {
+                "position": pin.position,
+                "why": why,
+            }
     return pins_place(pool, placed, trace)
 
 

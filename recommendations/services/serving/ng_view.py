@@ -8,31 +8,51 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from curation.selectors import ng_rules_in_force
 from recommendations.models import NG_SLOTS
 from recommendations.models.catalog import within_category
 
 
+@dataclass(frozen=True)
+class NgReason:
+    """Why an NG entry blocks something; worded when shown, in the reader's language (views are shared)."""
+
+    kind: str  # item, shop or category
+    reason: str
+    created_by: str = ""
+
+    def __str__(self) -> str:
+        label = {"item": _("NG item"), "shop": _("NG shop"), "category": _("NG category")}.get(self.kind, "NG")
+        if self.created_by:
+            return _("%(kind)s: %(reason)s (added by %(who)s)") % {
+                "kind": label,
+                "reason": self.reason,
+                "who": self.created_by,
+            }
+        return f"{label}: {self.reason}"
+
+
 @dataclass
 class NgView:
     """The NG entries that apply to one slot, as reasons by key and as boolean arrays indexed by key."""
 
-    items: dict[int, str] = field(default_factory=dict)
-    shops: dict[int, str] = field(default_factory=dict)
-    categories: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    items: dict[int, NgReason] = field(default_factory=dict)
+    shops: dict[int, NgReason] = field(default_factory=dict)
+    categories: list[tuple[str, NgReason]] = field(default_factory=list)  # (path, why)
     item_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     shop_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     _category_codes: tuple[int, np.ndarray] = (0, np.zeros(0, dtype=bool))
 
-    def category_reason(self, category: str) -> str | None:
+    def category_reason(self, category: str) -> NgReason | None:
         """Why an item of this category is NG, if an NG category covers it."""
         for path, why in self.categories:
             if within_category(category, path):
                 return why
         return None
 
-    def item_reason(self, key: int, shop: int | None, category: str) -> str | None:
+    def item_reason(self, key: int, shop: int | None, category: str) -> NgReason | None:
         """Why this item (of this shop and category) is NG in the slot, or None."""
         if key in self.items:
             return self.items[key]
@@ -55,7 +75,7 @@ def ng_views() -> tuple[dict[str, NgView], dt.datetime | None]:
     views = {slot: NgView() for slot in slots}
     expiries = []
     for rule in ng_rules_in_force(timezone.now()):
-        why = f"NG {rule.kind}: {rule.reason}" + (f" (added by {rule.created_by})" if rule.created_by else "")
+        why = NgReason(rule.kind, rule.reason, rule.created_by or "")
         if rule.expires_at is not None:
             expiries.append(rule.expires_at)
         for slot in rule.slots or slots:

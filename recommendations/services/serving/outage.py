@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 
+from django.utils.translation import gettext as _
+
 from recommendations.errors import Unavailable
 from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.item_flags import item_flags
@@ -28,7 +30,9 @@ def answer_from_memory(ctx: ServingContext, error: Exception) -> Recommendation:
             retry_after=RETRY_SECONDS,
             reason="database",
         ) from error
-    ctx.trace.step("outage", f"database unreachable ({type(error).__name__}): popular list from memory")
+    ctx.trace.step(
+        "outage", _("database unreachable (%(error)s): popular list from memory") % {"error": type(error).__name__}
+    )
     ids = ctx.state.popular_ids.get(list_slot, {})
     entries = entries_from_list(*popular, "popularity", ctx.state.segment_version)
     ng = slot_ng(ctx.state, ctx.slot)
@@ -37,7 +41,7 @@ def answer_from_memory(ctx: ServingContext, error: Exception) -> Recommendation:
         allowed = lambda key: base(key) or (None if key in ids else "not held in memory")  # noqa: E731
     else:
         allowed = lambda key: ng.shops.get(key) or (None if key in ids else "not held in memory")  # noqa: E731
-    kept = live_filter(entries, allowed, ctx.trace, "popular list in memory")
+    kept = live_filter(entries, allowed, ctx.trace, _("popular list in memory"))
     limit = ctx.limit or 20
     page = kept[ctx.offset : ctx.offset + limit]
     return Recommendation(

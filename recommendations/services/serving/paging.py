@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from curation.selectors import live_features
 from recommendations.services.serving import reads
@@ -11,7 +12,7 @@ from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.ng_view import NgView
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.state import ServingState
-from recommendations.services.serving.steps import Entry, Trace
+from recommendations.services.serving.steps import Entry, Trace, removed_because
 
 LIST_KEY = "serving:list:{}"
 # Slots without NG entries of their own obey another slot's.
@@ -50,7 +51,7 @@ def live_page(
         if not gone:
             break
         for entry in gone:
-            trace.remove(entry.key, "removed: no longer servable when the page was served")
+            trace.remove(entry.key, removed_because(_("no longer servable when the page was served")))
         gone_keys = {e.key for e in gone}
         pool[:] = [e for e in pool if e.key not in gone_keys]
         start = offset + limit - len(gone)
@@ -90,14 +91,20 @@ def stored_page(ctx: ServingContext) -> None:
         or stored["slot"] != ctx.slot
         or stored.get("subject", "") != ctx.subject
     ):
-        ctx.trace.step("paging", f"recommendation {ctx.recommendation_id} not stored: ranked again under the same id")
+        ctx.trace.step(
+            "paging",
+            _("recommendation %(id)s not stored: ranked again under the same id") % {"id": ctx.recommendation_id},
+        )
         return
     keys = np.frombuffer(stored["keys"], dtype="<i8").tolist()
     scores = np.frombuffer(stored["scores"], dtype="<f4").tolist()
     sources = [stored["sources"][code] for code in stored["source_codes"]]
     ctx.pool = [Entry(k, score, source, 0.0) for k, score, source in zip(keys, scores, sources, strict=True)]
     page, external_ids = live_page(ctx.slot, ctx.pool, ctx.offset, ctx.limit, slot_ng(ctx.state, ctx.slot), ctx.trace)
-    ctx.trace.step("paging", f"page at {ctx.offset + 1} of recommendation {ctx.recommendation_id}")
+    ctx.trace.step(
+        "paging",
+        _("page at %(position)s of recommendation %(id)s") % {"position": ctx.offset + 1, "id": ctx.recommendation_id},
+    )
     ctx.paged = True
     ctx.result = Recommendation(
         recommendation_id=ctx.recommendation_id,

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from recommendations.errors import NotFound
 from recommendations.services.serving import stages
@@ -61,8 +62,13 @@ def page(ctx: ServingContext) -> None:
         total=len(ctx.pool),
         trace=ctx.trace,
         user_known=ctx.user is not None,
+        ranked_keys=[e.key for e in ctx.pool] if ctx.trace.explain else [],
     )
-    ctx.trace.step("cut", f"{len(entries)} from position {ctx.offset + 1} of {len(ctx.pool)}")
+    ctx.trace.step(
+        "cut",
+        _("%(count)s from position %(position)s of %(total)s")
+        % {"count": len(entries), "position": ctx.offset + 1, "total": len(ctx.pool)},
+    )
 
 
 SLOT_STAGES: dict[str, tuple[Stage, ...]] = {

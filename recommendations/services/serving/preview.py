@@ -3,6 +3,8 @@ with the trace, the catalog details of each entry and the user's recent events."
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -54,6 +56,7 @@ def recommendations_preview(user_id: str) -> dict:
                 columns.append(PreviewColumn(variant.name, variant.algorithm, False, other))
         for column in columns:
             _describe(slot, column)
+            _name_references(column)
         slots.append(SlotPreview(slot, state.user_variants.get((slot, user_id)), columns, str(Slot(slot).label)))
     events = []
     if user is not None:
@@ -67,6 +70,7 @@ def recommendations_preview(user_id: str) -> dict:
         similar = recommend("similar", user_id, item_id=latest.external_id, log=False, explain=True)
         column = PreviewColumn("", similar.algorithm, True, similar)
         _describe("similar", column)
+        _name_references(column)
         heading = _("Similar to %(title)s (%(item)s)") % {"title": latest.title, "item": latest.external_id}
         slots.append(SlotPreview("similar", None, [column], heading))
     # "previewed", not "user": the admin's templates read `user` as the signed-in staff member
@@ -85,7 +89,8 @@ def _describe(slot: str, column: PreviewColumn) -> None:
     titles = dict(Item.objects.filter(pk__in=children).values_list("pk", "title")) if children else {}
     for rank, entry in enumerate(result.entries, start=result.offset + 1):
         obj = objects.get(entry.key)
-        column.rows.append({"rank": rank, "entry": entry, "obj": obj, "version": entry.version, **_shown(obj)})
+        row = {"rank": rank, "entry": entry, "obj": obj, "version": entry.version, "notes": list(entry.notes)}
+        column.rows.append({**row, **_shown(obj)})
         if slot == "features":  # what the feature shows, by title
             column.rows[-1]["subtitle"] = ", ".join(titles.get(k, "") for k in result.children.get(entry.key, []))
     column.removed = [
@@ -107,3 +112,38 @@ def _shown(obj: Item | Shop | Feature | None) -> dict:
     if isinstance(obj, Feature):
         return {"title": obj.title, "subtitle": "", "external_id": obj.slug}
     return {"title": "", "subtitle": "", "external_id": ""}
+
+
+REFERENCE = re.compile(r"\[\[(item|shop):(\d+)\]\]")
+
+
+def _name_references(column: PreviewColumn) -> None:
+    """Trace lines, notes and reasons name items and shops by database key; staff read title and id."""
+    texts = [*column.result.trace.steps, *(r["why"] for r in column.removed)]
+    texts += [note for row in column.rows for note in row["entry"].notes]
+    named = references_namer(texts)
+    column.result.trace.steps[:] = [named(step) for step in column.result.trace.steps]
+    for row in column.removed:
+        row["why"] = named(row["why"])
+    for row in column.rows:
+        row["notes"] = [named(note) for note in row["entry"].notes]
+
+
+def references_namer(texts: list[object]) -> Callable[[object], str]:
+    """A function that writes each [[item:key]] / [[shop:key]] of these texts as "name (id)"."""
+    wanted: dict[str, set[int]] = {"item": set(), "shop": set()}
+    for text in texts:
+        for kind, key in REFERENCE.findall(str(text)):
+            wanted[kind].add(int(key))
+    names: dict[tuple[str, int], str] = {}
+    if wanted["item"]:
+        rows = Item.objects.filter(pk__in=wanted["item"]).values_list("pk", "title", "external_id")
+        names |= {("item", pk): f"{title} ({external})" for pk, title, external in rows}
+    if wanted["shop"]:
+        rows = Shop.objects.filter(pk__in=wanted["shop"]).values_list("pk", "name", "external_id")
+        names |= {("shop", pk): f"{name} ({external})" for pk, name, external in rows}
+
+    def named(text: object) -> str:
+        return REFERENCE.sub(lambda m: names.get((m[1], int(m[2])), f"#{m[2]}"), str(text))
+
+    return named

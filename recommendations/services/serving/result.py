@@ -23,6 +23,8 @@ class Recommendation:
     # features: each feature's servable items (keys) and what the app shows of it
     children: dict[int, list[int]] = field(default_factory=dict)
     details: dict[int, dict] = field(default_factory=dict)
+    # with explain: every key the recommendation_id pages through, in order (the preview's "why not")
+    ranked_keys: list[int] = field(default_factory=list)
 
     def shown_keys(self) -> list[int]:
         """The keys the user saw, for the impression: a feature page's items, else the entries themselves."""

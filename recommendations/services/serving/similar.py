@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from recommendations.errors import NotFound
 from recommendations.models import Item
 from recommendations.services.serving import reads
@@ -35,7 +37,11 @@ def similar_fill(ctx: ServingContext) -> None:
         found = reads.item_neighbours(state.neighbours_version, [key]).get(key)
         if found is not None:
             entries = entries_from_list(*found, SOURCE, state.neighbours_version)
-    trace.step("candidates", f"{len(entries)} co-visited item(s) (version {state.neighbours_version})")
+    trace.step(
+        "candidates",
+        _("%(count)s co-visited item(s) (version %(version)s)")
+        % {"count": len(entries), "version": state.neighbours_version or "-"},
+    )
     ctx.algorithm, ctx.model_version = SOURCE, state.neighbours_version
     excluded: dict[int, str] = {key: "the item itself"}
     excluded.update(excluded_by_history(ctx.activity))
@@ -55,4 +61,4 @@ def similar_fill(ctx: ServingContext) -> None:
             return "popular, but of another category"
         return why
 
-    ctx.pool = live_filter(entries, allowed, trace, "co-visited and popular items")
+    ctx.pool = live_filter(entries, allowed, trace, _("co-visited and popular items"))

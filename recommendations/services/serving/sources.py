@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from recommendations.engine.algorithms.popularity import GLOBAL, segment_path
 from recommendations.integrations import personalize as gateway
@@ -66,23 +67,30 @@ def chain_sources(
             for segment in reversed(path):
                 if (slot, segment) in state.segment_lists:
                     keys, scores = state.segment_lists[(slot, segment)]
-                    label = f"{algorithm} (segment {segment}, v{state.segment_version})"
+                    label = _("%(algorithm)s (segment %(segment)s, v%(version)s)") % {
+                        "algorithm": algorithm,
+                        "segment": segment,
+                        "version": state.segment_version,
+                    }
                     sources.append(Source(algorithm, keys, scores, state.segment_version, label))
                     break
             else:
-                missing.append(f"{algorithm}: no segment list")
+                missing.append(_("%(algorithm)s: no segment list") % {"algorithm": algorithm})
             continue
         if version is None:
-            missing.append(f"{algorithm}: no live version")
+            missing.append(_("%(algorithm)s: no live version") % {"algorithm": algorithm})
         elif segments == [GLOBAL]:  # only for a user recsite does not know
-            missing.append(f"{algorithm}: user unknown")
+            missing.append(_("%(algorithm)s: user unknown") % {"algorithm": algorithm})
         else:
-            missing.append(f"{algorithm}: user not in v{version} (no events before it was trained)")
-    used = " -> ".join(s.label for s in sources) or "nothing"
-    trace.step(
-        "candidates",
-        f"chain {' -> '.join(chain)}; lists: {used}" + (f"; skipped {'; '.join(missing)}" if missing else ""),
-    )
+            missing.append(
+                _("%(algorithm)s: user not in v%(version)s (no events before it was trained)")
+                % {"algorithm": algorithm, "version": version}
+            )
+    used = " -> ".join(s.label for s in sources) or _("nothing")
+    text = _("chain %(chain)s; lists: %(used)s") % {"chain": " -> ".join(chain), "used": used}
+    if missing:
+        text += "; " + _("skipped %(missing)s") % {"missing": "; ".join(missing)}
+    trace.step("candidates", text)
     return sources
 
 
@@ -90,9 +98,9 @@ def personalize_source(slot: str, user_id: str, state: ServingState) -> tuple[So
     """The Personalize campaign's list for the user, or None and why (no campaign, timeout, throttling,
     error: each counted, and the chain goes on to its next algorithm)."""
     if slot != "items":
-        return None, "serves the items slot only"
+        return None, _("serves the items slot only")
     if not state.personalize_campaign:
-        return None, "no active campaign"
+        return None, _("no active campaign")
     started = time.perf_counter()
     try:
         ranked = gateway.recommendations_get(
@@ -103,7 +111,7 @@ def personalize_source(slot: str, user_id: str, state: ServingState) -> tuple[So
     keys = reads.item_keys_of([item for item, _score in ranked])
     pairs = [(keys[item], score) for item, score in ranked if item in keys]
     if not pairs:
-        return None, "returned no item recsite knows"
+        return None, _("returned no item recsite knows")
     return (
         Source(
             PERSONALIZE,
@@ -124,4 +132,7 @@ def _fell_back(reason: str, started: float) -> str:
             cache.incr(key)
         except ValueError:
             cache.set(key, 1, None)
-    return f"{reason} after {1000 * (time.perf_counter() - started):.0f} ms, fell back"
+    return _("%(reason)s after %(ms)s ms, fell back") % {
+        "reason": reason,
+        "ms": f"{1000 * (time.perf_counter() - started):.0f}",
+    }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from recommendations.errors import Unavailable
 from recommendations.models import LIST_SLOTS
@@ -42,7 +43,7 @@ def variant(ctx: ServingContext) -> None:
 def user(ctx: ServingContext) -> None:
     """Who the user is: attributes and segments, the chain's lists for them, their session and history."""
     if not ctx.user_id:
-        ctx.trace.step("user", "none given: nothing of anyone's history is left out")
+        ctx.trace.step("user", _("none given: nothing of anyone's history is left out"))
         return
     if ctx.slot in LIST_SLOTS:
         versions = [ctx.state.live_versions[a] for a in ctx.chain if a in ctx.state.live_versions]
@@ -61,4 +62,4 @@ def candidates(ctx: ServingContext) -> None:
     if ctx.sources:
         ctx.algorithm, ctx.model_version = ctx.sources[0].algorithm, ctx.sources[0].version
     if ctx.user is None:
-        ctx.trace.step("user", "unknown to recsite: popularity for everyone")
+        ctx.trace.step("user", _("unknown to recsite: popularity for everyone"))

@@ -11,10 +11,34 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from recommendations.services.serving.state import BoostSpec, PinSpec, SlotSpec, VariantSpec
 
 BUCKETS = 10_000
+STEP_NAMES = {
+    "variant": gettext_lazy("variant"),
+    "user": gettext_lazy("user"),
+    "candidates": gettext_lazy("candidates"),
+    "filters": gettext_lazy("filters"),
+    "session": gettext_lazy("session"),
+    "rules": gettext_lazy("rules"),
+    "backfill": gettext_lazy("backfill"),
+    "cut": gettext_lazy("cut"),
+    "paging": gettext_lazy("paging"),
+    "outage": gettext_lazy("outage"),
+}
+
+
+def reason_group(why: object) -> str:
+    """What a removal reason is counted under in the step summary: its text up to the first colon."""
+    return str(why).split(":")[0]
+
+
+def removed_because(why: object) -> str:
+    """A removed entry's line in the preview."""
+    return _("removed: %(why)s") % {"why": why}
 
 
 @dataclass(slots=True)
@@ -36,10 +60,20 @@ class Trace:
     explain: bool = True
 
     def step(self, name: str, text: str) -> None:
-        self.steps.append(f"{name}: {text}")
+        self.steps.append(f"{STEP_NAMES.get(name, name)}: {text}")
 
     def remove(self, key: int, why: str) -> None:
         self.removed.setdefault(key, why)
+
+
+def item_ref(key: int) -> str:
+    """An item named in a trace line; the preview puts its title and id in its place."""
+    return f"[[item:{key}]]"
+
+
+def shop_ref(key: int) -> str:
+    """A shop named in a trace line; the preview puts its name and id in its place."""
+    return f"[[shop:{key}]]"
 
 
 def variant_bucket(experiment: str, user_id: str) -> int:
@@ -51,11 +85,15 @@ def variant_bucket(experiment: str, user_id: str) -> int:
 def variant_pick(slot: SlotSpec, user_id: str, pinned: str | None, trace: Trace) -> VariantSpec | None:
     """The staff-pinned variant if any, else the one the user's bucket falls in, by the variants' weights."""
     if pinned and (variant := slot.variant(pinned)):
-        trace.step("variant", f"{variant.name} ({variant.algorithm}), pinned to this user by staff")
+        trace.step(
+            "variant",
+            _("%(name)s (%(algorithm)s), pinned to this user by staff")
+            % {"name": variant.name, "algorithm": variant.algorithm},
+        )
         return variant
     live = [v for v in slot.variants if v.weight > 0]
     if not live:
-        trace.step("variant", f"slot {slot.slot} has no variant with a weight above 0")
+        trace.step("variant", _("slot %(slot)s has no variant with a weight above 0") % {"slot": slot.slot})
         return None
     total = sum(v.weight for v in live)
     bucket = variant_bucket(slot.experiment, user_id)
@@ -66,8 +104,18 @@ def variant_pick(slot: SlotSpec, user_id: str, pinned: str | None, trace: Trace)
             break
     trace.step(
         "variant",
-        f"{variant.name} ({variant.algorithm}): bucket {bucket} of {BUCKETS} in experiment '{slot.experiment}', "
-        f"weights {', '.join(f'{v.name} {v.weight}' for v in live)}",
+        _(
+            "%(name)s (%(algorithm)s): bucket %(bucket)s of %(buckets)s in experiment '%(experiment)s', "
+            "weights %(weights)s"
+        )
+        % {
+            "name": variant.name,
+            "algorithm": variant.algorithm,
+            "bucket": bucket,
+            "buckets": BUCKETS,
+            "experiment": slot.experiment,
+            "weights": ", ".join(f"{v.name} {v.weight}" for v in live),
+        },
     )
     return variant
 
@@ -99,13 +147,13 @@ def list_filter(
     if trace.explain:
         reasons: dict[str, int] = {}
         for key in keys[~ok].tolist():
-            why = allowed(key) or "not servable"
-            trace.remove(key, f"removed: {why}")
-            reasons[why.split(":")[0]] = reasons.get(why.split(":")[0], 0) + 1
-        summary = ", ".join(f"{n} {why}" for why, n in sorted(reasons.items())) or "nothing"
+            why = allowed(key) or _("not servable")
+            trace.remove(key, removed_because(why))
+            reasons[reason_group(why)] = reasons.get(reason_group(why), 0) + 1
+        summary = ", ".join(f"{n} {why}" for why, n in sorted(reasons.items())) or _("nothing")
     else:
         summary = str(int((~ok).sum()))
-    trace.step("filters", f"{label}: removed {summary}")
+    trace.step("filters", _("%(list)s: removed %(summary)s") % {"list": label, "summary": summary})
     return entries_from_list(keys, scores, source, version, ok)
 
 
@@ -119,7 +167,7 @@ def session_rerank(
     """Move up what was co-visited with the session's items (the latest counting most), adding
     strong neighbours the list lacked."""
     if not session_items:
-        trace.step("session", "no recent views or carts")
+        trace.step("session", _("no recent views or carts"))
         return entries
     strength: dict[int, float] = {}
     because: dict[int, int] = {}
@@ -135,19 +183,25 @@ def session_rerank(
     for key, value in strength.items():
         entry = by_key.get(key)
         if entry is None:
-            entry = Entry(key, value, "session", 0.5, None, ["added: co-visited with a session item"])
+            entry = Entry(key, value, "session", 0.5, None, [_("added: co-visited with a session item")])
             by_key[key] = entry
             entries.append(entry)
             added += 1
         else:
             moved += 1
         entry.weight += boost * value
-        entry.notes.append(f"session: co-visited with item {because[key]} (+{boost * value:.2f})")
+        entry.notes.append(
+            _("session: co-visited with %(item)s (+%(boost)s)")
+            % {"item": item_ref(because[key]), "boost": f"{boost * value:.2f}"}
+        )
     entries.sort(key=lambda e: (e.group, -e.weight))
     trace.step(
         "session",
-        f"{len(session_items)} recent item(s) viewed or carted; {moved} candidate(s) moved up, "
-        f"{added} co-visited item(s) added",
+        _(
+            "%(recent)s recent item(s) viewed or carted; %(moved)s candidate(s) moved up, "
+            "%(added)s co-visited item(s) added"
+        )
+        % {"recent": len(session_items), "moved": moved, "added": added},
     )
     return entries
 
@@ -166,10 +220,10 @@ def live_filter(
             kept.append(entry)
         else:
             if trace.explain:
-                trace.remove(entry.key, f"removed: {why}")
-            reasons[why.split(":")[0]] = reasons.get(why.split(":")[0], 0) + 1
-    summary = ", ".join(f"{n} {why}" for why, n in sorted(reasons.items())) or "nothing"
-    trace.step("filters", f"{label}: removed {summary}")
+                trace.remove(entry.key, removed_because(why))
+            reasons[reason_group(why)] = reasons.get(reason_group(why), 0) + 1
+    summary = ", ".join(f"{n} {why}" for why, n in sorted(reasons.items())) or _("nothing")
+    trace.step("filters", _("%(list)s: removed %(summary)s") % {"list": label, "summary": summary})
     return kept
 
 
@@ -188,8 +242,9 @@ def shop_cap(entries: list[Entry], shops: np.ndarray, cap: int, trace: Trace) ->
         return entries
     if trace.explain:
         for i in np.flatnonzero(~keep).tolist():
-            trace.remove(entries[i].key, f"removed: shop {shops[i]} already has {cap} item(s) in the list")
-    trace.step("rules", f"per-shop cap {cap} removed {int((~keep).sum())}")
+            why = _("%(shop)s already has %(cap)s item(s) in the list") % {"shop": shop_ref(int(shops[i])), "cap": cap}
+            trace.remove(entries[i].key, removed_because(why))
+    trace.step("rules", _("per-shop cap %(cap)s removed %(count)s") % {"cap": cap, "count": int((~keep).sum())})
     return [entries[i] for i in np.flatnonzero(keep).tolist()]
 
 
@@ -208,11 +263,15 @@ def boosts_apply(
         for boost in boosts:
             if boost.matches(entry.key, shop, category):
                 entry.weight *= boost.factor
-                kind = "boost" if boost.factor >= 1 else "bury"
+                kind = _("boost") if boost.factor >= 1 else _("bury")
                 entry.notes.append(f"{kind} x{boost.factor:g}" + (f" ({boost.note})" if boost.note else ""))
                 touched += 1
     entries.sort(key=lambda e: (e.group, -e.weight))
-    trace.step("rules", f"{len(boosts)} boost/bury rule(s) active, applied {touched} time(s)")
+    trace.step(
+        "rules",
+        _("%(rules)s boost/bury rule(s) active, applied %(touched)s time(s)")
+        % {"rules": len(boosts), "touched": touched},
+    )
     return entries
 
 
@@ -228,7 +287,8 @@ def pins_place(entries: list[Entry], pins: list[tuple[PinSpec, Entry]], trace: T
         if pin.position - 1 <= len(out):
             queue.pop(0)
             entry.source = "pinned"
-            entry.notes.append(f"pinned at position {pin.position}" + (f" ({pin.note})" if pin.note else ""))
+            pinned = _("pinned at position %(position)s") % {"position": pin.position}
+            entry.notes.append(pinned + (f" ({pin.note})" if pin.note else ""))
             out.append(entry)
             continue
         following = next(rest, None)
@@ -240,5 +300,5 @@ def pins_place(entries: list[Entry], pins: list[tuple[PinSpec, Entry]], trace: T
         out.append(following)
     out.extend(rest)
     if pins:
-        trace.step("rules", f"{len(pins)} pin(s) placed")
+        trace.step("rules", _("%(count)s pin(s) placed") % {"count": len(pins)})
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from curation.models import NgShop
-from recommendations.models import Scope, Variant, VariantPin
+from recommendations.models import Scope, SlotConfig, Variant, VariantPin
 from tests.factories import AppUserFactory, EventFactory, ItemFactory, ShopFactory
 from tests.recommendations.services.serving.world import live_version, segment_list, user_list
 
@@ -91,3 +91,35 @@ def test_choosing_a_user_from_the_autocomplete_previews_them_and_keeps_the_heade
     assert page.status_code == 200 and "Select a valid choice" not in html
     assert f'<h2 id="preview-user">{user.external_id}' in html
     assert "<strong>mika</strong>" in html and "Change password" in html  # the signed-in staff member's header
+
+
+def test_why_not_answers_for_a_shown_a_removed_a_later_and_a_never_proposed_item(staff, world):
+    items = world["items"]
+    NgShop.objects.create(shop=world["shops"][0], reason="counterfeit reports", created_by="ken")
+    outsider = ItemFactory(external_id="item-x", title="Walnut tray")
+    SlotConfig.objects.filter(slot="items").update(per_shop_cap=0, size=5)
+    Variant.objects.filter(slot__slot="items", name="A").update(weight=1)
+    Variant.objects.filter(slot__slot="items", name="B").update(weight=0)
+
+    def answer(item_id: str) -> str:
+        page = staff.get("/admin/recommendations/appuser/preview/", {"user_id": "alice", "item_id": item_id})
+        return " ".join(page.context["item_answer"].lines)
+
+    assert answer("item-1").startswith("Thing 1 (item-1) is shown at rank 1 of Recommended items (variant A)")
+    assert "is not shown in Recommended items (variant A): removed: NG shop: counterfeit reports" in answer("item-4")
+    assert "on a later page, the first shows 5" in answer("item-23")
+    assert "is not among the" in answer("item-x") and "Nothing blocks it" in answer("item-x")
+    outsider.published = False
+    outsider.save()
+    assert "could not be shown in Recommended items whatever the model says: not servable" in answer("item-x")
+    assert answer("no-such-item") == "No item 'no-such-item' in the catalogue."
+    # the autocomplete sends the item's database number
+    page = staff.get("/admin/recommendations/appuser/preview/", {"user_id": "alice", "item": items[1].pk})
+    assert 'id="item-answer"' in page.content.decode()
+
+
+def test_the_trace_names_shops_and_items_by_name_and_id(staff, world):
+    SlotConfig.objects.filter(slot="items").update(per_shop_cap=1)
+    text = staff.get("/admin/recommendations/appuser/preview/", {"user_id": "alice"}).content.decode()
+    assert "Shop 1 (shop-1) already has 1 item(s) in the list" in text
+    assert "[[" not in text

@@ -59,7 +59,7 @@ def test_slot_size_and_variant_weights_are_edited_in_the_admin(staff_client):
             f"variants-{n}-slot": slot.pk,
             f"variants-{n}-name": variant.name,
             f"variants-{n}-algorithm": variant.algorithm,
-            f"variants-{n}-fallbacks": '["popularity"]',
+            f"variants-{n}-fallbacks_0": "popularity",
             f"variants-{n}-weight": weight,
         }
     response = staff_client.post(f"/admin/recommendations/slotconfig/{slot.pk}/change/", form)
@@ -68,11 +68,10 @@ def test_slot_size_and_variant_weights_are_edited_in_the_admin(staff_client):
     assert len(result.entries) == 5 and result.variant == "B" and result.algorithm == "ease"
 
 
-def test_unknown_fallback_is_refused_with_the_known_names(staff_client):
+def test_fallbacks_are_chosen_in_order_and_an_unknown_or_repeated_one_is_refused(staff_client):
     slot = SlotConfig.objects.get(slot="shops")
     variant = slot.variants.get()
-    response = staff_client.post(
-        f"/admin/recommendations/slotconfig/{slot.pk}/change/",
+    form = dict(
         {
             "size": 10,
             "per_shop_cap": 0,
@@ -85,13 +84,27 @@ def test_unknown_fallback_is_refused_with_the_known_names(staff_client):
             "variants-0-slot": slot.pk,
             "variants-0-name": "A",
             "variants-0-algorithm": "ease",
-            "variants-0-fallbacks": '["magic"]',
             "variants-0-weight": 1,
-        },
+        }
     )
-    assert response.status_code == 200
-    assert "Unknown algorithm(s): magic" in response.content.decode()
-    assert Variant.objects.get(pk=variant.pk).fallbacks == ["segment_popularity", "popularity"]
+    url = f"/admin/recommendations/slotconfig/{slot.pk}/change/"
+    page = staff_client.get(url).content.decode()
+    assert 'name="variants-0-fallbacks_0"' in page and "<textarea" not in page.split('id="variants-group"')[1]
+    for chain, problem in [
+        ({"variants-0-fallbacks_0": "magic"}, "Select a valid choice. magic is not one of the available choices."),
+        (
+            {"variants-0-fallbacks_0": "popularity", "variants-0-fallbacks_1": "popularity"},
+            "popularity appears more than once in the chain.",
+        ),
+    ]:
+        response = staff_client.post(url, {**form, **chain})
+        assert response.status_code == 200
+        assert problem in response.content.decode()
+        assert Variant.objects.get(pk=variant.pk).fallbacks == ["segment_popularity", "popularity"]
+    # blanks between steps are skipped, the order kept
+    chain = {"variants-0-fallbacks_0": "popularity", "variants-0-fallbacks_2": "segment_popularity"}
+    assert staff_client.post(url, {**form, **chain}).status_code == 302
+    assert Variant.objects.get(pk=variant.pk).fallbacks == ["popularity", "segment_popularity"]
 
 
 def test_ng_item_added_in_the_admin_is_attributed_and_applies_at_once(staff_client):

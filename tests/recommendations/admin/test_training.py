@@ -55,18 +55,35 @@ def test_tuning_from_the_admin_asks_first(demo, client):
     assert not TrainingRun.objects.exists()
 
 
-def test_the_admin_refuses_parameters_an_algorithm_does_not_have(client):
+def test_the_parameter_form_lists_each_parameter_with_its_range_and_refuses_values_outside_it(client):
     from recommendations.models import AlgorithmSetting
 
     admin = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-for-tests-only")
     client.force_login(admin)
     setting = AlgorithmSetting.objects.get(algorithm="als")
+    setting.tuned_params = {"factors": 32}
+    setting.save()
     url = f"/admin/recommendations/algorithmsetting/{setting.pk}/change/"
 
-    bad = client.post(url, {"enabled": "on", "params": '{"factorz": 128}'})
-    good = client.post(url, {"enabled": "on", "params": '{"factors": 128}'})
+    page = client.get(url).content.decode()
+    assert 'name="param_factors"' in page and 'name="param_regularization"' in page
+    assert "From 1 to 1024. Empty: the default, 64. Tuning found 32; empty uses that." in page
+    huge = client.post(url, {"enabled": "on", "param_factors": "1e20"})
+    negative = client.post(url, {"enabled": "on", "param_regularization": "-1"})
+    good = client.post(url, {"enabled": "on", "param_factors": "128", "param_alpha": ""})
 
-    assert "unknown parameter(s) factorz" in bad.content.decode() and "factors (default 64)" in bad.content.decode()
+    assert huge.status_code == 200 and "Enter a whole number." in huge.content.decode()
+    assert "Ensure this value is greater than or equal to 0." in negative.content.decode()
     assert good.status_code == 302
     setting.refresh_from_db()
-    assert setting.params == {"factors": 128}
+    assert setting.params == {"factors": 128}  # only what was typed; the rest stays tuned or default
+    assert setting.effective_params() == {"factors": 128}
+
+
+def test_the_engine_refuses_parameters_out_of_range_whoever_sets_them():
+    from recommendations.engine.algorithms import ALGORITHMS
+
+    with pytest.raises(ValueError, match=r"factors must be between 1 and 1024 \(got 1e\+20\)"):
+        ALGORITHMS["als"](factors=1e20)
+    with pytest.raises(ValueError, match="unknown parameter"):
+        ALGORITHMS["als"](factorz=3)

@@ -1,4 +1,4 @@
-"""The admin forms that take typed numbers and JSON (algorithm parameters, a slot and its variants, an API
+"""The admin forms that take typed numbers and lists (algorithm parameters, a slot and its variants, an API
 key), typed into as anyone might: the answer is the form with its errors, or the saved row, never a 500,
 and serving still answers afterwards."""
 
@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from recommendations.engine.algorithms import ALGORITHMS
 from recommendations.models import AlgorithmSetting, SlotConfig
 from recommendations.services.serving.pipeline import recommend
 
@@ -24,26 +25,35 @@ TYPED_JSON = st.one_of(JSON_VALUES.map(json.dumps), st.text(max_size=30), st.sam
 NUMBERS = st.one_of(st.integers(-(10**12), 10**12).map(str), st.text(max_size=6), st.just("1e400"))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+TYPED = st.one_of(NUMBERS, st.sampled_from(["1e20", "NaN", "-1", "0", "true", "warp", "", "0.5"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
-    algorithm=st.sampled_from(["als", "ease", "item_knn", "segment_popularity", "lightfm"]),
-    params=st.one_of(
-        TYPED_JSON,
-        st.dictionaries(st.sampled_from(["factors", "iterations", "regularization", "lambda_", "k"]), JSON_VALUES).map(
-            json.dumps
-        ),
+    algorithm=st.sampled_from(["als", "ease", "item_knn", "segment_popularity", "lightfm", "trending"]),
+    typed=st.dictionaries(
+        st.sampled_from(["factors", "iterations", "regularization", "alpha", "l2", "binary", "loss", "K", "shrinkage"]),
+        TYPED,
+        max_size=4,
     ),
 )
-def test_algorithm_parameters_never_fail_whatever_is_typed(staff, algorithm, params):
+def test_algorithm_parameters_never_fail_and_never_save_out_of_range(staff, algorithm, typed):
     setting = AlgorithmSetting.objects.get(algorithm=algorithm)
-    page = staff.post(
-        f"/admin/recommendations/algorithmsetting/{setting.pk}/change/", {"enabled": "on", "params": params}
-    )
+    form = {"enabled": "on", **{f"param_{name}": value for name, value in typed.items()}}
+    page = staff.post(f"/admin/recommendations/algorithmsetting/{setting.pk}/change/", form)
     assert page.status_code in (200, 302)
+    setting.refresh_from_db()
+    ALGORITHMS[algorithm](**setting.params)  # whatever was saved trains: in range, of the right kind
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-@given(size=NUMBERS, cap=NUMBERS, weight=NUMBERS, fallbacks=TYPED_JSON, algorithm=st.text(max_size=12))
+@given(
+    size=NUMBERS,
+    cap=NUMBERS,
+    weight=NUMBERS,
+    fallbacks=st.lists(st.one_of(st.sampled_from(["popularity", "ease", "personalize", ""]), st.text(max_size=8))),
+    algorithm=st.text(max_size=12),
+)
 def test_a_slot_and_its_variants_never_fail_whatever_is_typed(staff, size, cap, weight, fallbacks, algorithm):
     slot = SlotConfig.objects.get(slot="items")
     variant = slot.variants.order_by("name").first()
@@ -59,7 +69,7 @@ def test_a_slot_and_its_variants_never_fail_whatever_is_typed(staff, size, cap, 
         "variants-0-slot": slot.pk,
         "variants-0-name": variant.name,
         "variants-0-algorithm": algorithm,
-        "variants-0-fallbacks": fallbacks,
+        **{f"variants-0-fallbacks_{n}": name for n, name in enumerate(fallbacks)},
         "variants-0-weight": weight,
     }
     page = staff.post(f"/admin/recommendations/slotconfig/{slot.pk}/change/", form)

@@ -9,9 +9,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
-from recommendations.models import Scope, SlotConfig, Variant
+from curation.models import Feature
+from recommendations.models import ExperimentDay, Scope, Shop, SlotConfig, Variant
 from tests.factories import AppUserFactory, EventFactory, ItemFactory, ShopFactory
-from tests.recommendations.services.serving.world import live_version, user_list
+from tests.recommendations.services.serving.world import live_version, segment_list, user_list
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +69,17 @@ def test_report_api_parameters_and_scope(make_client):
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "from"
     assert reader.get("/api/v1/experiments/nope/report").status_code == 400
     assert make_client(Scope.RECOMMENDATIONS_READ).get("/api/v1/experiments/items/report").status_code == 403
+
+
+def test_the_demo_traffic_reaches_every_slot_so_every_dashboard_has_data(experiment):
+    """Shops are reacted to through their items, features through the items they show."""
+    Feature.objects.create(title="Kitchen", slug="kitchen", status="published", rule_categories=["Home > Kitchen"])
+    shops_version = live_version("segment_popularity")
+    segment_list(shops_version, "all", list(Shop.objects.values_list("pk", flat=True)), slot="shops")
+    Variant.objects.filter(slot__slot="shops").update(algorithm="segment_popularity")
+    call_command("simulate_traffic", users=120, days=2, verbosity=0)
+    reached = {
+        slot: sum(ExperimentDay.objects.filter(slot=slot).values_list("view_users", flat=True))
+        for slot in ("items", "shops", "features")
+    }
+    assert all(users > 0 for users in reached.values()), reached

@@ -93,7 +93,7 @@ def test_shop_cap_keeps_the_best_of_each_shop():
     trace = Trace()
     kept = shop_cap(_entries([1, 2, 3, 4, 5, 6, 7, 8]), shops, 2, trace)
     assert [e.key for e in kept] == [1, 2, 4, 6, 7, 8]  # an unknown shop is no shop: never capped
-    assert "shop 10" in trace.removed[3]
+    assert "[[shop:10]] already has 2 item(s)" in trace.removed[3]  # the preview names the shop
     assert [e.key for e in shop_cap(_entries([1, 2, 3]), shops[:3], 0, Trace())] == [1, 2, 3]
 
 
