@@ -41,15 +41,16 @@ class ApiKeyForm(forms.ModelForm):
 @admin.register(ApiKey)
 class ApiKeyAdmin(APIKeyModelAdmin):
     form = ApiKeyForm
+    # whether a key still works first: at 1,366 px the last columns are the first to go off-screen
     list_display = (
         "name",
-        "prefix",
-        "scope_list",
-        "throttle_rate",
-        "created",
-        "last_used_at",
-        "expiry_date",
         "revoked",
+        "expiry_date",
+        "scope_list",
+        "last_used_at",
+        "throttle_rate",
+        "prefix",
+        "created",
     )
     list_filter = ("revoked", "created")
     search_fields = ("name", "prefix")

@@ -19,7 +19,18 @@ from django.utils import timezone
 from recommendations.models import Variant
 from recsite.roles import roles_sync
 from tests.browser.conftest import ARTIFACTS, CHROMIUM
-from tests.factories import AppUserFactory, ExperimentDayFactory, FeatureFactory, ItemFactory, ShopFactory
+from tests.factories import (
+    ApiKeyFactory,
+    AppUserFactory,
+    BoostFactory,
+    ExperimentDayFactory,
+    FeatureFactory,
+    ItemFactory,
+    NgItemFactory,
+    NgShopFactory,
+    PinFactory,
+    ShopFactory,
+)
 from tests.recommendations.services.serving.world import live_version, segment_list, user_list
 
 pytestmark = [
@@ -27,6 +38,8 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (.ci/run installs it)"),
 ]
 PASSWORD = "a-long-test-password"
+FITS = """() => [...document.querySelectorAll("#result_list, .inline-related table")]
+    .every(table => table.scrollWidth <= table.parentElement.clientWidth + 1)"""
 
 
 @pytest.fixture
@@ -235,6 +248,13 @@ def test_analyst_finds_a_user_asks_why_not_and_pins_them_to_a_variant(
 def test_every_page_each_role_uses_is_in_japanese(live_server, browser, db_closed_after, shop_world, role, pages):
     from recommendations.models import AlgorithmSetting, SlotConfig
 
+    items = shop_world["items"]
+    soon = timezone.now() + dt.timedelta(days=14)
+    NgItemFactory(item=items[1], reason="ブランドからの申し入れ", created_by="hanako", expires_at=soon)
+    NgShopFactory(shop=items[2].shop, reason="休業中", created_by="hanako")
+    PinFactory(item=items[3], position=1, segment="female", note="冬のセール", created_by="hanako")
+    BoostFactory(item=None, shop=items[0].shop, factor=1.5, note="新規出店", created_by="hanako")
+    ApiKeyFactory(name="iOS アプリ", scopes=["recommendations:read", "events:write"], expiry_date=soon)
     _person("staff", role)
     page = _signed_in(browser, live_server, "staff")
     extra = {}
@@ -249,3 +269,6 @@ def test_every_page_each_role_uses_is_in_japanese(live_server, browser, db_close
         assert response.status == 200, path
         assert page.locator("html").get_attribute("lang") == "ja", path
         _shot(page, f"page-{name}")
+        # every column on screen at 1,366 px: neither the page nor a list's table scrolls sideways
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366, path
+        assert page.evaluate(FITS), f"{path}: the list's last columns are off-screen"
