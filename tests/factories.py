@@ -14,6 +14,7 @@ from recommendations.models import (
     Event,
     EventType,
     ExperimentDay,
+    ExperimentUserDay,
     Impression,
     Item,
     ItemNeighbours,
@@ -212,6 +213,17 @@ class ExperimentDayFactory(factory.django.DjangoModelFactory):
     slot = "items"
     variant = "A"
     algorithm = "item_knn"
+
+
+class ExperimentUserDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExperimentUserDay
+
+    day = factory.LazyFunction(timezone.localdate)
+    slot = "items"
+    variant = "A"
+    user_key = factory.Sequence(lambda n: n + 1)
+    lists = 1
 
 
 class RollupWatermarkFactory(factory.django.DjangoModelFactory):

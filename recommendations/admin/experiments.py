@@ -14,7 +14,7 @@ from recommendations.api.experiments import report_days
 from recommendations.errors import ValidationFailed
 from recommendations.models import Slot, SlotConfig
 from recommendations.services.measurement.report import COUNTS, RATES, experiment_report
-from recommendations.services.measurement.verdicts import RATE_LABELS
+from recommendations.services.measurement.verdicts import METRIC_LABELS, RATE_LABELS
 from recommendations.spreadsheet import SafeWriter, csv_bytes
 
 
@@ -41,12 +41,16 @@ def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
     comparisons = [
         {
             **c,
-            "rate_a_pct": f"{100 * c['rate_a']:.1f}%",
-            "rate_b_pct": f"{100 * c['rate_b']:.1f}%",
-            "points": f"{100 * c['difference']:+.1f}",
+            "rate_a_pct": _value(c["metric"], c["rate_a"]),
+            "rate_b_pct": _value(c["metric"], c["rate_b"]),
+            "points": _value(c["metric"], c["difference"], sign=True),
             "ci": gettext("%(low)s to %(high)s")
-            % {"low": f"{100 * c['ci_low']:+.1f}", "high": f"{100 * c['ci_high']:+.1f}"},
-            "metric_label": RATE_LABELS[c["metric"].removesuffix("_rate_per_user")],
+            % {
+                "low": _value(c["metric"], c["ci_low"], sign=True),
+                "high": _value(c["metric"], c["ci_high"], sign=True),
+            },
+            "metric_label": METRIC_LABELS[METRIC_KINDS[c["metric"]]],
+            "mde": "-" if c["minimum_detectable_effect"] is None else f"±{100 * c['minimum_detectable_effect']:.1f}",
         }
         for c in report["comparisons"]
     ]
@@ -69,6 +73,16 @@ def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
         "opts": SlotConfig._meta,
     }
     return TemplateResponse(request, "admin/recommendations/experiment_dashboard.html", context)
+
+
+METRIC_KINDS = {**{f"{kind}_rate_per_user": kind for kind in RATES}, "purchases_per_user": "purchases"}
+
+
+def _value(metric: str, value: float, *, sign: bool = False) -> str:
+    """A rate in percent (points for a difference), a per-user mean with three decimals."""
+    if metric.endswith("_rate_per_user"):
+        return f"{100 * value:+.1f}" if sign else f"{100 * value:.1f}%"
+    return f"{value:+.3f}" if sign else f"{value:.3f}"
 
 
 def _csv(report: dict) -> HttpResponse:

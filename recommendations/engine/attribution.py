@@ -78,3 +78,18 @@ def daily_counts(attributed: pd.DataFrame, impressions: pd.DataFrame) -> pd.Data
         base = base.join(grouped["user_id"].nunique().rename(f"{kind}_users"), how="outer")
         base = base.join(grouped["item_id"].nunique().rename(f"{kind}_items"), how="outer")
     return base.fillna(0).astype("int64").reset_index()
+
+
+def daily_user_counts(attributed: pd.DataFrame, impressions: pd.DataFrame) -> pd.DataFrame:
+    """Per (slot, variant, user): lists served that day and the events of each type attributed to the
+    variant. A user counts once per variant whichever algorithms of its chain served them."""
+    keys = ["slot", "variant", "user_id"]
+    if len(impressions):
+        base = impressions.groupby(keys, dropna=False).agg(lists=("recommendation_id", "nunique"))
+    else:
+        base = pd.DataFrame(columns=["lists"], index=pd.MultiIndex.from_tuples([], names=keys))
+    hits = attributed.dropna(subset=["attributed_to"])
+    for kind in EVENT_TYPES:
+        grouped = hits[hits["type"] == kind].groupby(keys, dropna=False)
+        base = base.join(grouped.size().rename(f"{kind}_events"), how="outer")
+    return base.fillna(0).astype("int64").reset_index()

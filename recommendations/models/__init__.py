@@ -2,7 +2,7 @@ from . import lookups  # noqa: F401  registers __any_of
 from .api_keys import ApiKey, Scope
 from .catalog import AppUser, Gender, Item, Shop
 from .events import Event, EventType
-from .measurement import ExperimentDay, RollupWatermark
+from .measurement import ExperimentDay, ExperimentUserDay, RollupWatermark
 from .personalize import PersonalizeResource
 from .serving import Impression, SlotConfig, Variant, VariantPin
 from .slots import CONFIGURED_SLOTS, LIST_SLOTS, NG_SLOTS, Slot, slot_choices
@@ -26,6 +26,7 @@ __all__ = [
     "Event",
     "EventType",
     "ExperimentDay",
+    "ExperimentUserDay",
     "Gender",
     "Impression",
     "Item",

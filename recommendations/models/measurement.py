@@ -51,6 +51,36 @@ class ExperimentDay(models.Model):
         return f"{self.day} {self.slot} {self.variant} ({self.algorithm})"
 
 
+class ExperimentUserDay(models.Model):
+    """One user's day in one slot's variant: the lists served and the events attributed to the variant.
+    The report's unit: users over a range, each counted once per variant (docs/measurement.md)."""
+
+    day = models.DateField(_("day"))
+    slot = models.CharField(_("slot"), max_length=16)
+    variant = models.CharField(_("variant"), max_length=32)
+    # the user's database key; a user recsite did not know when served: minus a hash of their id
+    user_key = models.BigIntegerField(_("user key"))
+    lists = models.PositiveIntegerField(_("lists"), default=0)
+    view_events = models.PositiveIntegerField(_("view events"), default=0)
+    favorite_events = models.PositiveIntegerField(_("favorite events"), default=0)
+    cart_add_events = models.PositiveIntegerField(_("cart add events"), default=0)
+    purchase_events = models.PositiveIntegerField(_("purchase events"), default=0)
+
+    class Meta:
+        verbose_name = _("experiment user-day")
+        verbose_name_plural = _("experiment user-days")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "slot", "variant", "user_key"], name="one_rollup_per_user_day")
+        ]
+        indexes = [
+            models.Index(fields=["slot", "day"], name="user_rollup_slot_day"),
+            models.Index(fields=["user_key"], name="user_rollup_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.slot} {self.variant} {self.user_key}"
+
+
 class RollupWatermark(models.Model):
     """How far the incremental roll-up has read: events received and impressions served up to `until`."""
 

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from recommendations.errors import NotFound
-from recommendations.models import AppUser, Impression, VariantPin
+from recommendations.models import AppUser, ExperimentUserDay, Impression, VariantPin
+from recommendations.services.measurement.rollup import stranger_key
 from recommendations.services.personalize.events import personalize_user_delete_later
 from recommendations.services.serving.impressions import impressions_flush
 from recommendations.services.serving.paging import LIST_KEY
@@ -33,10 +34,14 @@ def app_user_erase(*, external_id: str) -> dict[str, int]:
             served |= Q(user=user)
         pages = set(Impression.objects.filter(served).values_list("recommendation_id", flat=True))
         counts: dict[str, int] = {}
+        user_pk = user.pk if user is not None else None
         if user is not None:
             counts.update(_counted(LogEntry.objects.filter(_log_lines(user)).delete()))
             counts.update(_counted(user.delete()))
         counts.update({k: counts.get(k, 0) + v for k, v in _counted(unnamed.delete()).items()})
+        # their days in the experiment roll-ups (the daily totals keep no one's key)
+        keys = [stranger_key(external_id), *([user_pk] if user_pk is not None else [])]
+        counts.update(_counted(ExperimentUserDay.objects.filter(user_key__in=keys).delete()))
         transaction.on_commit(lambda: cache.delete_many([LIST_KEY.format(page) for page in pages]))
         personalize_user_delete_later(external_id)
     return counts

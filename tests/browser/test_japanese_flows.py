@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from recommendations.models import Variant
+from recommendations.models import ExperimentUserDay, Variant
 from recsite.roles import roles_sync
 from tests.browser.conftest import ARTIFACTS, CHROMIUM
 from tests.factories import (
@@ -103,6 +103,16 @@ def shop_world(live_server, settings, monkeypatch):
                 cart_add_users=int(users * rate * 0.25),
                 cart_add_items=int(users * rate * 0.25),
             )
+    rows = []
+    for variant, offset, viewers, carts in (("A", 0, 300, 60), ("B", 10_000, 360, 84)):
+        for n in range(1000):
+            rows.append(
+                ExperimentUserDay(
+                    day=today - dt.timedelta(days=n % 7), slot="items", variant=variant, user_key=offset + n, lists=1,
+                    view_events=int(n < viewers), cart_add_events=int(n < carts), purchase_events=int(n < carts // 2),
+                )
+            )  # fmt: skip
+    ExperimentUserDay.objects.bulk_create(rows)
     return {"items": items, "outsider": outsider}
 
 

@@ -6,12 +6,19 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+import pandas as pd
 from django.db.models import Sum
 
-from recommendations.engine.experiment_stats import sample_ratio_mismatch, two_proportions
+from recommendations.engine.experiment_stats import (
+    holm_adjusted,
+    minimum_detectable_effect,
+    sample_ratio_mismatch,
+    two_means,
+    two_proportions,
+)
 from recommendations.errors import FieldError, ValidationFailed
-from recommendations.models import ExperimentDay, ModelVersion, Variant
-from recommendations.services.measurement.verdicts import RATE_LABELS, split_message, verdict
+from recommendations.models import ExperimentDay, ExperimentUserDay, ModelVersion, Variant
+from recommendations.services.measurement.verdicts import RATE_LABELS, split_explanation, split_message, verdict
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 366
@@ -73,26 +80,13 @@ def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
         counts = {c: int(row[c] or 0) for c in COUNTS}
         by_day.append({"day": row["day"].isoformat(), "variant": row["variant"], **counts, **_rates(counts)})
 
-    comparisons = []
-    for a, b in itertools.combinations(sorted(totals), 2):
-        for kind in RATES:
-            ta, tb = totals[a], totals[b]
-            units_a, units_b = int(ta["users"] or 0), int(tb["users"] or 0)
-            if not units_a or not units_b:
-                continue
-            c = two_proportions(int(ta[f"{kind}_users"] or 0), units_a, int(tb[f"{kind}_users"] or 0), units_b)
-            comparisons.append(
-                {
-                    "a": a, "b": b, "metric": f"{kind}_rate_per_user", "rate_a": c.rate_a, "rate_b": c.rate_b,
-                    "difference": c.difference, "ci_low": c.ci_low, "ci_high": c.ci_high, "p_value": c.p_value,
-                    "units_a": units_a, "units_b": units_b, "significant": c.significant,
-                    "verdict": verdict(kind, a, b, c),
-                }
-            )  # fmt: skip
-
+    users = per_user(slot, first, last)
+    comparisons = compare_variants(users)
     weights = dict(Variant.objects.filter(slot__slot=slot).values_list("name", "weight"))
-    served = {name: int(t["users"] or 0) for name, t in totals.items()}
-    srm_p, srm = sample_ratio_mismatch(served, weights)
+    assigned = {name: len(frame) for name, frame in users.items()}
+    srm_p, srm = sample_ratio_mismatch(assigned, weights)
+    for variant in variants:
+        variant["assigned_users"] = assigned.get(variant["variant"], 0)
     live = {
         v.algorithm: {"version": v.pk, "ndcg_at_10": v.run.ndcg(), "popularity_ndcg_at_10": v.run.ndcg("popularity")}
         for v in ModelVersion.objects.filter(is_live=True).select_related("run")
@@ -101,18 +95,63 @@ def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
         "slot": slot,
         "from": first.isoformat(),
         "to": last.isoformat(),
-        "unit": "user-day: a user served by the slot on a day; rates count user-days with at least one such event",
+        "unit": (
+            "user: a user the slot served in the range, counted once per variant; a rate is the share of them "
+            "with at least one such event attributed to the variant (the variants table also counts user-days)"
+        ),
         "variants": variants,
         "by_day": by_day,
         "comparisons": comparisons,
         "sample_ratio": {
-            "users": served,
-            "weights": {k: weights.get(k, 0) for k in served},
+            "users": assigned,
+            "weights": {k: weights.get(k, 0) for k in assigned},
             "p_value": srm_p,
             "mismatch": srm,
             "message": split_message(srm),
+            "explanation": split_explanation(),
         },
         "offline": {
             name: [live[a] | {"algorithm": a} for a in sorted(algorithms.get(name, [])) if a in live] for name in totals
         },
     }
+
+
+def per_user(slot: str, first: dt.date, last: dt.date) -> dict[str, pd.DataFrame]:
+    """Each variant's users served in the range: one row per user, their lists and attributed events."""
+    sums = {"lists": Sum("lists"), **{f"{kind}_events": Sum(f"{kind}_events") for kind in RATES}}
+    rows = (
+        ExperimentUserDay.objects.filter(slot=slot, day__gte=first, day__lte=last)
+        .values("variant", "user_key")
+        .annotate(**sums)
+        .order_by()
+    )
+    frame = pd.DataFrame.from_records(list(rows), columns=["variant", "user_key", *sums])
+    frame = frame[frame["lists"] > 0]  # events in the range after a list from before it: not a user of it
+    return {name: group.reset_index(drop=True) for name, group in frame.groupby("variant", sort=True)}
+
+
+def compare_variants(users: dict[str, pd.DataFrame]) -> list[dict]:
+    """Every pair of variants on each rate and on purchases per user; p-values adjusted together (Holm)."""
+    tests = []
+    for a, b in itertools.combinations(sorted(users), 2):
+        ua, ub = users[a], users[b]
+        if len(ua) < 2 or len(ub) < 2:
+            continue
+        for kind in RATES:
+            hits_a, hits_b = int((ua[f"{kind}_events"] > 0).sum()), int((ub[f"{kind}_events"] > 0).sum())
+            tests.append((a, b, f"{kind}_rate_per_user", kind, two_proportions(hits_a, len(ua), hits_b, len(ub))))
+        purchases = two_means(ua["purchase_events"].to_numpy(), ub["purchase_events"].to_numpy())
+        tests.append((a, b, "purchases_per_user", "purchases", purchases))
+    adjusted = holm_adjusted([c for *_rest, c in tests])
+    comparisons = []
+    for (a, b, metric, kind, _raw), c in zip(tests, adjusted, strict=True):
+        mde = minimum_detectable_effect(c.value_a, c.units_a, c.units_b) if metric.endswith("_rate_per_user") else None
+        comparisons.append(
+            {
+                "a": a, "b": b, "metric": metric, "rate_a": c.value_a, "rate_b": c.value_b,
+                "difference": c.difference, "ci_low": c.ci_low, "ci_high": c.ci_high, "p_value": c.p_value,
+                "p_adjusted": c.p_adjusted, "units_a": c.units_a, "units_b": c.units_b, "significant": c.significant,
+                "minimum_detectable_effect": mde, "verdict": verdict(kind, a, b, c, tested=len(adjusted)),
+            }
+        )  # fmt: skip
+    return comparisons

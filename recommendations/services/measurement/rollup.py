@@ -8,6 +8,7 @@ last ran; `rollup_days` rebuilds any range (manage.py rollup_metrics).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import numpy as np
 import pandas as pd
@@ -16,8 +17,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from recommendations.engine.attribution import EVENT_TYPES, attribute, daily_counts
-from recommendations.models import AppUser, Event, ExperimentDay, Impression, RollupWatermark
+from recommendations.engine.attribution import EVENT_TYPES, attribute, daily_counts, daily_user_counts
+from recommendations.models import AppUser, Event, ExperimentDay, ExperimentUserDay, Impression, RollupWatermark
 
 WATERMARK = "experiments"
 
@@ -38,10 +39,10 @@ def _impressions(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
         )
     )
     # a page served before the user existed counts as theirs once their events made them a user; one still
-    # unknown counts as a user of its own (a negative number per id), who has no events to attribute
+    # unknown counts as a user of its own (minus a hash of the id, the same every day), with no events
     refs = {ref for _r, user, ref, *_rest in rows if user is None and ref}
     users = dict(AppUser.objects.filter(external_id__in=refs).values_list("external_id", "pk")) if refs else {}
-    strangers = {ref: -n for n, ref in enumerate(sorted(refs - set(users)), start=1)}
+    strangers = {ref: stranger_key(ref) for ref in refs - set(users)}
     frame = pd.DataFrame.from_records(
         [
             (str(r), u if u is not None else users.get(ref, strangers.get(ref)), s, v, a, t, _unpacked(k))
@@ -51,6 +52,11 @@ def _impressions(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
     )
     frame["served_at"] = pd.to_datetime(frame["served_at"], utc=True)
     return frame
+
+
+def stranger_key(user_ref: str) -> int:
+    """The roll-ups' key for a user id recsite did not know when it served them: negative, stable."""
+    return -1 - int.from_bytes(hashlib.blake2b(user_ref.encode(), digest_size=7).digest(), "big")
 
 
 def _unpacked(keys: bytes | memoryview) -> list[int]:
@@ -81,9 +87,16 @@ def rollup_day(day: dt.date) -> int:
         ExperimentDay(day=day, computed_at=now, **{k: (v if isinstance(v, str) else int(v)) for k, v in record.items()})
         for record in counts.to_dict("records")
     ]
+    per_user = daily_user_counts(attributed, served_today).rename(columns={"user_id": "user_key"})
+    user_rows = [
+        ExperimentUserDay(day=day, **{k: (v if isinstance(v, str) else int(v)) for k, v in record.items()})
+        for record in per_user.to_dict("records")
+    ]
     with transaction.atomic():
         ExperimentDay.objects.filter(day=day).delete()
         ExperimentDay.objects.bulk_create(rows)
+        ExperimentUserDay.objects.filter(day=day).delete()
+        ExperimentUserDay.objects.bulk_create(user_rows, batch_size=5000)
     return len(rows)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from recommendations.display import p_clause
 from recommendations.engine.experiment_stats import MIN_UNITS, Comparison
@@ -13,49 +13,71 @@ RATE_LABELS = {
     "cart_add": gettext_lazy("cart-add rate"),
     "purchase": gettext_lazy("purchase rate"),
 }
+METRIC_LABELS = {**RATE_LABELS, "purchases": gettext_lazy("purchases per user")}
 
 
-def verdict(kind: str, name_a: str, name_b: str, comparison: Comparison, *, min_units: int = MIN_UNITS) -> str:
-    """One sentence a merchandiser can act on, e.g. "B's cart-add rate is higher than A's by 0.8 points (...)"."""
-    label = str(RATE_LABELS[kind])
+def verdict(kind: str, name_a: str, name_b: str, comparison: Comparison, *, tested: int = 1) -> str:
+    """One sentence a merchandiser can act on, e.g. "B's cart-add rate is higher than A's by 0.8 points (...)".
+
+    It follows `comparison.significant`, which reads the p-value adjusted for the report's `tested` comparisons.
+    """
+    label = str(METRIC_LABELS[kind])
+    rate = kind in RATE_LABELS
     fewest = min(comparison.units_a, comparison.units_b)
-    if fewest < min_units:
-        return gettext("Not enough data yet for the %(label)s (%(fewest)s of %(needed)s units needed per variant).") % {
+    if fewest < MIN_UNITS:
+        return gettext("Not enough data yet for the %(label)s (%(fewest)s of %(needed)s users needed per variant).") % {
             "label": label,
             "fewest": fewest,
-            "needed": min_units,
+            "needed": MIN_UNITS,
         }
-    points = 100 * comparison.difference
-    interval = {
-        "level": f"{comparison.confidence:.0%}",
-        "low": f"{100 * comparison.ci_low:.1f}",
-        "high": f"{100 * comparison.ci_high:.1f}",
-    }
-    if not comparison.significant:
-        return gettext(
-            "No clear difference in the %(label)s between %(a)s and %(b)s (%(level)s CI %(low)s to %(high)s points)."
-        ) % {"label": label, "a": name_a, "b": name_b, **interval}
+    scale = 100 if rate else 1
+    unit = " " + gettext("points") if rate else ""
     values = {
         "label": label,
         "a": name_a,
         "b": name_b,
-        "points": f"{abs(points):.1f}",
-        "rate_a": f"{100 * comparison.rate_a:.1f}%",
-        "rate_b": f"{100 * comparison.rate_b:.1f}%",
-        "p": p_clause(comparison.p_value),
-        **interval,
+        "level": f"{comparison.confidence:.0%}",
+        "low": f"{scale * comparison.ci_low:.2f}" if not rate else f"{scale * comparison.ci_low:.1f}",
+        "high": f"{scale * comparison.ci_high:.2f}" if not rate else f"{scale * comparison.ci_high:.1f}",
+        "unit": unit,
+        "p": _p_text(comparison, tested),
     }
-    if points > 0:
+    if not comparison.significant:
+        return (
+            gettext(
+                "No clear difference in the %(label)s between %(a)s and %(b)s "
+                "(%(level)s CI %(low)s to %(high)s%(unit)s; %(p)s)."
+            )
+            % values
+        )
+    difference = scale * comparison.difference
+    shown = (lambda v: f"{100 * v:.1f}%") if rate else (lambda v: f"{v:.3f}")
+    values |= {
+        "points": f"{abs(difference):.1f}" if rate else f"{abs(difference):.3f}",
+        "rate_a": shown(comparison.value_a),
+        "rate_b": shown(comparison.value_b),
+    }
+    if difference > 0:
         text = gettext(
-            "%(b)s's %(label)s is higher than %(a)s's by %(points)s points (%(rate_b)s against %(rate_a)s, "
-            "%(level)s CI %(low)s to %(high)s, %(p)s)."
+            "%(b)s's %(label)s is higher than %(a)s's by %(points)s%(unit)s (%(rate_b)s against %(rate_a)s, "
+            "%(level)s CI %(low)s to %(high)s; %(p)s)."
         )
     else:
         text = gettext(
-            "%(b)s's %(label)s is lower than %(a)s's by %(points)s points (%(rate_b)s against %(rate_a)s, "
-            "%(level)s CI %(low)s to %(high)s, %(p)s)."
+            "%(b)s's %(label)s is lower than %(a)s's by %(points)s%(unit)s (%(rate_b)s against %(rate_a)s, "
+            "%(level)s CI %(low)s to %(high)s; %(p)s)."
         )
     return text % values
+
+
+def _p_text(comparison: Comparison, tested: int) -> str:
+    if comparison.p_adjusted is None or tested <= 1:
+        return p_clause(comparison.p_value)
+    return ngettext(
+        "%(p)s, %(adjusted)s adjusted for %(tested)s comparison",
+        "%(p)s, %(adjusted)s adjusted for %(tested)s comparisons",
+        tested,
+    ) % {"p": p_clause(comparison.p_value), "adjusted": p_clause(comparison.p_adjusted), "tested": tested}
 
 
 def split_message(mismatch: bool) -> str:
@@ -66,3 +88,12 @@ def split_message(mismatch: bool) -> str:
             "before trusting any comparison."
         )
     return gettext("Users split as the weights say.")
+
+
+def split_explanation() -> str:
+    """How the split is checked, in a sentence under the dashboard's figures."""
+    return gettext(
+        "The check counts each user once per variant over these days and compares the counts with the variants' "
+        "weights (chi-square test; a mismatch is called below p = 0.001). Users who come back more often in one "
+        "variant do not trip it; a broken assignment, a variant that fails to log its impressions or bots do."
+    )

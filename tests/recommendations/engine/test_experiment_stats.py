@@ -2,20 +2,98 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
 
-from recommendations.engine.experiment_stats import sample_ratio_mismatch, two_proportions
+from recommendations.engine.experiment_stats import (
+    holm_adjusted,
+    minimum_detectable_effect,
+    sample_ratio_mismatch,
+    two_means,
+    two_proportions,
+    users_needed,
+)
 
 
 def test_textbook_two_proportion_example():
-    # A: 200 of 1,000 convert, B: 250 of 1,000. Pooled p = 0.225, SE = sqrt(.225*.775*(2/1000)) = 0.018675,
-    # z = 0.05 / 0.018675 = 2.677, two-sided p = 0.0074; Wald 95% CI 0.05 ± 1.96*sqrt(.16/1000+.1875/1000)
+    # Agresti & Caffo (2000), The American Statistician 54(4): add one success and one failure to each group.
+    # A: 200 of 1,000, B: 250 of 1,000 -> 201/1002 and 251/1002; difference 50/1002 = 0.049900;
+    # SE = sqrt(.200599*.799401/1002 + .250499*.749501/1002) = 0.018639; 95% CI 0.0499 +- 1.959964 * SE
+    # = 0.013367 to 0.086433; z = 2.6772, two-sided p = 0.00742.
     comparison = two_proportions(200, 1000, 250, 1000)
     assert comparison.difference == pytest.approx(0.05)
-    assert comparison.p_value == pytest.approx(0.00743, abs=1e-4)
-    assert comparison.ci_low == pytest.approx(0.05 - 1.959964 * (0.16 / 1000 + 0.1875 / 1000) ** 0.5, abs=1e-6)
-    assert comparison.ci_high == pytest.approx(0.0865, abs=1e-3)
+    se = ((201 / 1002) * (801 / 1002) / 1002 + (251 / 1002) * (751 / 1002) / 1002) ** 0.5
+    assert comparison.ci_low == pytest.approx(50 / 1002 - 1.959964 * se, abs=1e-6)
+    assert comparison.ci_high == pytest.approx(50 / 1002 + 1.959964 * se, abs=1e-6)
+    assert comparison.p_value == pytest.approx(0.00742, abs=2e-5)
     assert comparison.significant
+
+
+def test_welch_means_match_the_textbook_formula():
+    # Welch (1947): t = (mean_b - mean_a) / sqrt(var_a/n_a + var_b/n_b), Welch-Satterthwaite degrees of freedom
+    a = np.array([0, 0, 1, 0, 2, 0, 0, 1, 0, 0] * 20, dtype=float)
+    b = np.array([0, 1, 1, 0, 2, 0, 1, 1, 0, 3] * 20, dtype=float)
+    comparison = two_means(a, b)
+    se = (a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)) ** 0.5
+    df = se**4 / ((a.var(ddof=1) / len(a)) ** 2 / (len(a) - 1) + (b.var(ddof=1) / len(b)) ** 2 / (len(b) - 1))
+    t = stats.t.ppf(0.975, df)
+    assert comparison.difference == pytest.approx(0.5)
+    assert comparison.ci_low == pytest.approx(0.5 - t * se) and comparison.ci_high == pytest.approx(0.5 + t * se)
+    assert comparison.p_value == pytest.approx(2 * stats.t.sf(0.5 / se, df))
+
+
+def test_holm_adjusts_the_smallest_p_most():
+    raw = [two_proportions(100, 1000, 130, 1000), two_proportions(100, 1000, 101, 1000)]
+    adjusted = holm_adjusted(raw)
+    assert adjusted[0].p_adjusted == pytest.approx(min(1.0, 2 * raw[0].p_value))
+    assert adjusted[1].p_adjusted == pytest.approx(max(adjusted[0].p_adjusted, raw[1].p_value))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    units_a=st.integers(100, 5000),
+    units_b=st.integers(100, 5000),
+    share_a=st.floats(0, 1),
+    share_b=st.floats(0, 1),
+)
+def test_the_verdict_and_the_p_value_never_disagree(units_a, units_b, share_a, share_b):
+    comparison = two_proportions(round(share_a * units_a), units_a, round(share_b * units_b), units_b)
+    if abs(comparison.p_value - comparison.alpha) < 1e-9:
+        return  # on the edge itself rounding decides either way
+    excludes_zero = comparison.ci_low > 0 or comparison.ci_high < 0
+    assert excludes_zero == (comparison.p_value < comparison.alpha) == comparison.significant
+
+
+def test_an_aa_experiment_calls_a_winner_in_at_most_5_percent_of_reports():
+    """1,000 simulated reports with no true difference (A, B, C at the same rates; four rates and purchases
+    per user each): after Holm, at most 5% of reports call any difference."""
+    rng = np.random.default_rng(7)
+    rates = [0.30, 0.08, 0.05, 0.02]
+    false_alarms = 0
+    for _ in range(1000):
+        groups = [rng.binomial(1, rates, size=(400, len(rates))) for _variant in range(3)]
+        tests = []
+        for x, y in ((0, 1), (0, 2), (1, 2)):
+            for k in range(len(rates)):
+                tests.append(two_proportions(int(groups[x][:, k].sum()), 400, int(groups[y][:, k].sum()), 400))
+            tests.append(two_means(groups[x][:, 3], groups[y][:, 3]))
+        false_alarms += any(c.significant for c in holm_adjusted(tests))
+    assert false_alarms / 1000 <= 0.05
+
+
+def test_an_ab_experiment_is_detected_at_the_sample_size_the_power_figure_gives():
+    """B truly converts 5% more (relative) at a 20% rate: with the users `users_needed` gives for 80% power,
+    about 80% of simulated experiments find it."""
+    n = users_needed(0.20, 0.01)
+    assert minimum_detectable_effect(0.20, n, n) == pytest.approx(0.01, rel=0.01)
+    rng = np.random.default_rng(11)
+    found = sum(
+        two_proportions(int(rng.binomial(n, 0.20)), n, int(rng.binomial(n, 0.21)), n).significant for _ in range(400)
+    )
+    assert 0.72 <= found / 400 <= 0.88
 
 
 def test_no_difference_is_not_significant():

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 
 from recommendations.models import AppUser, Event, Scope
@@ -106,6 +108,14 @@ def test_an_erased_user_is_nowhere_afterwards(
     )
     impressions_flush()
     user = AppUser.objects.get(external_id=USER)
+    from django.utils import timezone
+
+    from recommendations.models import ExperimentUserDay
+    from recommendations.services.measurement.rollup import rollup_day, stranger_key
+
+    ExperimentUserDay.objects.create(day=dt.date(2026, 11, 1), slot="items", variant="A", user_key=stranger_key(USER))
+    rollup_day(timezone.localdate())  # their days served and their purchase, in the per-user roll-up
+    assert ExperimentUserDay.objects.filter(user_key=user.pk).exists()
     staff.post("/admin/recommendations/appuser/preview/", {"user_id": USER, "slot": "items", "variant": "A"})
     LogEntry.objects.create(  # as the admin logs a change to the user
         user=get_user_model().objects.get(username="mika"),
@@ -135,3 +145,4 @@ def test_an_erased_user_is_nowhere_afterwards(
     assert naming == []
     assert _tables_naming(USER) == []
     assert _cache_naming(USER) == []
+    assert not ExperimentUserDay.objects.filter(user_key__in=[user.pk, stranger_key(USER)]).exists()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from django.db.models import F
 
-from recommendations.models import Event, ExperimentDay, Impression, RollupWatermark
+from recommendations.models import Event, ExperimentDay, ExperimentUserDay, Impression, RollupWatermark
 from recommendations.services.measurement.report import experiment_report
 from recommendations.services.measurement.rollup import rollup_day, rollup_days, rollup_pending
 from tests.factories import AppUserFactory, EventFactory, ItemFactory
@@ -20,13 +20,15 @@ DAY = dt.date(2026, 11, 20)
 NOON = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
 
 
-def _impression(user, variant: str, items: list, at: dt.datetime, rid: uuid.UUID | None = None) -> Impression:
+def _impression(
+    user, variant: str, items: list, at: dt.datetime, rid: uuid.UUID | None = None, algorithm: str = ""
+) -> Impression:
     return Impression.objects.create(
         recommendation_id=rid or uuid.uuid4(),
         user=user,
         slot="items",
         variant=variant,
-        algorithm="als" if variant == "A" else "ease",
+        algorithm=algorithm or ("als" if variant == "A" else "ease"),
         keys=np.asarray([i.pk for i in items], dtype="<i8").tobytes(),
         served_at=at,
     )
@@ -79,31 +81,57 @@ def test_pending_recomputes_only_days_with_new_data(timeline, monkeypatch):
     assert rollup_pending() == [DAY - dt.timedelta(days=3)]
 
 
-def test_report_compares_variants_on_user_days():
-    for day in range(3):
-        ExperimentDay.objects.create(
-            day=DAY + dt.timedelta(days=day), slot="items", variant="A", algorithm="als",
-            lists=400, users=400, view_users=200, cart_add_users=40, view_events=260, cart_add_events=45,
-        )  # fmt: skip
-        ExperimentDay.objects.create(
-            day=DAY + dt.timedelta(days=day), slot="items", variant="B", algorithm="ease",
-            lists=400, users=400, view_users=200, cart_add_users=72, view_events=255, cart_add_events=80,
-        )  # fmt: skip
+def _users(variant: str, count: int, *, days: int = 1, start: int = 0, **hits: int) -> None:
+    """`count` users of `variant`, each served on `days` days; the first hits[kind] of them had that event."""
+    rows = []
+    for n in range(start, start + count):
+        for day in range(days):
+            events = {f"{kind}_events": int(day == 0 and n - start < k) for kind, k in hits.items()}
+            rows.append(
+                ExperimentUserDay(
+                    day=DAY + dt.timedelta(days=day), slot="items", variant=variant, user_key=n, lists=1, **events
+                )
+            )
+    ExperimentUserDay.objects.bulk_create(rows)
+
+
+def test_report_compares_variants_per_user_each_counted_once():
+    _users("A", 1200, days=3, view=600, cart_add=120)
+    _users("B", 1200, days=3, start=10_000, view=600, cart_add=216)
+    ExperimentDay.objects.create(day=DAY, slot="items", variant="A", algorithm="als", lists=1200, users=1200)
     report = experiment_report("items", DAY, DAY + dt.timedelta(days=2))
     cart = next(c for c in report["comparisons"] if c["metric"] == "cart_add_rate_per_user")
-    assert cart["units_a"] == 1200 and cart["rate_b"] == pytest.approx(0.18)
+    assert cart["units_a"] == 1200 and cart["rate_b"] == pytest.approx(0.18)  # users, not 3,600 user-days
     assert cart["significant"] and cart["verdict"].startswith("B's cart-add rate is higher than A's by 8.0 points")
+    assert cart["p_adjusted"] >= cart["p_value"]
     view = next(c for c in report["comparisons"] if c["metric"] == "view_rate_per_user")
     assert view["verdict"].startswith("No clear difference")
-    assert not report["sample_ratio"]["mismatch"]
-    assert len(report["by_day"]) == 6
+    assert {c["metric"] for c in report["comparisons"]} >= {"purchases_per_user"}
+    assert not report["sample_ratio"]["mismatch"] and report["sample_ratio"]["users"] == {"A": 1200, "B": 1200}
 
 
-def test_report_flags_sample_ratio_mismatch():
-    ExperimentDay.objects.create(day=DAY, slot="items", variant="A", algorithm="als", users=5600, lists=5600)
-    ExperimentDay.objects.create(day=DAY, slot="items", variant="B", algorithm="ease", users=4400, lists=4400)
+def test_report_flags_sample_ratio_mismatch_on_users():
+    _users("A", 5600)
+    _users("B", 4400, start=10_000)
     report = experiment_report("items", DAY, DAY)
     assert report["sample_ratio"]["mismatch"] and "Sample ratio mismatch" in report["sample_ratio"]["message"]
+
+
+def test_users_coming_back_more_often_in_one_variant_are_no_sample_ratio_mismatch():
+    """50/50 users; B's come back on more days (10% more user-days): the split is fine."""
+    _users("A", 5000, days=10)
+    _users("B", 5000, days=11, start=10_000)
+    report = experiment_report("items", DAY, DAY + dt.timedelta(days=10))
+    assert not report["sample_ratio"]["mismatch"] and report["sample_ratio"]["p_value"] == pytest.approx(1.0)
+
+
+def test_a_user_served_by_two_algorithms_of_one_variant_counts_once():
+    user, items = AppUserFactory(), [ItemFactory()]
+    _impression(user, "A", items, NOON, algorithm="personalize")
+    _impression(user, "A", items, NOON + dt.timedelta(hours=1), algorithm="popularity")
+    rollup_day(DAY)
+    assert ExperimentUserDay.objects.get(day=DAY, variant="A").lists == 2
+    assert experiment_report("items", DAY, DAY)["sample_ratio"]["users"] == {"A": 1}
 
 
 def test_a_page_served_before_the_user_existed_counts_once_their_events_make_them_a_user():
