@@ -168,6 +168,8 @@ INTERACTIONS = CsvFormat(
         "EVENT_TYPE": ("type", to_event_type),
         "SESSION_ID": ("session_id", _keep),
         "RECOMMENDATION_ID": ("recommendation_id", _keep),
+        # Personalize's EVENT_VALUE: for a purchase, what it was worth (in the site's currency)
+        "EVENT_VALUE": ("value", _keep),
     },
     required=("USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE"),
     has_attributes=False,
@@ -179,6 +181,8 @@ def interaction_row(record: dict[str, str], index: int) -> tuple[dict[str, Any],
     """An interactions record as an API event; a missing EVENT_ID is derived from the record's content."""
     row, errors = INTERACTIONS.to_row(record, index)
     row.setdefault("session_id", "")
+    if row.get("type") != "purchase":  # Personalize files also weigh views with EVENT_VALUE: not money
+        row.pop("value", None)
     if "event_id" not in row:
         key = "|".join(record.get(c) or "" for c in ("USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE", "SESSION_ID"))
         row["event_id"] = str(uuid.uuid5(EVENT_ID_NAMESPACE, key))

@@ -154,6 +154,32 @@ def optional_decimal(value: Any) -> Decimal | None:
     return number.quantize(Decimal("0.01"))
 
 
+CURRENCY = re.compile(r"[A-Z]{3}")
+QUANTITY_MAX = 100_000
+
+
+def currency(value: Any) -> str:
+    """An ISO 4217 code ("JPY", "USD"); "" and null mean the site's currency."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or not CURRENCY.fullmatch(value):
+        raise ValueError(
+            _("must be a three-letter ISO 4217 code such as JPY, not %(value)s") % {"value": repr(value)[:20]}
+        )
+    return value
+
+
+def optional_quantity(value: Any) -> int | None:
+    """How many units a purchase was for: a whole number from 1; null means not said."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(_("must be a whole number, not %(type)s") % {"type": type(value).__name__})
+    if not 1 <= value <= QUANTITY_MAX:
+        raise ValueError(_("must be between 1 and %(max)s") % {"max": f"{QUANTITY_MAX:,}"})
+    return value
+
+
 def optional_bool(value: Any) -> bool | None:
     if value is None or isinstance(value, bool):
         return value

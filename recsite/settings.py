@@ -228,6 +228,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 DEMO_IMAGE_BASE_URL = env.str("DEMO_IMAGE_BASE_URL", default="http://127.0.0.1:8000")
 # Prices as the shop shows them (a str.format pattern): ¥4,310 by default
 CURRENCY_FORMAT = env.str("CURRENCY_FORMAT", default="¥{:,.0f}")
+# The currency of purchase values that name none; a report adds up values of this currency only
+CURRENCY_CODE = env.str("CURRENCY_CODE", default="JPY")
 # The staff's time: the admin shows it, a date alone (an NG expiry) ends at its midnight, the schedule runs on
 # it and export names use it. Times are stored in UTC whatever this is.
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Tokyo")

@@ -23,6 +23,7 @@ from curation.services.feature_suggestions import features_suggest
 from curation.services.features import feature_save, features_status_set
 from curation.vocabulary import categories
 from recommendations.display import money
+from recommendations.models import Shop
 from recommendations.services.serving.features import servable_feature_items
 from recsite.admin_access import NamedActionPermissions, permission_view
 
@@ -92,8 +93,29 @@ class KeywordsField(forms.CharField):
         return _keywords(text)
 
 
+class ShopsField(forms.ModelMultipleChoiceField):
+    """Shops by database key; a value that is no key at all is "not a valid choice", never a query error."""
+
+    def _check_values(self, value: object) -> object:
+        for key in value if isinstance(value, (list, tuple)) else []:
+            text = str(key)
+            if not text.isdigit() or int(text) >= 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text[:20]}
+                )
+        return super()._check_values(value)
+
+
 class FeatureForm(forms.ModelForm):
     """The change form: categories chosen from the catalogue's, keywords one per line, the model's own checks."""
+
+    rule_shops = ShopsField(
+        queryset=Shop.objects.all(),
+        required=False,
+        label=gettext_lazy("Shops"),
+        widget=FilteredSelectMultiple(gettext_lazy("shops"), is_stacked=False),
+        help_text=gettext_lazy("Only items of these shops."),
+    )
 
     cover_image_url = forms.URLField(
         label=gettext_lazy("Cover image URL"), max_length=500, required=False, assume_scheme="https"

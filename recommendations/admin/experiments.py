@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from recommendations.admin.charts import line_chart
 from recommendations.api.experiments import report_days
+from recommendations.display import money
 from recommendations.errors import ValidationFailed
 from recommendations.models import Slot, SlotConfig
 from recommendations.services.measurement.report import COUNTS, RATES, experiment_report
@@ -38,6 +39,12 @@ def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
             series.setdefault(name, []).append((row["day"][5:].replace("-", "/"), 100 * (value or 0.0)))
         title = gettext("%(rate)s by day, %% of users served") % {"rate": RATE_LABELS[kind]}
         charts.append(line_chart(series, title=title, x_title=gettext("day")))
+    revenue: dict[str, list[tuple[str, float]]] = {}
+    for row in report["by_day"]:
+        name = gettext("variant %(name)s") % {"name": row["variant"]}
+        per_user = row["revenue"] / row["users"] if row["users"] else 0.0
+        revenue.setdefault(name, []).append((row["day"][5:].replace("-", "/"), per_user))
+    charts.append(line_chart(revenue, title=gettext("Revenue per user-day, by day"), x_title=gettext("day")))
     comparisons = [
         {
             **c,
@@ -75,13 +82,19 @@ def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
     return TemplateResponse(request, "admin/recommendations/experiment_dashboard.html", context)
 
 
-METRIC_KINDS = {**{f"{kind}_rate_per_user": kind for kind in RATES}, "purchases_per_user": "purchases"}
+METRIC_KINDS = {
+    **{f"{kind}_rate_per_user": kind for kind in RATES},
+    "purchases_per_user": "purchases",
+    "revenue_per_user": "revenue",
+}
 
 
 def _value(metric: str, value: float, *, sign: bool = False) -> str:
     """A rate in percent (points for a difference), a per-user mean with three decimals."""
     if metric.endswith("_rate_per_user"):
         return f"{100 * value:+.1f}" if sign else f"{100 * value:.1f}%"
+    if metric == "revenue_per_user":
+        return ("+" if sign and value >= 0 else "-" if sign else "") + money(abs(value) if sign else value)
     return f"{value:+.3f}" if sign else f"{value:.3f}"
 
 
@@ -89,9 +102,17 @@ def _csv(report: dict) -> HttpResponse:
     out = io.StringIO()
     writer = SafeWriter(out)
     rate_columns = [f"{kind}_rate_per_user" for kind in RATES] + [f"{kind}_events_per_list" for kind in RATES]
+    rate_columns += ["revenue", "revenue_per_1000_items_shown"]
     writer.writerow(["day", "variant", *COUNTS, *rate_columns])
     for row in report["by_day"]:
         writer.writerow([row["day"], row["variant"], *[row[c] for c in COUNTS], *[row[c] for c in rate_columns]])
+    # then the comparison table as the dashboard shows it: per user, over the whole range
+    columns = ["a", "b", "metric", "units_a", "units_b", "rate_a", "rate_b", "difference", "ci_low", "ci_high",
+               "p_value", "p_adjusted", "minimum_detectable_effect", "significant", "verdict"]  # fmt: skip
+    writer.writerow([])
+    writer.writerow(columns)
+    for comparison in report["comparisons"]:
+        writer.writerow([comparison[c] for c in columns])
     response = HttpResponse(csv_bytes(out.getvalue()), content_type="text/csv; charset=utf-8")  # BOM: Excel
     response["Content-Disposition"] = (
         f'attachment; filename="experiment-{report["slot"]}-{report["from"]}-{report["to"]}.csv"'

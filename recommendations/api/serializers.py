@@ -106,6 +106,17 @@ class EventRowSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=EventType.values)
     occurred_at = serializers.DateTimeField(help_text="ISO 8601 with a zone, e.g. 2026-11-28T09:30:00+09:00.")
     recommendation_id = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
+    value = PriceField(required=False, allow_null=True, help_text="Purchases only: what it was worth, all units.")
+    currency = serializers.RegexField(
+        r"^[A-Z]{3}$",
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Purchases with a value only: ISO 4217; default the site's (JPY).",
+    )
+    quantity = serializers.IntegerField(
+        min_value=1, max_value=100_000, required=False, allow_null=True, help_text="Purchases only: units bought."
+    )
 
 
 class EventBatchSerializer(serializers.Serializer):

@@ -200,6 +200,8 @@ def _emit(
             "session_id": session_id,
             "type": kind,
             "occurred_at": when,
+            # a purchase is worth the item's price (one unit), in the site's currency
+            **({"value": data.items[item]["price"], "quantity": 1} if kind == "purchase" else {}),
         }
     )
     return counter + 1

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -62,6 +64,9 @@ def trusted_events_store(rows: list[dict], progress: Progress | None = None) -> 
                         row["occurred_at"],
                         "",
                         now,
+                        Decimal(row["value"]) if row.get("value") is not None else None,
+                        settings.CURRENCY_CODE if row.get("value") is not None else "",
+                        row.get("quantity"),
                     )
                     for row in chunk
                 ]

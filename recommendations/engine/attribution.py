@@ -77,7 +77,8 @@ def daily_counts(attributed: pd.DataFrame, impressions: pd.DataFrame) -> pd.Data
         base = base.join(grouped.size().rename(f"{kind}_events"), how="outer")
         base = base.join(grouped["user_id"].nunique().rename(f"{kind}_users"), how="outer")
         base = base.join(grouped["item_id"].nunique().rename(f"{kind}_items"), how="outer")
-    return base.fillna(0).astype("int64").reset_index()
+    base = base.join(_revenue(hits, GROUP), how="outer")
+    return _typed(base.fillna(0)).reset_index()
 
 
 def daily_user_counts(attributed: pd.DataFrame, impressions: pd.DataFrame) -> pd.DataFrame:
@@ -92,4 +93,17 @@ def daily_user_counts(attributed: pd.DataFrame, impressions: pd.DataFrame) -> pd
     for kind in EVENT_TYPES:
         grouped = hits[hits["type"] == kind].groupby(keys, dropna=False)
         base = base.join(grouped.size().rename(f"{kind}_events"), how="outer")
-    return base.fillna(0).astype("int64").reset_index()
+    base = base.join(_revenue(hits, keys), how="outer")
+    return _typed(base.fillna(0)).reset_index()
+
+
+def _revenue(hits: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """The summed value of the attributed purchases (events without a value count 0)."""
+    purchases = hits[hits["type"] == "purchase"]
+    values = pd.to_numeric(purchases["value"], errors="coerce").fillna(0.0) if "value" in purchases else 0.0
+    return purchases.assign(revenue=values).groupby(keys, dropna=False)["revenue"].sum().round(2)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Counts as integers, revenue as a float rounded to the yen or cent."""
+    return frame.astype({c: ("float64" if c == "revenue" else "int64") for c in frame.columns})

@@ -5,19 +5,18 @@ rates use the Agresti-Caffo interval and the matching Wald test on the adjusted 
 2000, "Simple and effective confidence intervals for proportions and differences of proportions result
 from adding two successes and two failures"; it keeps its coverage at purchase-like rates of 1 to 3 %),
 means per user use Welch's t-test and its interval. Holm's method adjusts a report's p-values for the
-number of comparisons; the verdict reads the adjusted one. No Django; scipy and statsmodels.
+number of comparisons; the verdict reads the adjusted one. No Django; scipy. Both short formulas are written
+out (a report runs them often) and tests check them against statsmodels' implementations.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, replace
+from statistics import NormalDist
 
 import numpy as np
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
 # Below this many users per variant, a difference is not called either way.
 MIN_UNITS = 100
@@ -71,16 +70,15 @@ def two_proportions(
         raise ValueError("each variant needs at least one unit")
     if not (0 <= successes_a <= units_a and 0 <= successes_b <= units_b):
         raise ValueError("successes must be between 0 and the number of units")
-    with warnings.catch_warnings():  # statsmodels warns on ratios of zero rates it does not use here
-        warnings.simplefilter("ignore", RuntimeWarning)
-        test = test_proportions_2indep(
-            successes_b, units_b, successes_a, units_a, method="agresti-caffo", compare="diff"
-        )
-        low, high = confint_proportions_2indep(
-            successes_b, units_b, successes_a, units_a, method="agresti-caffo", compare="diff", alpha=1 - confidence
-        )
+    # one success and one failure added to each side; the interval and the test share estimate and error
+    adjusted_a, adjusted_b = (successes_a + 1) / (units_a + 2), (successes_b + 1) / (units_b + 2)
+    estimate = adjusted_b - adjusted_a
+    error = math.sqrt(adjusted_a * (1 - adjusted_a) / (units_a + 2) + adjusted_b * (1 - adjusted_b) / (units_b + 2))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    low, high = estimate - z * error, estimate + z * error
+    test_pvalue = 2 * NormalDist().cdf(-abs(estimate) / error)
     rate_a, rate_b = successes_a / units_a, successes_b / units_b
-    p_value = float(test.pvalue) if np.isfinite(test.pvalue) else 1.0
+    p_value = float(test_pvalue)
     return Comparison(units_a, units_b, rate_a, rate_b, rate_b - rate_a, float(low), float(high), p_value, confidence)
 
 
@@ -104,10 +102,14 @@ def two_means(values_a: np.ndarray, values_b: np.ndarray, *, confidence: float =
 
 def holm_adjusted(comparisons: list[Comparison]) -> list[Comparison]:
     """The comparisons of one report with Holm-adjusted p-values (family-wise error rate at alpha)."""
-    if not comparisons:
-        return []
-    adjusted = multipletests([c.p_value for c in comparisons], method="holm")[1]
-    return [replace(c, p_adjusted=float(p)) for c, p in zip(comparisons, adjusted, strict=True)]
+    # Holm (1979): the k-th smallest of m p-values times (m - k + 1), never below the one before, at most 1
+    order = sorted(range(len(comparisons)), key=lambda i: comparisons[i].p_value)
+    adjusted = [1.0] * len(comparisons)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(comparisons) - rank) * comparisons[i].p_value))
+        adjusted[i] = running
+    return [replace(c, p_adjusted=p) for c, p in zip(comparisons, adjusted, strict=True)]
 
 
 def minimum_detectable_effect(
@@ -126,6 +128,14 @@ def users_needed(rate: float, effect: float, *, alpha: float = ALPHA, power: flo
         return None
     z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
     return math.ceil(2 * rate * (1 - rate) * (z / effect) ** 2)
+
+
+def users_needed_for_mean(std: float, effect: float, *, alpha: float = ALPHA, power: float = 0.8) -> int | None:
+    """Users per variant to detect an absolute change of `effect` in a per-user mean with spread `std`."""
+    if effect <= 0 or std <= 0:
+        return None
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    return math.ceil(2 * (std * z / effect) ** 2)
 
 
 def sample_ratio_mismatch(

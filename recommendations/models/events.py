@@ -36,6 +36,16 @@ class Event(models.Model):
         help_text=_("The recommendation this event followed, for attribution."),
     )
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    value = models.DecimalField(
+        _("purchase value"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("What a purchase was worth (all its units), in its currency."),
+    )
+    currency = models.CharField(_("currency"), max_length=3, blank=True, help_text=_("ISO 4217, e.g. JPY."))
+    quantity = models.PositiveIntegerField(_("quantity"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("event")

@@ -39,6 +39,9 @@ class ExperimentDay(models.Model):
     purchase_events = models.PositiveIntegerField(_("purchase events"), default=0)
     purchase_users = models.PositiveIntegerField(_("purchase users"), default=0)
     purchase_items = models.PositiveIntegerField(_("purchase items"), default=0)
+    revenue = models.DecimalField(
+        _("revenue"), max_digits=16, decimal_places=2, default=0, help_text=_("Value of the attributed purchases.")
+    )
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
 
     class Meta:
@@ -65,6 +68,7 @@ class ExperimentUserDay(models.Model):
     favorite_events = models.PositiveIntegerField(_("favorite events"), default=0)
     cart_add_events = models.PositiveIntegerField(_("cart add events"), default=0)
     purchase_events = models.PositiveIntegerField(_("purchase events"), default=0)
+    revenue = models.DecimalField(_("revenue"), max_digits=14, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("experiment user-day")

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from recommendations import row_validation as rv
 from recommendations.errors import FieldError, ValidationFailed
@@ -30,6 +31,9 @@ EVENT_FIELDS = {
     "type": rv.FieldSpec(rv.choice(EventType.values), required=True),
     "occurred_at": rv.FieldSpec(rv.aware_datetime, required=True),
     "recommendation_id": rv.FieldSpec(rv.text(64)),
+    "value": rv.FieldSpec(rv.optional_decimal),
+    "currency": rv.FieldSpec(rv.currency),
+    "quantity": rv.FieldSpec(rv.optional_quantity),
 }
 # Phones' clocks drift; anything further ahead than this is a bug in the sender.
 MAX_CLOCK_SKEW = dt.timedelta(hours=24)
@@ -76,6 +80,11 @@ def event_batch_check(rows: Any, *, max_rows: int | None = None) -> CheckedEvent
             )
         if "item_id" in row:
             wanted_items.add(row["item_id"])
+        for name in ("value", "currency", "quantity"):
+            if row.get(name) not in (None, "") and row.get("type") != EventType.PURCHASE:
+                errors.append(FieldError(index, name, _("only a purchase carries a value, currency or quantity")))
+        if row.get("currency") and row.get("value") is None:
+            errors.append(FieldError(index, "currency", _("a currency needs a value")))
 
     item_pks = dict(Item.objects.filter(external_id__any_of=wanted_items).values_list("external_id", "id"))
     for index, row in enumerate(clean):
@@ -137,6 +146,9 @@ def _batch_write(checked: CheckedEvents, unique: dict[Any, dict[str, Any]]) -> I
                     row["occurred_at"],
                     row.get("recommendation_id") or "",
                     now,
+                    row.get("value"),
+                    (row.get("currency") or settings.CURRENCY_CODE) if row.get("value") is not None else "",
+                    row.get("quantity"),
                 )
                 for row in unique.values()
             ]

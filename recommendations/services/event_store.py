@@ -12,19 +12,30 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from recommendations.bulk_copy import copy_available, copy_rows, copy_rows_new, copy_text
+from recommendations.bulk_copy import COPY_NULL, copy_available, copy_rows, copy_rows_new, copy_text
 from recommendations.models import Event
 
-COLUMNS = ("event_id", "user_id", "item_id", "session_id", "type", "occurred_at", "recommendation_id", "received_at")
+COLUMNS = (
+    "event_id", "user_id", "item_id", "session_id", "type", "occurred_at", "recommendation_id", "received_at",
+    "value", "currency", "quantity",
+)  # fmt: skip
 EventRow = tuple  # values in COLUMNS order
 
 
 def _copy_lines(rows: list[EventRow]) -> list[str]:
     return [
         f"{event_id}\t{user_id}\t{item_id}\t{copy_text(session_id)}\t{kind}\t{occurred_at.isoformat()}\t"
-        f"{copy_text(recommendation_id)}\t{received_at.isoformat()}"
-        for event_id, user_id, item_id, session_id, kind, occurred_at, recommendation_id, received_at in rows
-    ]
+        f"{copy_text(recommendation_id)}\t{received_at.isoformat()}\t{_nullable(value)}\t{copy_text(currency)}\t"
+        f"{_nullable(quantity)}"
+        for (
+            event_id, user_id, item_id, session_id, kind, occurred_at, recommendation_id, received_at,
+            value, currency, quantity,
+        ) in rows
+    ]  # fmt: skip
+
+
+def _nullable(value: object) -> str:
+    return COPY_NULL if value is None else str(value)
 
 
 def events_insert(rows: list[EventRow]) -> int:

@@ -43,6 +43,8 @@ KEPT = {
     "bpr",
     "logistic",
     "kos",
+    "ISO",
+    "JPY",
     "ALS",
     "BPR",
     "EASE",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from decimal import Decimal
 
 import pandas as pd
 from django.db.models import Sum
@@ -62,11 +63,24 @@ def _rates(row: dict) -> dict:
     return out
 
 
+def _money(revenue: Decimal | None, counts: dict) -> dict:
+    """Revenue in the site's currency, and per 1,000 items shown (what a thousand impressions earn)."""
+    total = float(revenue or 0)
+    shown = counts["items_shown"]
+    return {
+        "revenue": round(total, 2),
+        "revenue_per_1000_items_shown": round(1000 * total / shown, 2) if shown else None,
+    }
+
+
 def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
     """Everything the dashboard and GET /api/v1/experiments/{slot}/report show, from the roll-ups only."""
     rows = ExperimentDay.objects.filter(slot=slot, day__gte=first, day__lte=last)
     totals = {
-        r["variant"]: r for r in rows.values("variant").annotate(**{c: Sum(c) for c in COUNTS}).order_by("variant")
+        r["variant"]: r
+        for r in rows.values("variant")
+        .annotate(revenue=Sum("revenue"), **{c: Sum(c) for c in COUNTS})
+        .order_by("variant")
     }
     algorithms: dict[str, set[str]] = {}
     for variant, algorithm in rows.values_list("variant", "algorithm").distinct():
@@ -74,11 +88,16 @@ def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
     variants = []
     for name, total in totals.items():
         counts = {c: int(total[c] or 0) for c in COUNTS}
-        variants.append({"variant": name, "algorithms": sorted(algorithms.get(name, [])), **counts, **_rates(counts)})
+        money = _money(total["revenue"], counts)
+        variants.append(
+            {"variant": name, "algorithms": sorted(algorithms.get(name, [])), **counts, **_rates(counts), **money}
+        )
     by_day = []
-    for row in rows.values("day", "variant").annotate(**{c: Sum(c) for c in COUNTS}).order_by("day", "variant"):
+    daily = rows.values("day", "variant").annotate(revenue=Sum("revenue"), **{c: Sum(c) for c in COUNTS})
+    for row in daily.order_by("day", "variant"):
         counts = {c: int(row[c] or 0) for c in COUNTS}
-        by_day.append({"day": row["day"].isoformat(), "variant": row["variant"], **counts, **_rates(counts)})
+        money = _money(row["revenue"], counts)
+        by_day.append({"day": row["day"].isoformat(), "variant": row["variant"], **counts, **_rates(counts), **money})
 
     users = per_user(slot, first, last)
     comparisons = compare_variants(users)
@@ -118,7 +137,11 @@ def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
 
 def per_user(slot: str, first: dt.date, last: dt.date) -> dict[str, pd.DataFrame]:
     """Each variant's users served in the range: one row per user, their lists and attributed events."""
-    sums = {"lists": Sum("lists"), **{f"{kind}_events": Sum(f"{kind}_events") for kind in RATES}}
+    sums = {
+        "lists": Sum("lists"),
+        "revenue": Sum("revenue"),
+        **{f"{kind}_events": Sum(f"{kind}_events") for kind in RATES},
+    }
     rows = (
         ExperimentUserDay.objects.filter(slot=slot, day__gte=first, day__lte=last)
         .values("variant", "user_key")
@@ -127,6 +150,7 @@ def per_user(slot: str, first: dt.date, last: dt.date) -> dict[str, pd.DataFrame
     )
     frame = pd.DataFrame.from_records(list(rows), columns=["variant", "user_key", *sums])
     frame = frame[frame["lists"] > 0]  # events in the range after a list from before it: not a user of it
+    frame = frame.astype({"revenue": "float64"})
     return {name: group.reset_index(drop=True) for name, group in frame.groupby("variant", sort=True)}
 
 
@@ -142,6 +166,8 @@ def compare_variants(users: dict[str, pd.DataFrame]) -> list[dict]:
             tests.append((a, b, f"{kind}_rate_per_user", kind, two_proportions(hits_a, len(ua), hits_b, len(ub))))
         purchases = two_means(ua["purchase_events"].to_numpy(), ub["purchase_events"].to_numpy())
         tests.append((a, b, "purchases_per_user", "purchases", purchases))
+        revenue = two_means(ua["revenue"].to_numpy(), ub["revenue"].to_numpy())
+        tests.append((a, b, "revenue_per_user", "revenue", revenue))
     adjusted = holm_adjusted([c for *_rest, c in tests])
     comparisons = []
     for (a, b, metric, kind, _raw), c in zip(tests, adjusted, strict=True):

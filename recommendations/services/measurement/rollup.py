@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -65,11 +66,14 @@ def _unpacked(keys: bytes | memoryview) -> list[int]:
 
 def _events(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
     rows = Event.objects.filter(occurred_at__gte=since, occurred_at__lt=until, type__in=EVENT_TYPES).values_list(
-        "user_id", "item_id", "type", "occurred_at", "recommendation_id"
+        "user_id", "item_id", "type", "occurred_at", "recommendation_id", "value", "currency"
     )
-    frame = pd.DataFrame.from_records(
-        list(rows), columns=["user_id", "item_id", "type", "occurred_at", "recommendation_id"]
-    )
+    columns = ["user_id", "item_id", "type", "occurred_at", "recommendation_id", "value", "currency"]
+    frame = pd.DataFrame.from_records(list(rows), columns=columns)
+    # revenue adds up one currency: the site's (a value in another is left out, not converted)
+    other = ~frame["currency"].isin(["", settings.CURRENCY_CODE])
+    frame.loc[other, "value"] = None
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True)
     return frame
 
@@ -84,12 +88,12 @@ def rollup_day(day: dt.date) -> int:
     counts = daily_counts(attributed, served_today)
     now = timezone.now()
     rows = [
-        ExperimentDay(day=day, computed_at=now, **{k: (v if isinstance(v, str) else int(v)) for k, v in record.items()})
+        ExperimentDay(day=day, computed_at=now, **{k: _stored(k, v) for k, v in record.items()})
         for record in counts.to_dict("records")
     ]
     per_user = daily_user_counts(attributed, served_today).rename(columns={"user_id": "user_key"})
     user_rows = [
-        ExperimentUserDay(day=day, **{k: (v if isinstance(v, str) else int(v)) for k, v in record.items()})
+        ExperimentUserDay(day=day, **{k: _stored(k, v) for k, v in record.items()})
         for record in per_user.to_dict("records")
     ]
     with transaction.atomic():
@@ -98,6 +102,13 @@ def rollup_day(day: dt.date) -> int:
         ExperimentUserDay.objects.filter(day=day).delete()
         ExperimentUserDay.objects.bulk_create(user_rows, batch_size=5000)
     return len(rows)
+
+
+def _stored(name: str, value: object) -> object:
+    """A roll-up column's value as the model stores it: text, money to the cent, or a count."""
+    if isinstance(value, str):
+        return value
+    return Decimal(f"{value:.2f}") if name == "revenue" else int(value)
 
 
 def rollup_days(first: dt.date, last: dt.date) -> int:

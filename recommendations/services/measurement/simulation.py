@@ -71,6 +71,7 @@ def simulate_traffic(
     sample = sample[:users]
     tastes = _tastes(sample)
     category = dict(Item.objects.values_list("external_id", "category_path"))
+    price = dict(Item.objects.values_list("external_id", "price"))
     shop_items = _shop_items() if slot == "shops" else {}
     today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
     events: list[dict] = []
@@ -107,6 +108,7 @@ def simulate_traffic(
                             "type": kind,
                             "occurred_at": min(clock, timezone.now()),
                             "recommendation_id": carry,
+                            **_purchase_value(kind, price.get(item_id)),
                         }
                     )
             if progress:
@@ -149,3 +151,8 @@ def _shown_items(
         elif (item := result.external_ids.get(entry.key)) is not None:
             shown.append((rank, item))
     return shown
+
+
+def _purchase_value(kind: str, price: object) -> dict:
+    """A purchase of one unit is worth the item's price, sent as the app sends it (digits as text)."""
+    return {"value": str(price), "quantity": 1} if kind == "purchase" and price is not None else {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from recommendations.display import p_clause
+from recommendations.display import money, p_clause
 from recommendations.engine.experiment_stats import MIN_UNITS, Comparison
 
 RATE_LABELS = {
@@ -13,7 +13,11 @@ RATE_LABELS = {
     "cart_add": gettext_lazy("cart-add rate"),
     "purchase": gettext_lazy("purchase rate"),
 }
-METRIC_LABELS = {**RATE_LABELS, "purchases": gettext_lazy("purchases per user")}
+METRIC_LABELS = {
+    **RATE_LABELS,
+    "purchases": gettext_lazy("purchases per user"),
+    "revenue": gettext_lazy("revenue per user"),
+}
 
 
 def verdict(kind: str, name_a: str, name_b: str, comparison: Comparison, *, tested: int = 1) -> str:
@@ -51,9 +55,11 @@ def verdict(kind: str, name_a: str, name_b: str, comparison: Comparison, *, test
             % values
         )
     difference = scale * comparison.difference
-    shown = (lambda v: f"{100 * v:.1f}%") if rate else (lambda v: f"{v:.3f}")
+    shown = (lambda v: f"{100 * v:.1f}%") if rate else (money if kind == "revenue" else (lambda v: f"{v:.3f}"))
     values |= {
-        "points": f"{abs(difference):.1f}" if rate else f"{abs(difference):.3f}",
+        "points": f"{abs(difference):.1f}"
+        if rate
+        else (money(abs(difference)) if kind == "revenue" else f"{abs(difference):.3f}"),
         "rate_a": shown(comparison.value_a),
         "rate_b": shown(comparison.value_b),
     }

@@ -141,3 +141,8 @@ def test_categories_are_chosen_from_the_catalogue_and_keywords_typed_one_per_lin
         "/admin/curation/feature/rule-check/", {"rule_keywords": full_width_walnut, "rule_min_popularity": "0"}
     )
     assert "walnut tray" in check.content.decode()  # a full-width keyword finds the half-width title
+
+
+def test_a_shop_key_past_what_a_database_holds_is_not_a_valid_choice(staff, item):
+    check = staff.get("/admin/curation/feature/rule-check/", {"rule_shops": [str(10**30)], "rule_min_popularity": "0"})
+    assert check.status_code == 400 and "Select a valid choice" in check.content.decode()

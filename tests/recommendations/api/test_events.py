@@ -177,3 +177,41 @@ def test_nul_characters_are_refused(events_client):
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "session_id"
+
+
+def test_a_purchase_carries_its_value_currency_and_quantity(events_client):
+    from decimal import Decimal
+
+    item = ItemFactory()
+    events = [
+        make_event(item.external_id, type="purchase", value=4310, quantity=2),
+        make_event(item.external_id, type="purchase", value="19.99", currency="USD"),
+        make_event(item.external_id, type="purchase"),
+    ]
+    assert events_client.post(URL, {"events": events}, format="json").status_code == 200
+    stored = {e.event_id: e for e in Event.objects.all()}
+    first, second, third = (stored[uuid.UUID(e["event_id"])] for e in events)
+    assert (first.value, first.currency, first.quantity) == (Decimal("4310.00"), "JPY", 2)  # the site's currency
+    assert (second.value, second.currency, second.quantity) == (Decimal("19.99"), "USD", None)
+    assert (third.value, third.currency) == (None, "")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"type": "view", "value": 100}, "value", "only a purchase carries a value, currency or quantity"),
+        ({"type": "purchase", "value": -1}, "value", "must be zero or more"),
+        ({"type": "purchase", "value": "1e3"}, "value", "is not a number like 4310"),
+        ({"type": "purchase", "value": 10, "currency": "yen"}, "currency", "three-letter ISO 4217 code"),
+        ({"type": "purchase", "currency": "JPY"}, "currency", "a currency needs a value"),
+        ({"type": "purchase", "value": 10, "quantity": 0}, "quantity", "must be between 1 and 100,000"),
+        ({"type": "purchase", "value": 10, "quantity": 1.5}, "quantity", "must be a whole number"),
+    ],
+)
+def test_a_bad_purchase_value_is_refused_naming_the_field(events_client, overrides, field, message):
+    item = ItemFactory()
+    response = events_client.post(URL, {"events": [make_event(item.external_id, **overrides)]}, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert any(e["field"] == field and message in e["message"] for e in errors), errors
+    assert not Event.objects.exists()

@@ -88,6 +88,7 @@ DOCUMENTED_RULES = re.compile(
     r"|NUL characters|Null characters are not allowed"  # NUL in any text
     r"|must not be empty|This field may not be blank"  # an id of spaces only
     r"|must be within 100 years"  # NG expiry
+    r"|^only a purchase carries|^a currency needs a value"  # an event's money is a purchase's
 )
 
 

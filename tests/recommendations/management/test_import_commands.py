@@ -167,3 +167,20 @@ def test_create_api_key_prints_the_key_alone_on_the_last_line(capsys):
     key = ApiKey.objects.get_from_key(last_line)
     assert key.name == "mobile app"
     assert key.scopes == ["events:write", "recommendations:read"]
+
+
+def test_event_value_is_a_purchase_value_and_ignored_on_other_events(tmp_path):
+    from decimal import Decimal
+
+    ItemFactory(external_id="i1")
+    events = write(
+        tmp_path,
+        "interactions.csv",
+        """
+        USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE
+        u1,i1,1764288000,purchase,4310
+        u1,i1,1764288001,view,5
+    """,
+    )
+    call_command("import_events", events, verbosity=0)
+    assert dict(Event.objects.values_list("type", "value")) == {"purchase": Decimal("4310.00"), "view": None}

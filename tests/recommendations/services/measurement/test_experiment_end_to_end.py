@@ -36,7 +36,7 @@ def experiment():
 
 
 def test_simulated_traffic_shows_b_winning_everywhere(experiment, make_client, client):
-    call_command("simulate_traffic", users=300, days=3, verbosity=0)
+    call_command("simulate_traffic", users=300, days=3, slot="items", verbosity=0)
     today = timezone.now().date()
     report = (
         make_client(Scope.REPORTS_READ)
@@ -60,6 +60,8 @@ def test_simulated_traffic_shows_b_winning_everywhere(experiment, make_client, c
         {"from": str(today - dt.timedelta(days=3)), "format": "csv"},
     )
     assert exported.content.decode("utf-8").startswith("\ufeffday,variant,lists,")  # the BOM Excel needs
+    exported_text = exported.content.decode("utf-8")
+    assert "a,b,metric,units_a" in exported_text and "revenue_per_user" in exported_text  # the comparisons too
 
 
 def test_report_api_parameters_and_scope(make_client):

@@ -156,3 +156,22 @@ def test_experiment_days_are_the_staffs_days():
     rollup_day(DAY + dt.timedelta(days=1))
     assert not ExperimentDay.objects.filter(day=DAY).exists()
     assert ExperimentDay.objects.get(day=DAY + dt.timedelta(days=1)).lists == 1
+
+
+def test_revenue_is_the_value_of_attributed_purchases_in_the_sites_currency(timeline):
+    from decimal import Decimal
+
+    ann = Impression.objects.get(variant="A").user
+    bob = Impression.objects.filter(variant="B").order_by("pk").first().user
+    later = NOON + dt.timedelta(minutes=30)
+    EventFactory(user=ann, item=timeline[1], type="purchase", occurred_at=later, value=Decimal("4310"), currency="JPY")
+    EventFactory(user=ann, item=timeline[0], type="purchase", occurred_at=later, value=Decimal("20"), currency="USD")
+    EventFactory(
+        user=bob, item=timeline[2], type="purchase", occurred_at=later, value=Decimal("1200.50"), currency="JPY"
+    )
+    rollup_day(DAY)
+    assert ExperimentDay.objects.get(day=DAY, variant="A").revenue == Decimal("4310.00")  # the dollars left out
+    assert ExperimentUserDay.objects.get(day=DAY, user_key=bob.pk).revenue == Decimal("1200.50")
+    report = experiment_report("items", DAY, DAY)
+    assert {v["variant"]: v["revenue"] for v in report["variants"]} == {"A": 4310.0, "B": 1200.5}
+    assert {c["metric"] for c in report["comparisons"]} == set()  # one user in A: too few to compare at all
