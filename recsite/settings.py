@@ -230,6 +230,8 @@ DEMO_IMAGE_BASE_URL = env.str("DEMO_IMAGE_BASE_URL", default="http://127.0.0.1:8
 CURRENCY_FORMAT = env.str("CURRENCY_FORMAT", default="¥{:,.0f}")
 # The currency of purchase values that name none; a report adds up values of this currency only
 CURRENCY_CODE = env.str("CURRENCY_CODE", default="JPY")
+# The experiment dashboard says how many more days a test needs to detect this relative change in a rate
+EXPERIMENT_TARGET_LIFT = env.float("EXPERIMENT_TARGET_LIFT", default=0.10)
 # The staff's time: the admin shows it, a date alone (an NG expiry) ends at its midnight, the schedule runs on
 # it and export names use it. Times are stored in UTC whatever this is.
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Tokyo")

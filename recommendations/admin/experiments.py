@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -58,6 +59,7 @@ def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
             },
             "metric_label": METRIC_LABELS[METRIC_KINDS[c["metric"]]],
             "mde": "-" if c["minimum_detectable_effect"] is None else f"±{100 * c['minimum_detectable_effect']:.1f}",
+            "days_to_go": "-" if c["days_to_detect_target"] is None else c["days_to_detect_target"],
         }
         for c in report["comparisons"]
     ]
@@ -75,6 +77,7 @@ def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
         "slot": slot,
         "report": report,
         "charts": charts,
+        "target_lift": f"{100 * settings.EXPERIMENT_TARGET_LIFT:g}",
         "first": first,
         "last": last,
         "opts": SlotConfig._meta,

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from decimal import Decimal
 
 import pandas as pd
+from django.conf import settings
 from django.db.models import Sum
 
 from recommendations.engine.experiment_stats import (
+    Comparison,
     holm_adjusted,
     minimum_detectable_effect,
     sample_ratio_mismatch,
     two_means,
     two_proportions,
+    users_needed,
 )
 from recommendations.errors import FieldError, ValidationFailed
 from recommendations.models import ExperimentDay, ExperimentUserDay, ModelVersion, Variant
@@ -100,7 +104,7 @@ def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
         by_day.append({"day": row["day"].isoformat(), "variant": row["variant"], **counts, **_rates(counts), **money})
 
     users = per_user(slot, first, last)
-    comparisons = compare_variants(users)
+    comparisons = compare_variants(users, days=(last - first).days + 1)
     weights = dict(Variant.objects.filter(slot__slot=slot).values_list("name", "weight"))
     assigned = {name: len(frame) for name, frame in users.items()}
     srm_p, srm = sample_ratio_mismatch(assigned, weights)
@@ -154,8 +158,10 @@ def per_user(slot: str, first: dt.date, last: dt.date) -> dict[str, pd.DataFrame
     return {name: group.reset_index(drop=True) for name, group in frame.groupby("variant", sort=True)}
 
 
-def compare_variants(users: dict[str, pd.DataFrame]) -> list[dict]:
-    """Every pair of variants on each rate and on purchases per user; p-values adjusted together (Holm)."""
+def compare_variants(users: dict[str, pd.DataFrame], *, days: int = 1) -> list[dict]:
+    """Every pair of variants on each rate and on purchases and revenue per user; p-values adjusted together
+    (Holm). For each rate, also the smallest change detectable now and the days still needed to detect a
+    change of EXPERIMENT_TARGET_LIFT (relative) at the pace users arrived in these `days`."""
     tests = []
     for a, b in itertools.combinations(sorted(users), 2):
         ua, ub = users[a], users[b]
@@ -171,13 +177,25 @@ def compare_variants(users: dict[str, pd.DataFrame]) -> list[dict]:
     adjusted = holm_adjusted([c for *_rest, c in tests])
     comparisons = []
     for (a, b, metric, kind, _raw), c in zip(tests, adjusted, strict=True):
-        mde = minimum_detectable_effect(c.value_a, c.units_a, c.units_b) if metric.endswith("_rate_per_user") else None
+        rate = metric.endswith("_rate_per_user")
+        mde = minimum_detectable_effect(c.value_a, c.units_a, c.units_b) if rate else None
         comparisons.append(
             {
                 "a": a, "b": b, "metric": metric, "rate_a": c.value_a, "rate_b": c.value_b,
                 "difference": c.difference, "ci_low": c.ci_low, "ci_high": c.ci_high, "p_value": c.p_value,
                 "p_adjusted": c.p_adjusted, "units_a": c.units_a, "units_b": c.units_b, "significant": c.significant,
-                "minimum_detectable_effect": mde, "verdict": verdict(kind, a, b, c, tested=len(adjusted)),
+                "minimum_detectable_effect": mde, "days_to_detect_target": _days_to_go(c, days) if rate else None,
+                "verdict": verdict(kind, a, b, c, tested=len(adjusted)),
             }
         )  # fmt: skip
     return comparisons
+
+
+def _days_to_go(comparison: Comparison, days: int) -> int | None:
+    """More days needed (0: enough already) to detect a change of EXPERIMENT_TARGET_LIFT in A's rate, if users
+    keep arriving in each variant at the pace they did; None when the rate gives nothing to go by."""
+    needed = users_needed(comparison.value_a, settings.EXPERIMENT_TARGET_LIFT * comparison.value_a)
+    have = min(comparison.units_a, comparison.units_b)
+    if needed is None or have == 0:
+        return None
+    return max(0, math.ceil((needed - have) / (have / days)))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 
 import numpy as np
 import pytest
 from django.db.models import F
 
+from recommendations.engine.experiment_stats import users_needed
 from recommendations.models import Event, ExperimentDay, ExperimentUserDay, Impression, RollupWatermark
 from recommendations.services.measurement.report import experiment_report
 from recommendations.services.measurement.rollup import rollup_day, rollup_days, rollup_pending
@@ -104,6 +106,8 @@ def test_report_compares_variants_per_user_each_counted_once():
     assert cart["units_a"] == 1200 and cart["rate_b"] == pytest.approx(0.18)  # users, not 3,600 user-days
     assert cart["significant"] and cart["verdict"].startswith("B's cart-add rate is higher than A's by 8.0 points")
     assert cart["p_adjusted"] >= cart["p_value"]
+    # a 10% relative change of A's 10% (1 point) needs users_needed(0.10, 0.01) each; 400 a day arrive
+    assert cart["days_to_detect_target"] == math.ceil((users_needed(0.10, 0.01) - 1200) / 400)
     view = next(c for c in report["comparisons"] if c["metric"] == "view_rate_per_user")
     assert view["verdict"].startswith("No clear difference")
     assert {c["metric"] for c in report["comparisons"]} >= {"purchases_per_user"}
