@@ -15,11 +15,18 @@ from recommendations.api.query import query_values
 from recommendations.api.serializers import ErrorSerializer
 from recommendations.models import Scope
 
+# a date, or a date with a time after it; whether it is a real day and time the service checks
+EXPIRY_SHAPE = r"^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}([T ][0-9]{2}:[0-9]{2}[0-9:.+\-Z]*)?$"
+
 
 class NgEntryBodySerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, help_text="Shown to staff in the preview and the history.")
-    expires_at = serializers.CharField(
-        required=False, allow_null=True, help_text="ISO 8601 date-time with a zone, or a date (until its end, UTC)."
+    expires_at = serializers.RegexField(
+        EXPIRY_SHAPE,
+        required=False,
+        allow_null=True,
+        help_text="ISO 8601 date-time with a zone, or a date (2026-12-31 or 2026/12/31: until the end of that day "
+        "in the site's time zone).",
     )
     slots = serializers.ListField(
         child=serializers.ChoiceField(choices=list(SLOT_NAMES)),

@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import io
 import itertools
+import uuid
 
+import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
 from recommendations.errors import Conflict
 from recommendations.integrations import personalize as gateway
-from recommendations.models import Event, PersonalizeResource
+from recommendations.models import Event, Impression, Item, PersonalizeResource
 from recommendations.services.personalize.export import EXPORTED_TYPES
 from recommendations.services.personalize.setup import resource_name, resource_record, resource_recorded
 from recommendations.services.task_dispatch import task_dispatch
 
 Kind = PersonalizeResource.Kind
 PUT_EVENTS_MAX = 10
+IMPRESSION_MAX = 25  # PutEvents takes at most 25 items in an impression
+ITEM_SLOTS = ("items", "similar")  # lists of items (a shops list shows shops, not items)
 
 
 def event_tracker_setup() -> PersonalizeResource:
@@ -57,15 +61,23 @@ def events_forward_later(event_ids: list[str]) -> None:
 
 
 def events_forward(event_ids: list[str]) -> int:
-    """PutEvents for these events, grouped by user and session, 10 at a time; returns how many were sent."""
+    """PutEvents for these events, grouped by user and session, 10 at a time; returns how many were sent.
+
+    An event that followed a list recsite served carries that list's `recommendationId` and the items it
+    showed (`impression`), which Personalize uses for exploration and its own attribution; a purchase
+    carries its value (`eventValue`)."""
     tracker = tracking_id()
     if tracker is None:
         return 0
-    rows = (
+    rows = list(
         Event.objects.filter(event_id__in=event_ids, type__in=EXPORTED_TYPES)
         .order_by("user__external_id", "session_id", "occurred_at")
-        .values_list("event_id", "user__external_id", "session_id", "item__external_id", "type", "occurred_at")
-    )
+        .values_list(
+            "event_id", "user__external_id", "session_id", "item__external_id", "type", "occurred_at",
+            "recommendation_id", "value",
+        )
+    )  # fmt: skip
+    shown = _impressions_shown({row[6] for row in rows if row[6]})
     sent = 0
     for (user, session), group in itertools.groupby(rows, key=lambda r: (r[1], r[2])):
         group = list(group)
@@ -75,13 +87,43 @@ def events_forward(event_ids: list[str]) -> int:
                 tracker,
                 user,
                 session or f"{user}-{chunk[0][5]:%Y%m%d}",
-                [
-                    {"eventId": str(event_id), "eventType": kind, "itemId": item, "sentAt": at}
-                    for event_id, _u, _s, item, kind, at in chunk
-                ],
+                [_put_event(row, shown) for row in chunk],
             )
             sent += len(chunk)
     return sent
+
+
+def _put_event(row: tuple, shown: dict[str, list[str]]) -> dict:
+    event_id, _user, _session, item, kind, at, recommendation_id, value = row
+    event = {"eventId": str(event_id), "eventType": kind, "itemId": item, "sentAt": at}
+    if recommendation_id in shown:
+        event["recommendationId"] = recommendation_id
+        event["impression"] = shown[recommendation_id]
+    if value is not None:
+        event["eventValue"] = float(value)
+    return event
+
+
+def _impressions_shown(recommendation_ids: set[str]) -> dict[str, list[str]]:
+    """For lists of items recsite served: the items of their first page, as Personalize takes them."""
+    wanted = []
+    for text in recommendation_ids:
+        try:
+            wanted.append(uuid.UUID(text))
+        except ValueError:
+            continue  # an id the app made up: not one of ours
+    pages = (
+        Impression.objects.filter(recommendation_id__in=wanted, slot__in=ITEM_SLOTS)
+        .order_by("recommendation_id", "offset", "served_at")
+        .values_list("recommendation_id", "keys")
+    )
+    first: dict[str, list[int]] = {}
+    for recommendation_id, keys in pages:
+        first.setdefault(str(recommendation_id), np.frombuffer(bytes(keys), dtype="<i8").tolist()[:IMPRESSION_MAX])
+    items = dict(
+        Item.objects.filter(pk__in={k for keys in first.values() for k in keys}).values_list("pk", "external_id")
+    )
+    return {rid: [items[k] for k in keys if k in items] for rid, keys in first.items() if keys}
 
 
 def user_deletion_start(external_id: str) -> PersonalizeResource | None:

@@ -109,3 +109,44 @@ def test_erasing_a_user_starts_a_deletion_job_and_scrubs_the_bucket(
         [request] = [k["Key"] for k in s3.list_objects_v2(Bucket="bucket", Prefix="shop1/deletions/")["Contents"]]
         assert read(request) == "USER_ID\nu-9\n"  # what Personalize's deletion job reads
     assert PersonalizeResource.objects.get(kind="deletion_job").arn.endswith("delete-1")
+
+
+def test_an_event_from_a_served_list_tells_personalize_the_list_and_what_it_showed(personalize_on):
+    import uuid
+    from decimal import Decimal
+
+    import numpy as np
+
+    from recommendations.models import Event, Impression
+    from recommendations.services.personalize.events import events_forward
+
+    user = AppUserFactory(external_id="u-1")
+    items = [ItemFactory(external_id=f"i-{n}") for n in range(3)]
+    served = uuid.uuid4()
+    Impression.objects.create(
+        recommendation_id=served, user=user, slot="items", variant="A", algorithm="als",
+        keys=np.asarray([i.pk for i in items], dtype="<i8").tobytes(), served_at=timezone.now(),
+    )  # fmt: skip
+    at = timezone.now().replace(microsecond=0)
+    bought = Event.objects.create(
+        event_id=uuid.UUID(int=1), user=user, item=items[1], session_id="s-1", type="purchase", occurred_at=at,
+        recommendation_id=str(served), value=Decimal("4310.00"), currency="JPY",
+    )  # fmt: skip
+    organic = Event.objects.create(
+        event_id=uuid.UUID(int=2), user=user, item=items[2], session_id="s-1", type="view",
+        occurred_at=at + dt.timedelta(seconds=1), recommendation_id="made-up-by-the-app",
+    )  # fmt: skip
+    events_client = _client("personalize-events")
+    expected = [
+        {"eventId": str(bought.event_id), "eventType": "purchase", "itemId": "i-1", "sentAt": at,
+         "recommendationId": str(served), "impression": ["i-0", "i-1", "i-2"], "eventValue": 4310.0},
+        {"eventId": str(organic.event_id), "eventType": "view", "itemId": "i-2",
+         "sentAt": at + dt.timedelta(seconds=1)},
+    ]  # fmt: skip
+    with Stubber(events_client) as stub:
+        stub.add_response(
+            "put_events", {}, {"trackingId": "track-1", "userId": "u-1", "sessionId": "s-1", "eventList": expected}
+        )
+        gateway.clients_set(gateway.Clients(personalize=None, runtime=None, events=events_client, s3=None))
+        assert events_forward([str(bought.event_id), str(organic.event_id)]) == 2
+        stub.assert_no_pending_responses()
