@@ -15,7 +15,7 @@ from recommendations.api.experiments import report_days
 from recommendations.display import money
 from recommendations.errors import ValidationFailed
 from recommendations.models import Slot, SlotConfig
-from recommendations.services.measurement.report import COUNTS, RATES, experiment_report
+from recommendations.services.measurement.report import COUNTS, PRE_PERIOD_DAYS, RATES, experiment_report
 from recommendations.services.measurement.verdicts import METRIC_LABELS, RATE_LABELS
 from recommendations.spreadsheet import SafeWriter, csv_bytes
 
@@ -78,6 +78,15 @@ def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
         "report": report,
         "charts": charts,
         "target_lift": f"{100 * settings.EXPERIMENT_TARGET_LIFT:g}",
+        "cuped_notes": [
+            gettext(
+                "Revenue per user, %(a)s against %(b)s, is compared with CUPED: each user's purchases in the %(days)s "
+                "days before these took out %(share)s of the variance (the means shown are the plain ones)."
+            )
+            % {"a": c["a"], "b": c["b"], "days": PRE_PERIOD_DAYS, "share": f"{100 * c['variance_reduction']:.0f}%"}
+            for c in report["comparisons"]
+            if c.get("variance_reduction")
+        ],
         "first": first,
         "last": last,
         "opts": SlotConfig._meta,

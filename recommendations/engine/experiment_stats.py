@@ -100,6 +100,20 @@ def two_means(values_a: np.ndarray, values_b: np.ndarray, *, confidence: float =
     )  # fmt: skip
 
 
+def cuped(values_a: np.ndarray, values_b: np.ndarray, before_a: np.ndarray, before_b: np.ndarray) -> tuple:
+    """Each user's metric less theta times their pre-period value's distance from the pooled mean (Deng, Xu,
+    Kohavi & Walker 2013, "CUPED"): same expected difference, less variance when the two correlate.
+    Returns the adjusted values of A and B and the share of variance removed (0 when there is no signal)."""
+    y = np.concatenate([values_a, values_b]).astype(float)
+    x = np.concatenate([before_a, before_b]).astype(float)
+    if len(y) < 3 or x.var() == 0:
+        return np.asarray(values_a, dtype=float), np.asarray(values_b, dtype=float), 0.0
+    theta = float(np.cov(y, x, ddof=1)[0, 1] / x.var(ddof=1))
+    adjusted = y - theta * (x - x.mean())
+    removed = 1 - adjusted.var() / y.var() if y.var() > 0 else 0.0
+    return adjusted[: len(values_a)], adjusted[len(values_a) :], max(0.0, float(removed))
+
+
 def holm_adjusted(comparisons: list[Comparison]) -> list[Comparison]:
     """The comparisons of one report with Holm-adjusted p-values (family-wise error rate at alpha)."""
     # Holm (1979): the k-th smallest of m p-values times (m - k + 1), never below the one before, at most 1

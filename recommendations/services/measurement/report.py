@@ -6,14 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+from dataclasses import replace
 from decimal import Decimal
 
 import pandas as pd
 from django.conf import settings
 from django.db.models import Sum
+from django.utils import timezone
 
 from recommendations.engine.experiment_stats import (
     Comparison,
+    cuped,
     holm_adjusted,
     minimum_detectable_effect,
     sample_ratio_mismatch,
@@ -22,7 +25,7 @@ from recommendations.engine.experiment_stats import (
     users_needed,
 )
 from recommendations.errors import FieldError, ValidationFailed
-from recommendations.models import ExperimentDay, ExperimentUserDay, ModelVersion, Variant
+from recommendations.models import Event, ExperimentDay, ExperimentUserDay, ModelVersion, Variant
 from recommendations.services.measurement.verdicts import RATE_LABELS, split_explanation, split_message, verdict
 
 DEFAULT_DAYS = 14
@@ -104,7 +107,8 @@ def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
         by_day.append({"day": row["day"].isoformat(), "variant": row["variant"], **counts, **_rates(counts), **money})
 
     users = per_user(slot, first, last)
-    comparisons = compare_variants(users, days=(last - first).days + 1)
+    before = pre_period_revenue(first)
+    comparisons = compare_variants(users, days=(last - first).days + 1, before=before)
     weights = dict(Variant.objects.filter(slot__slot=slot).values_list("name", "weight"))
     assigned = {name: len(frame) for name, frame in users.items()}
     srm_p, srm = sample_ratio_mismatch(assigned, weights)
@@ -158,11 +162,14 @@ def per_user(slot: str, first: dt.date, last: dt.date) -> dict[str, pd.DataFrame
     return {name: group.reset_index(drop=True) for name, group in frame.groupby("variant", sort=True)}
 
 
-def compare_variants(users: dict[str, pd.DataFrame], *, days: int = 1) -> list[dict]:
+def compare_variants(
+    users: dict[str, pd.DataFrame], *, days: int = 1, before: dict[int, float] | None = None
+) -> list[dict]:
     """Every pair of variants on each rate and on purchases and revenue per user; p-values adjusted together
     (Holm). For each rate, also the smallest change detectable now and the days still needed to detect a
     change of EXPERIMENT_TARGET_LIFT (relative) at the pace users arrived in these `days`."""
     tests = []
+    reductions: dict[tuple[str, str], float] = {}
     for a, b in itertools.combinations(sorted(users), 2):
         ua, ub = users[a], users[b]
         if len(ua) < 2 or len(ub) < 2:
@@ -172,8 +179,9 @@ def compare_variants(users: dict[str, pd.DataFrame], *, days: int = 1) -> list[d
             tests.append((a, b, f"{kind}_rate_per_user", kind, two_proportions(hits_a, len(ua), hits_b, len(ub))))
         purchases = two_means(ua["purchase_events"].to_numpy(), ub["purchase_events"].to_numpy())
         tests.append((a, b, "purchases_per_user", "purchases", purchases))
-        revenue = two_means(ua["revenue"].to_numpy(), ub["revenue"].to_numpy())
+        revenue, removed = _revenue_comparison(ua, ub, before or {})
         tests.append((a, b, "revenue_per_user", "revenue", revenue))
+        reductions[(a, b)] = removed
     adjusted = holm_adjusted([c for *_rest, c in tests])
     comparisons = []
     for (a, b, metric, kind, _raw), c in zip(tests, adjusted, strict=True):
@@ -185,6 +193,7 @@ def compare_variants(users: dict[str, pd.DataFrame], *, days: int = 1) -> list[d
                 "difference": c.difference, "ci_low": c.ci_low, "ci_high": c.ci_high, "p_value": c.p_value,
                 "p_adjusted": c.p_adjusted, "units_a": c.units_a, "units_b": c.units_b, "significant": c.significant,
                 "minimum_detectable_effect": mde, "days_to_detect_target": _days_to_go(c, days) if rate else None,
+                "variance_reduction": reductions.get((a, b)) if metric == "revenue_per_user" else None,
                 "verdict": verdict(kind, a, b, c, tested=len(adjusted)),
             }
         )  # fmt: skip
@@ -199,3 +208,35 @@ def _days_to_go(comparison: Comparison, days: int) -> int | None:
     if needed is None or have == 0:
         return None
     return max(0, math.ceil((needed - have) / (have / days)))
+
+
+PRE_PERIOD_DAYS = 28
+
+
+def pre_period_revenue(first: dt.date) -> dict[int, float]:
+    """Each user's purchases (all of them, in the site's currency) in the PRE_PERIOD_DAYS before the report."""
+    start = dt.datetime.combine(first, dt.time(), timezone.get_default_timezone())
+    rows = (
+        Event.objects.filter(
+            type="purchase",
+            occurred_at__gte=start - dt.timedelta(days=PRE_PERIOD_DAYS),
+            occurred_at__lt=start,
+            value__isnull=False,
+            currency__in=["", settings.CURRENCY_CODE],
+        )
+        .values("user_id")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    return {row["user_id"]: float(row["total"]) for row in rows}
+
+
+def _revenue_comparison(ua: pd.DataFrame, ub: pd.DataFrame, before: dict[int, float]) -> tuple[Comparison, float]:
+    """Revenue per user, CUPED-adjusted by each user's pre-period revenue when any user has some; the values
+    shown stay the plain means. Returns the comparison and the share of variance CUPED removed."""
+    ya, yb = ua["revenue"].to_numpy(), ub["revenue"].to_numpy()
+    xa = ua["user_key"].map(before).fillna(0.0).to_numpy()
+    xb = ub["user_key"].map(before).fillna(0.0).to_numpy()
+    adjusted_a, adjusted_b, removed = cuped(ya, yb, xa, xb)
+    comparison = two_means(adjusted_a, adjusted_b)
+    return replace(comparison, value_a=float(ya.mean()), value_b=float(yb.mean())), removed

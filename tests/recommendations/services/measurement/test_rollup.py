@@ -179,3 +179,31 @@ def test_revenue_is_the_value_of_attributed_purchases_in_the_sites_currency(time
     report = experiment_report("items", DAY, DAY)
     assert {v["variant"]: v["revenue"] for v in report["variants"]} == {"A": 4310.0, "B": 1200.5}
     assert {c["metric"] for c in report["comparisons"]} == set()  # one user in A: too few to compare at all
+
+
+def test_revenue_is_compared_with_cuped_when_users_bought_before_the_report():
+    from decimal import Decimal
+
+    rng = np.random.default_rng(9)
+    users = [AppUserFactory() for _ in range(240)]
+    item = ItemFactory()
+    rows = []
+    for n, user in enumerate(users):
+        spent_before = float(rng.lognormal(7, 1))
+        EventFactory(
+            user=user, item=item, type="purchase", value=Decimal(f"{spent_before:.2f}"), currency="JPY",
+            occurred_at=NOON - dt.timedelta(days=10),
+        )  # fmt: skip
+        revenue = 0.8 * spent_before + float(rng.normal(0, 100))
+        rows.append(
+            ExperimentUserDay(
+                day=DAY, slot="items", variant="AB"[n % 2], user_key=user.pk, lists=1, purchase_events=1,
+                revenue=Decimal(f"{max(revenue, 0):.2f}"),
+            )
+        )  # fmt: skip
+    ExperimentUserDay.objects.bulk_create(rows)
+    report = experiment_report("items", DAY, DAY)
+    revenue = next(c for c in report["comparisons"] if c["metric"] == "revenue_per_user")
+    assert revenue["variance_reduction"] > 0.5  # most of the spread was who spends more anyway
+    shown = {v: np.mean([float(r.revenue) for r in rows if r.variant == v]) for v in "AB"}
+    assert (revenue["rate_a"], revenue["rate_b"]) == (pytest.approx(shown["A"]), pytest.approx(shown["B"]))
