@@ -336,9 +336,13 @@ def ng_csv_rows(kind_name: str, content: str) -> list[dict]:
     """The rows of an uploaded CSV (header: id column, reason, expires_at, slots); ValidationFailed if the
     header is wrong. Empty cells count as not given."""
     kind = KINDS[kind_name]
-    reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
+    # newline="": a lone carriage return (old Mac files, a cell pasted from elsewhere) ends a line, as Excel reads it
+    reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff"), newline=""))
     expected = (kind.id_field, *CSV_COLUMNS)
-    header = [h.strip() for h in reader.fieldnames or []]
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise _unreadable(reader.line_num, exc) from None
     missing = [c for c in (kind.id_field, "reason") if c not in header]
     unknown = [c for c in header if c not in expected and c not in EXPORT_ONLY]
     if missing or unknown:
@@ -351,7 +355,11 @@ def ng_csv_rows(kind_name: str, content: str) -> list[dict]:
             [FieldError(None, "header", "; ".join(problems))],
         )
     rows = []
-    for raw in reader:
+    try:
+        raws = list(reader)
+    except csv.Error as exc:  # what the csv module cannot read at all
+        raise _unreadable(reader.line_num, exc) from None
+    for raw in raws:
         row = {
             k.strip(): (cell_in(v.strip()) if isinstance(v, str) else v)
             for k, v in raw.items()
@@ -359,5 +367,13 @@ def ng_csv_rows(kind_name: str, content: str) -> list[dict]:
         }
         rows.append({k: v for k, v in row.items() if v not in ("", None)})
     if not rows:
-        raise ValidationFailed("The file has a header but no rows.", [FieldError(None, "file", "no rows")])
+        raise ValidationFailed(_("The file has a header but no rows."), [FieldError(None, "file", _("no rows"))])
     return rows
+
+
+def _unreadable(line: int, exc: csv.Error) -> ValidationFailed:
+    """A file the csv module gives up on, named by its line."""
+    return ValidationFailed(
+        _("Line %(line)s of the file cannot be read as CSV: %(problem)s.") % {"line": line, "problem": exc},
+        [FieldError(None, "file", _("line %(line)s: %(problem)s") % {"line": line, "problem": exc})],
+    )

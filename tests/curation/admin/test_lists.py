@@ -287,3 +287,9 @@ def test_a_typo_in_a_segment_or_category_is_refused_with_suggestions_and_a_bury_
     assert "The factor must be above 0" in zero.content.decode() and "Constraint" not in zero.content.decode()
     staff.post("/admin/curation/boost/add/", {**common, "category_path": "toys>blocks", "factor": 0.5})
     assert Boost.objects.get().category_path == "Toys > Blocks"
+
+
+def test_a_file_with_lone_carriage_returns_is_read_line_by_line(staff, items):
+    content = f"item_id,reason\r{items[0].external_id},recall\r".encode()
+    page = staff.post("/admin/curation/ngitem/upload/", {"file": SimpleUploadedFile("ng.csv", content, "text/csv")})
+    assert page.status_code == 200 and "Every row is fine: 1 new" in page.content.decode()
