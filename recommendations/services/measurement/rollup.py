@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from recommendations.bulk_copy import copy_available, copy_rows, copy_text
 from recommendations.engine.attribution import EVENT_TYPES, attribute, daily_counts, daily_user_counts
 from recommendations.models import AppUser, Event, ExperimentDay, ExperimentUserDay, Impression, RollupWatermark
 
@@ -92,16 +93,30 @@ def rollup_day(day: dt.date) -> int:
         for record in counts.to_dict("records")
     ]
     per_user = daily_user_counts(attributed, served_today).rename(columns={"user_id": "user_key"})
-    user_rows = [
-        ExperimentUserDay(day=day, **{k: _stored(k, v) for k, v in record.items()})
-        for record in per_user.to_dict("records")
-    ]
     with transaction.atomic():
         ExperimentDay.objects.filter(day=day).delete()
         ExperimentDay.objects.bulk_create(rows)
         ExperimentUserDay.objects.filter(day=day).delete()
-        ExperimentUserDay.objects.bulk_create(user_rows, batch_size=5000)
+        _user_days_store(day, per_user)
     return len(rows)
+
+
+def _user_days_store(day: dt.date, per_user: pd.DataFrame) -> None:
+    """The day's per-user rows: COPY on PostgreSQL (tens of thousands a day at scale), else bulk_create."""
+    columns = ["slot", "variant", "user_key", "lists", *[f"{kind}_events" for kind in EVENT_TYPES], "revenue"]
+    if per_user.empty:
+        return
+    if copy_available():
+        lines = [
+            "\t".join([day.isoformat(), copy_text(str(r[0])), copy_text(str(r[1])), *map(str, r[2:-1]), f"{r[-1]:.2f}"])
+            for r in per_user[columns].itertuples(index=False, name=None)
+        ]
+        copy_rows(ExperimentUserDay, ["day", *columns], lines)
+        return
+    ExperimentUserDay.objects.bulk_create(
+        [ExperimentUserDay(day=day, **{k: _stored(k, v) for k, v in r.items()}) for r in per_user.to_dict("records")],
+        batch_size=5000,
+    )
 
 
 def _stored(name: str, value: object) -> object:
