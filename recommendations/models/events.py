@@ -44,7 +44,10 @@ class Event(models.Model):
         blank=True,
         help_text=_("What a purchase was worth (all its units), in its currency."),
     )
-    currency = models.CharField(_("currency"), max_length=3, blank=True, help_text=_("ISO 4217, e.g. JPY."))
+    # a database default too: bulk loaders that COPY the older columns only (bench/, the data team's) still work
+    currency = models.CharField(
+        _("currency"), max_length=3, blank=True, default="", db_default="", help_text=_("ISO 4217, e.g. JPY.")
+    )
     quantity = models.PositiveIntegerField(_("quantity"), null=True, blank=True)
 
     class Meta:
