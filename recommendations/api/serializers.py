@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from recommendations.models import EventType, Gender
-from recommendations.row_validation import PRICE_LIMIT, PRICE_TEXT
+from recommendations.row_validation import CURRENCY, PRICE_LIMIT, PRICE_TEXT, QUANTITY_MAX
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -108,14 +108,14 @@ class EventRowSerializer(serializers.Serializer):
     recommendation_id = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
     value = PriceField(required=False, allow_null=True, help_text="Purchases only: what it was worth, all units.")
     currency = serializers.RegexField(
-        r"^[A-Z]{3}$",
+        f"^{CURRENCY.pattern}$",
         required=False,
         allow_blank=True,
         allow_null=True,
         help_text="Purchases with a value only: ISO 4217; default the site's (JPY).",
     )
     quantity = serializers.IntegerField(
-        min_value=1, max_value=100_000, required=False, allow_null=True, help_text="Purchases only: units bought."
+        min_value=1, max_value=QUANTITY_MAX, required=False, allow_null=True, help_text="Purchases only: units bought."
     )
 
 

@@ -26,6 +26,7 @@ from recommendations.engine.experiment_stats import (
 )
 from recommendations.errors import FieldError, ValidationFailed
 from recommendations.models import Event, ExperimentDay, ExperimentUserDay, ModelVersion, Variant
+from recommendations.services.measurement.rollup import counted_currencies
 from recommendations.services.measurement.verdicts import RATE_LABELS, split_explanation, split_message, verdict
 
 DEFAULT_DAYS = 14
@@ -222,7 +223,7 @@ def pre_period_revenue(first: dt.date) -> dict[int, float]:
             occurred_at__gte=start - dt.timedelta(days=PRE_PERIOD_DAYS),
             occurred_at__lt=start,
             value__isnull=False,
-            currency__in=["", settings.CURRENCY_CODE],
+            currency__in=counted_currencies(),
         )
         .values("user_id")
         .annotate(total=Sum("value"))

@@ -56,6 +56,11 @@ def _impressions(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
     return frame
 
 
+def counted_currencies() -> list[str]:
+    """The currencies revenue adds up: the site's, and none named (which means the site's)."""
+    return ["", settings.CURRENCY_CODE]
+
+
 def stranger_key(user_ref: str) -> int:
     """The roll-ups' key for a user id recsite did not know when it served them: negative, stable."""
     return -1 - int.from_bytes(hashlib.blake2b(user_ref.encode(), digest_size=7).digest(), "big")
@@ -72,7 +77,7 @@ def _events(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
     columns = ["user_id", "item_id", "type", "occurred_at", "recommendation_id", "value", "currency"]
     frame = pd.DataFrame.from_records(list(rows), columns=columns)
     # revenue adds up one currency: the site's (a value in another is left out, not converted)
-    other = ~frame["currency"].isin(["", settings.CURRENCY_CODE])
+    other = ~frame["currency"].isin(counted_currencies())
     frame.loc[other, "value"] = None
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
     frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True)

@@ -65,9 +65,7 @@ def excluded_by_history(activity: list[reads.Activity]) -> dict[int, str]:
     excluded: dict[int, str] = {}
     for event in activity:
         if event.type == EventType.PURCHASE:
-            when = event.occurred_at  # raw SQL on SQLite reads it back naive, in UTC
-            when = when if timezone.is_aware(when) else when.replace(tzinfo=dt.UTC)
-            bought = timezone.localtime(when).strftime("%Y/%m/%d")
+            bought = timezone.localtime(event.occurred_at).strftime("%Y/%m/%d")
             excluded.setdefault(event.item, _("bought on %(day)s") % {"day": bought})
         elif event.type == EventType.NOT_INTERESTED:
             excluded.setdefault(event.item, _("marked not interested"))

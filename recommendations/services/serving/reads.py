@@ -155,7 +155,8 @@ def user_context(
     found = {version: _unpack(ids, scores) for *_u, version, ids, scores, _a in rows if version is not None}
     if combined:
         activity = [
-            Activity(item, kind, dt.datetime.fromisoformat(at), bool(flag)) for item, kind, at, flag in rows[0][7] or []
+            Activity(item, kind, _aware(dt.datetime.fromisoformat(at)), bool(flag))
+            for item, kind, at, flag in rows[0][7] or []
         ]
     else:
         activity = user_activity(pk, since, session_id) if since is not None else []
@@ -173,7 +174,12 @@ def user_activity(user: int, since: dt.datetime | None, session_id: str = "") ->
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*recent_params, user, *recent_params, *_EXCLUDING])
-        return [Activity(item, kind, at, bool(flag)) for item, kind, at, flag in cursor.fetchall()]
+        return [Activity(item, kind, _aware(at), bool(flag)) for item, kind, at, flag in cursor.fetchall()]
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """Raw SQL on SQLite reads a time back naive; it was stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def servable_items(keys: list[int]) -> dict[int, ItemRow]:
