@@ -360,6 +360,8 @@ IMPRESSION_FLUSH_SECONDS = env.float("IMPRESSION_FLUSH_SECONDS", default=0.5)
 # An event without a recommendation_id is attributed to the last list that showed the item to the
 # user within this many hours before it.
 ATTRIBUTION_WINDOW_HOURS = env.int("ATTRIBUTION_WINDOW_HOURS", default=24)
+# days a full roll-up rebuild computes at once on PostgreSQL (a thread and a connection each)
+ROLLUP_WORKERS = env.int("ROLLUP_WORKERS", default=2)
 
 # --- Amazon Personalize (optional; off while PERSONALIZE_BUCKET is empty) ----------------------
 PERSONALIZE_REGION = env.str("PERSONALIZE_REGION", default="ap-northeast-1")
@@ -373,6 +375,9 @@ PERSONALIZE_DATASET_GROUP = env.str("PERSONALIZE_DATASET_GROUP", default="main")
 PERSONALIZE_DEPLOY = env.str("PERSONALIZE_DEPLOY", default="batch")
 # Train in Personalize every night too (UPDATE mode after the first full training); off by default: it costs.
 PERSONALIZE_TRAIN_NIGHTLY = env.bool("PERSONALIZE_TRAIN_NIGHTLY", default=False)
+# Personalize's own report of views, cart adds, purchases and revenue after its recommendations (CloudWatch
+# bills each metric monthly; docs/personalize.md)
+PERSONALIZE_METRIC_ATTRIBUTION = env.bool("PERSONALIZE_METRIC_ATTRIBUTION", default=False)
 # A variant served by Personalize waits at most this long for GetRecommendations, then falls back.
 PERSONALIZE_TIMEOUT_MS = env.int("PERSONALIZE_TIMEOUT_MS", default=150)
 PERSONALIZE_RECIPE_ARN = env.str(

@@ -16,6 +16,8 @@ def _isolated_runtime(settings):
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     settings.IMPRESSION_LOG_MODE = "inline"
+    # a test's rows live in its open transaction, which other threads' connections cannot see
+    settings.ROLLUP_WORKERS = 1
     settings.ITEM_FLAGS_REFRESH_SECONDS = 0
     # English unless a test asks for Japanese (the site's default, tests/recsite/test_translations.py)
     settings.LANGUAGE_CODE = "en"

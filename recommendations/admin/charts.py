@@ -28,14 +28,22 @@ def tick_text(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".") if value else "0"
 
 
-def line_chart(series: dict[str, list[tuple[str, float]]], *, title: str, x_title: str = "") -> SafeString:
-    """One line per series of (label, value) points in order; the y axis starts at 0 and has round ticks."""
+def line_chart(
+    series: dict[str, list[tuple[str, float]]],
+    *,
+    title: str,
+    x_title: str = "",
+    bands: dict[str, list[tuple[float, float]]] | None = None,
+) -> SafeString:
+    """One line per series of (label, value) points in order; the y axis starts at 0 and has round ticks.
+    `bands` gives a series a shaded (low, high) range per point, e.g. its confidence interval."""
     points = [v for values in series.values() for _label, v in values]
+    bands = bands or {}
     if not points:
         return mark_safe("")
     if max(len(values) for values in series.values()) == 1:
         return bar_chart({name: values[0][1] for name, values in series.items()}, title=title)
-    ticks = nice_ticks(max(points))
+    ticks = nice_ticks(max([*points, *(high for band in bands.values() for _low, high in band)]))
     top = ticks[-1] or 1.0
     labels = max(series.values(), key=len)
     x_step = (WIDTH - LEFT - PAD) / max(len(labels) - 1, 1)
@@ -59,6 +67,13 @@ def line_chart(series: dict[str, list[tuple[str, float]]], *, title: str, x_titl
         parts.append(
             f'<text x="{WIDTH - PAD}" y="{HEIGHT - 6}" font-size="10" text-anchor="end">{escape(x_title)}</text>'
         )
+    for name, band in bands.items():
+        if name in series and len(band) > 1:
+            color = COLORS[list(series).index(name) % len(COLORS)]
+            edge = [xy(i, high) for i, (_low, high) in enumerate(band)]
+            edge += [xy(i, max(low, 0.0)) for i, (low, _high) in reversed(list(enumerate(band)))]
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in edge)
+            parts.append(f'<polygon points="{path}" fill="{color}" fill-opacity="0.15" stroke="none"/>')
     for n, (name, values) in enumerate(series.items()):
         color = COLORS[n % len(COLORS)]
         coords = [xy(i, v) for i, (_label, v) in enumerate(values)]

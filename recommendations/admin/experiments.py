@@ -15,8 +15,9 @@ from recommendations.api.experiments import report_days
 from recommendations.display import money
 from recommendations.errors import ValidationFailed
 from recommendations.models import Slot, SlotConfig
-from recommendations.services.measurement.report import COUNTS, PRE_PERIOD_DAYS, RATES, experiment_report
-from recommendations.services.measurement.verdicts import METRIC_LABELS, RATE_LABELS
+from recommendations.services.measurement.comparisons import GUARDRAILS, PRE_PERIOD_DAYS, RATES
+from recommendations.services.measurement.report import COUNTS, experiment_report
+from recommendations.services.measurement.verdicts import GUARDRAIL_LABELS, METRIC_LABELS, RATE_LABELS
 from recommendations.spreadsheet import SafeWriter, csv_bytes
 
 
@@ -31,21 +32,7 @@ def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
     report = experiment_report(slot, first, last)
     if request.GET.get("format") == "csv":
         return _csv(report)
-    charts = []
-    for kind in RATES:
-        series: dict[str, list[tuple[str, float]]] = {}
-        for row in report["by_day"]:
-            value = row[f"{kind}_rate_per_user"]
-            name = gettext("variant %(name)s") % {"name": row["variant"]}
-            series.setdefault(name, []).append((row["day"][5:].replace("-", "/"), 100 * (value or 0.0)))
-        title = gettext("%(rate)s by day, %% of users served") % {"rate": RATE_LABELS[kind]}
-        charts.append(line_chart(series, title=title, x_title=gettext("day")))
-    revenue: dict[str, list[tuple[str, float]]] = {}
-    for row in report["by_day"]:
-        name = gettext("variant %(name)s") % {"name": row["variant"]}
-        per_user = row["revenue"] / row["users"] if row["users"] else 0.0
-        revenue.setdefault(name, []).append((row["day"][5:].replace("-", "/"), per_user))
-    charts.append(line_chart(revenue, title=gettext("Revenue per user-day, by day"), x_title=gettext("day")))
+    charts = _charts(report["daily"])
     comparisons = [
         {
             **c,
@@ -70,8 +57,19 @@ def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
             for m in models
             if m["ndcg_at_10"] is not None
         )
+    guardrails = [
+        {
+            **g,
+            "label": GUARDRAIL_LABELS[g["metric"].removesuffix("_rate_per_user")],
+            "rate_a_pct": _value(g["metric"], g["rate_a"]),
+            "rate_b_pct": _value(g["metric"], g["rate_b"]),
+            "points": _value(g["metric"], g["difference"], sign=True),
+        }
+        for g in report["guardrails"]
+    ]
     context = {
         "comparisons": comparisons,
+        "guardrails": guardrails,
         **admin.site.each_context(request),
         "title": gettext("Experiment: %(slot)s") % {"slot": Slot(slot).label},
         "slot": slot,
@@ -94,6 +92,31 @@ def dashboard_view(request: HttpRequest, slot: str) -> HttpResponse:
     return TemplateResponse(request, "admin/recommendations/experiment_dashboard.html", context)
 
 
+def _charts(daily: list[dict]) -> list:
+    """A chart per rate, the guardrail and revenue per user, by day: a line per variant, its 95% band shaded."""
+    day = [(row["day"][5:].replace("-", "/"), gettext("variant %(name)s") % {"name": row["variant"]}) for row in daily]
+    charts = []
+    for kind in (*RATES, *GUARDRAILS):
+        series: dict[str, list[tuple[str, float]]] = {}
+        bands: dict[str, list[tuple[float, float]]] = {}
+        for (label, name), row in zip(day, daily, strict=True):
+            series.setdefault(name, []).append((label, 100 * row[f"{kind}_rate_per_user"]))
+            bands.setdefault(name, []).append((100 * row[f"{kind}_ci"][0], 100 * row[f"{kind}_ci"][1]))
+        title = gettext("%(rate)s by day, %% of users in the variant that day (shaded: 95%% interval)") % {
+            "rate": {**RATE_LABELS, **GUARDRAIL_LABELS}[kind]
+        }
+        charts.append(line_chart(series, title=title, x_title=gettext("day"), bands=bands))
+    series, bands = {}, {}
+    for (label, name), row in zip(day, daily, strict=True):
+        series.setdefault(name, []).append((label, row["revenue_per_user"]))
+        bands.setdefault(name, []).append(tuple(row["revenue_per_user_ci"]))
+    title = gettext("Revenue per user by day, %(currency)s (shaded: 95%% interval)") % {
+        "currency": settings.CURRENCY_CODE
+    }
+    charts.append(line_chart(series, title=title, x_title=gettext("day"), bands=bands))
+    return charts
+
+
 METRIC_KINDS = {
     **{f"{kind}_rate_per_user": kind for kind in RATES},
     "purchases_per_user": "purchases",
@@ -113,7 +136,8 @@ def _value(metric: str, value: float, *, sign: bool = False) -> str:
 def _csv(report: dict) -> HttpResponse:
     out = io.StringIO()
     writer = SafeWriter(out)
-    rate_columns = [f"{kind}_rate_per_user" for kind in RATES] + [f"{kind}_events_per_list" for kind in RATES]
+    kinds = (*RATES, *GUARDRAILS)
+    rate_columns = [f"{kind}_rate_per_user" for kind in kinds] + [f"{kind}_events_per_list" for kind in kinds]
     rate_columns += ["revenue", "revenue_per_1000_items_shown"]
     writer.writerow(["day", "variant", *COUNTS, *rate_columns])
     for row in report["by_day"]:
@@ -125,6 +149,22 @@ def _csv(report: dict) -> HttpResponse:
     writer.writerow(columns)
     for comparison in report["comparisons"]:
         writer.writerow([comparison[c] for c in columns])
+    # the guardrails, then the per-user series the charts draw, with their bands
+    columns = ["a", "b", "metric", "units_a", "units_b", "rate_a", "rate_b", "difference", "ci_low", "ci_high",
+               "p_value", "worse", "verdict"]  # fmt: skip
+    writer.writerow([])
+    writer.writerow(columns)
+    for check in report["guardrails"]:
+        writer.writerow([check[c] if check[c] is not None else "" for c in columns])
+    writer.writerow([])
+    writer.writerow(
+        ["day", "variant", "users", *[f"{k}_{part}" for k in kinds for part in ("rate_per_user", "ci_low", "ci_high")],
+         "revenue_per_user", "revenue_per_user_ci_low", "revenue_per_user_ci_high"]
+    )  # fmt: skip
+    for row in report["daily"]:
+        rates = [value for k in kinds for value in (row[f"{k}_rate_per_user"], *row[f"{k}_ci"])]
+        writer.writerow([row["day"], row["variant"], row["users"], *rates, row["revenue_per_user"],
+                         *row["revenue_per_user_ci"]])  # fmt: skip
     response = HttpResponse(csv_bytes(out.getvalue()), content_type="text/csv; charset=utf-8")  # BOM: Excel
     response["Content-Disposition"] = (
         f'attachment; filename="experiment-{report["slot"]}-{report["from"]}-{report["to"]}.csv"'

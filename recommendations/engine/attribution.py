@@ -7,9 +7,13 @@ the latest impression that showed the same item to the same user within `window`
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 EVENT_TYPES = ("view", "favorite", "cart_add", "purchase")
+# what a variant should not make worse: counted like the rest, reported as guardrails
+GUARDRAIL_TYPES = ("not_interested",)
+ATTRIBUTED_TYPES = EVENT_TYPES + GUARDRAIL_TYPES
 GROUP = ["slot", "variant", "algorithm"]
 EVENT_COLUMNS = ["user_id", "item_id", "type", "occurred_at", "recommendation_id"]
 IMPRESSION_COLUMNS = ["recommendation_id", "user_id", "slot", "variant", "algorithm", "served_at", "keys"]
@@ -31,27 +35,55 @@ def attribute(events: pd.DataFrame, impressions: pd.DataFrame, window: pd.Timede
         out.loc[known, column] = named[known].map(lists[column])
     out.loc[known, "attributed_to"] = named[known]
     # 2. otherwise the last impression that showed the item to the user within the window
-    rest = out[~known & out["type"].isin(EVENT_TYPES)]
+    rest = out[~known & out["type"].isin(ATTRIBUTED_TYPES)]
     if len(rest):
-        shown = impressions[["recommendation_id", "user_id", *GROUP, "served_at", "keys"]].explode("keys")
-        shown = shown.dropna(subset=["keys"]).rename(columns={"keys": "item_id"})
-        shown["item_id"] = shown["item_id"].astype("int64")
-        left = rest[["user_id", "item_id", "occurred_at"]].reset_index().sort_values("occurred_at")
-        right = shown.sort_values("served_at")
-        matched = pd.merge_asof(
-            left,
-            right,
-            left_on="occurred_at",
-            right_on="served_at",
-            by=["user_id", "item_id"],
-            direction="backward",
-            tolerance=window,
-        ).set_index("index")
-        hit = matched["recommendation_id"].notna()
-        for column in GROUP:
-            out.loc[matched.index[hit], column] = matched.loc[hit, column]
-        out.loc[matched.index[hit], "attributed_to"] = matched.loc[hit, "recommendation_id"].astype(str)
+        _attribute_by_window(out, rest, impressions, window)
     return out
+
+
+def _attribute_by_window(
+    out: pd.DataFrame, rest: pd.DataFrame, impressions: pd.DataFrame, window: pd.Timedelta
+) -> None:
+    """Fill `out`'s rows of `rest` from the last impression that showed that user that item within `window`.
+
+    Each (user, item) pair is one integer, so the as-of join matches on a single key, and only the shown
+    pairs some event is about take part: a day's pages show a million pairs, its events touch a fraction."""
+    lengths = impressions["keys"].map(len).to_numpy()
+    page = np.repeat(np.arange(len(impressions)), lengths)
+    if not len(page):
+        return
+    items = np.concatenate(impressions["keys"].to_numpy()).astype(np.int64)
+    users = impressions["user_id"].to_numpy(dtype=np.int64)[page]
+    event_users, event_items = rest["user_id"].to_numpy(dtype=np.int64), rest["item_id"].to_numpy(dtype=np.int64)
+    span = int(max(items.max(), event_items.max())) + 1
+    known_user = users >= 0  # a user unknown when served (a negative key) has no events to attribute
+    shown = np.where(known_user, users * span + items, -1)
+    wanted = event_users * span + event_items
+    keep = known_user & np.isin(shown, wanted)
+    if not keep.any():
+        return
+    right = pd.DataFrame(
+        {"pair": shown[keep], "served_at": _utc(impressions["served_at"])[page[keep]], "page": page[keep]}
+    ).sort_values("served_at", kind="stable")
+    left = pd.DataFrame({"pair": wanted, "occurred_at": _utc(rest["occurred_at"]), "row": rest.index}).sort_values(
+        "occurred_at", kind="stable"
+    )
+    matched = pd.merge_asof(
+        left, right, left_on="occurred_at", right_on="served_at", by="pair", direction="backward", tolerance=window
+    )
+    hit = matched["page"].notna().to_numpy()
+    if not hit.any():
+        return
+    pages = matched["page"].to_numpy()[hit].astype(np.int64)
+    rows = matched["row"].to_numpy()[hit]
+    for column in GROUP:
+        out.loc[rows, column] = impressions[column].to_numpy()[pages]
+    out.loc[rows, "attributed_to"] = impressions["recommendation_id"].astype(str).to_numpy()[pages]
+
+
+def _utc(times: pd.Series) -> np.ndarray:
+    """Times as naive UTC nanoseconds (one resolution on both sides of the as-of join)."""
+    return pd.to_datetime(times, utc=True).dt.tz_localize(None).astype("datetime64[ns]").to_numpy()
 
 
 def daily_counts(attributed: pd.DataFrame, impressions: pd.DataFrame) -> pd.DataFrame:
@@ -71,7 +103,7 @@ def daily_counts(attributed: pd.DataFrame, impressions: pd.DataFrame) -> pd.Data
             columns=["lists", "pages", "items_shown", "users"], index=pd.MultiIndex.from_tuples([], names=GROUP)
         )
     hits = attributed.dropna(subset=["attributed_to"])
-    for kind in EVENT_TYPES:
+    for kind in ATTRIBUTED_TYPES:
         of_kind = hits[hits["type"] == kind]
         grouped = of_kind.groupby(GROUP, dropna=False)
         base = base.join(grouped.size().rename(f"{kind}_events"), how="outer")
@@ -90,7 +122,7 @@ def daily_user_counts(attributed: pd.DataFrame, impressions: pd.DataFrame) -> pd
     else:
         base = pd.DataFrame(columns=["lists"], index=pd.MultiIndex.from_tuples([], names=keys))
     hits = attributed.dropna(subset=["attributed_to"])
-    for kind in EVENT_TYPES:
+    for kind in ATTRIBUTED_TYPES:
         grouped = hits[hits["type"] == kind].groupby(keys, dropna=False)
         base = base.join(grouped.size().rename(f"{kind}_events"), how="outer")
     base = base.join(_revenue(hits, keys), how="outer")

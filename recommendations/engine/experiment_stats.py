@@ -4,7 +4,8 @@ Each comparison takes its interval and its p-value from one computation, so the 
 rates use the Agresti-Caffo interval and the matching Wald test on the adjusted counts (Agresti & Caffo
 2000, "Simple and effective confidence intervals for proportions and differences of proportions result
 from adding two successes and two failures"; it keeps its coverage at purchase-like rates of 1 to 3 %),
-means per user use Welch's t-test and its interval. Holm's method adjusts a report's p-values for the
+means per user use Welch's t-test and its interval, and revenue per user (heavy-tailed: most users spend
+nothing, a few a lot) the percentile bootstrap. Holm's method adjusts a report's p-values for the
 number of comparisons; the verdict reads the adjusted one. No Django; scipy. Both short formulas are written
 out (a report runs them often) and tests check them against statsmodels' implementations.
 """
@@ -100,6 +101,46 @@ def two_means(values_a: np.ndarray, values_b: np.ndarray, *, confidence: float =
     )  # fmt: skip
 
 
+RESAMPLES = 2000
+
+
+def two_means_bootstrap(
+    values_a: np.ndarray,
+    values_b: np.ndarray,
+    *,
+    confidence: float = 1 - ALPHA,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+) -> Comparison:
+    """B's mean per user against A's for heavy-tailed values such as revenue (most users 0, a few large):
+    the percentile bootstrap interval for B - A and the p-value read off the same resampled differences
+    (twice the share on the far side of 0), so the interval excludes 0 exactly when p < 1 - confidence.
+
+    Each variant is resampled as counts over its distinct values (a multinomial draw), which is the same
+    distribution as drawing users with replacement and costs resamples x distinct values, not x users."""
+    a, b = np.asarray(values_a, dtype=float), np.asarray(values_b, dtype=float)
+    if min(len(a), len(b)) < 2:
+        raise ValueError("each variant needs at least two units")
+    rng = np.random.default_rng(seed)
+    means_a, means_b = _resampled_means(a, resamples, rng), _resampled_means(b, resamples, rng)
+    differences = np.sort(means_b - means_a)
+    tail = (1 - confidence) / 2
+    # the k-th smallest of R differences with k = ceil(R * tail): below it lie fewer than R * tail of them
+    k = max(1, math.ceil(resamples * tail - 1e-9))
+    low, high = float(differences[k - 1]), float(differences[resamples - k])
+    at_or_below, at_or_above = int((differences <= 0).sum()), int((differences >= 0).sum())
+    # none on the far side is p below 1 / R, not 0: R resamples cannot say more
+    p_value = min(1.0, max(2 * min(at_or_below, at_or_above), 1) / resamples)
+    difference = float(b.mean() - a.mean())
+    return Comparison(len(a), len(b), float(a.mean()), float(b.mean()), difference, low, high, p_value, confidence)
+
+
+def _resampled_means(values: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    distinct, counts = np.unique(values, return_counts=True)
+    draws = rng.multinomial(len(values), counts / len(values), size=resamples)
+    return draws @ distinct / len(values)
+
+
 def cuped(values_a: np.ndarray, values_b: np.ndarray, before_a: np.ndarray, before_b: np.ndarray) -> tuple:
     """Each user's metric less theta times their pre-period value's distance from the pooled mean (Deng, Xu,
     Kohavi & Walker 2013, "CUPED"): same expected difference, less variance when the two correlate.
@@ -112,6 +153,25 @@ def cuped(values_a: np.ndarray, values_b: np.ndarray, before_a: np.ndarray, befo
     adjusted = y - theta * (x - x.mean())
     removed = 1 - adjusted.var() / y.var() if y.var() > 0 else 0.0
     return adjusted[: len(values_a)], adjusted[len(values_a) :], max(0.0, float(removed))
+
+
+def wilson_interval(successes: int, units: int, *, confidence: float = 1 - ALPHA) -> tuple[float, float]:
+    """Wilson's score interval for one rate (Wilson 1927): stays inside 0..1 and fair at rates near 0."""
+    if units <= 0:
+        return 0.0, 0.0
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    rate = successes / units
+    centre = (rate + z * z / (2 * units)) / (1 + z * z / units)
+    half = z * math.sqrt(rate * (1 - rate) / units + z * z / (4 * units * units)) / (1 + z * z / units)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def mean_interval(mean: float, std: float, units: int, *, confidence: float = 1 - ALPHA) -> tuple[float, float]:
+    """The t interval of one mean from its sample standard deviation (0 wide below two units)."""
+    if units < 2 or not std:
+        return mean, mean
+    half = float(stats.t.ppf(0.5 + confidence / 2, units - 1)) * std / math.sqrt(units)
+    return mean - half, mean + half
 
 
 def holm_adjusted(comparisons: list[Comparison]) -> list[Comparison]:

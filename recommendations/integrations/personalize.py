@@ -151,6 +151,17 @@ def import_job_create(name: str, dataset_arn: str, s3_path: str, *, incremental:
     )["datasetImportJobArn"]
 
 
+@_gateway
+def metric_attribution_create(name: str, dataset_group_arn: str, metrics: list[dict], s3_path: str) -> str:
+    """Ask Personalize to report `metrics` of the events that follow its recommendations (CloudWatch and S3)."""
+    return clients().personalize.create_metric_attribution(
+        name=name,
+        datasetGroupArn=dataset_group_arn,
+        metrics=metrics,
+        metricsOutputConfig={"roleArn": settings.PERSONALIZE_ROLE_ARN, "s3DataDestination": {"path": s3_path}},
+    )["metricAttributionArn"]
+
+
 # --- status ----------------------------------------------------------------------------------
 
 DESCRIBE = {
@@ -163,6 +174,7 @@ DESCRIBE = {
     "campaign": ("describe_campaign", "campaignArn", "campaign"),
     "event_tracker": ("describe_event_tracker", "eventTrackerArn", "eventTracker"),
     "filter": ("describe_filter", "filterArn", "filter"),
+    "metric_attribution": ("describe_metric_attribution", "metricAttributionArn", "metricAttribution"),
 }
 
 

@@ -6,8 +6,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-EVENT_TYPES = ("view", "favorite", "cart_add", "purchase")
-
 
 class ExperimentDay(models.Model):
     """One day of one slot's variant (and the algorithm that supplied its lists): what was served and
@@ -39,6 +37,9 @@ class ExperimentDay(models.Model):
     purchase_events = models.PositiveIntegerField(_("purchase events"), default=0)
     purchase_users = models.PositiveIntegerField(_("purchase users"), default=0)
     purchase_items = models.PositiveIntegerField(_("purchase items"), default=0)
+    not_interested_events = models.PositiveIntegerField(_("not interested events"), default=0)
+    not_interested_users = models.PositiveIntegerField(_("not interested users"), default=0)
+    not_interested_items = models.PositiveIntegerField(_("not interested items"), default=0)
     revenue = models.DecimalField(
         _("revenue"), max_digits=16, decimal_places=2, default=0, help_text=_("Value of the attributed purchases.")
     )
@@ -68,6 +69,7 @@ class ExperimentUserDay(models.Model):
     favorite_events = models.PositiveIntegerField(_("favorite events"), default=0)
     cart_add_events = models.PositiveIntegerField(_("cart add events"), default=0)
     purchase_events = models.PositiveIntegerField(_("purchase events"), default=0)
+    not_interested_events = models.PositiveIntegerField(_("not interested events"), default=0)
     revenue = models.DecimalField(_("revenue"), max_digits=14, decimal_places=2, default=0)
 
     class Meta:

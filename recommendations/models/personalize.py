@@ -28,6 +28,7 @@ class PersonalizeResource(models.Model):
         EVENT_TRACKER = "event_tracker", _("Event tracker")
         EXPORT = "export", _("Export")
         DELETION_JOB = "deletion_job", _("Deletion job")
+        METRIC_ATTRIBUTION = "metric_attribution", _("Metric attribution")
 
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=200, help_text=_("Our name for it, prefixed (PERSONALIZE_PREFIX)."))

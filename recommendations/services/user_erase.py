@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from recommendations.errors import NotFound
 from recommendations.models import AppUser, ExperimentUserDay, Impression, VariantPin
-from recommendations.services.measurement.rollup import stranger_key
+from recommendations.services.measurement.rollup_reads import stranger_key
 from recommendations.services.personalize.events import personalize_user_delete_later
 from recommendations.services.serving.impressions import impressions_flush
 from recommendations.services.serving.paging import LIST_KEY

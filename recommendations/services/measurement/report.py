@@ -4,30 +4,27 @@ with intervals and verdicts, sample-ratio mismatch, and the live models' offline
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
-from dataclasses import replace
 from decimal import Decimal
 
 import pandas as pd
-from django.conf import settings
-from django.db.models import Sum
-from django.utils import timezone
+from django.db.models import Count, F, FloatField, Q, Sum
 
 from recommendations.engine.experiment_stats import (
-    Comparison,
-    cuped,
-    holm_adjusted,
-    minimum_detectable_effect,
+    mean_interval,
     sample_ratio_mismatch,
-    two_means,
-    two_proportions,
-    users_needed,
+    wilson_interval,
 )
 from recommendations.errors import FieldError, ValidationFailed
-from recommendations.models import Event, ExperimentDay, ExperimentUserDay, ModelVersion, Variant
-from recommendations.services.measurement.rollup import counted_currencies
-from recommendations.services.measurement.verdicts import RATE_LABELS, split_explanation, split_message, verdict
+from recommendations.models import ExperimentDay, ExperimentUserDay, ModelVersion, Variant
+from recommendations.services.measurement.comparisons import (
+    GUARDRAILS,
+    RATES,
+    compare_variants,
+    guardrail_checks,
+    pre_period_revenue,
+)
+from recommendations.services.measurement.verdicts import split_explanation, split_message
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 366
@@ -37,8 +34,8 @@ COUNTS = [
     "lists", "pages", "items_shown", "users",
     "view_events", "view_users", "view_items", "favorite_events", "favorite_users", "favorite_items",
     "cart_add_events", "cart_add_users", "cart_add_items", "purchase_events", "purchase_users", "purchase_items",
+    "not_interested_events", "not_interested_users", "not_interested_items",
 ]  # fmt: skip
-RATES = tuple(RATE_LABELS)  # view, favorite, cart_add, purchase
 
 
 def report_range(first: dt.date | None, last: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -65,7 +62,7 @@ def report_range(first: dt.date | None, last: dt.date | None, today: dt.date) ->
 def _rates(row: dict) -> dict:
     users, lists = row["users"], row["lists"]
     out = {}
-    for kind in RATES:
+    for kind in (*RATES, *GUARDRAILS):
         out[f"{kind}_rate_per_user"] = row[f"{kind}_users"] / users if users else None
         out[f"{kind}_events_per_list"] = row[f"{kind}_events"] / lists if lists else None
     return out
@@ -129,7 +126,9 @@ def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
         ),
         "variants": variants,
         "by_day": by_day,
+        "daily": daily_per_user(slot, first, last),
         "comparisons": comparisons,
+        "guardrails": guardrail_checks(users),
         "sample_ratio": {
             "users": assigned,
             "weights": {k: weights.get(k, 0) for k in assigned},
@@ -144,12 +143,42 @@ def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
     }
 
 
+def daily_per_user(slot: str, first: dt.date, last: dt.date) -> list[dict]:
+    """Per day and variant, from the per-user rows (a user counts once a day whichever algorithm served them):
+    the users active in the variant that day, each rate with its Wilson interval and the revenue per user
+    with its t interval. The intervals describe that day alone (the charts' bands), not a test."""
+    rows = (
+        ExperimentUserDay.objects.filter(slot=slot, day__gte=first, day__lte=last)
+        .values("day", "variant")
+        .annotate(
+            users=Count("id"),
+            revenue_sum=Sum("revenue"),
+            revenue_squares=Sum(F("revenue") * F("revenue"), output_field=FloatField()),
+            **{f"{k}_users": Count("id", filter=Q(**{f"{k}_events__gt": 0})) for k in (*RATES, *GUARDRAILS)},
+        )
+        .order_by("day", "variant")
+    )
+    daily = []
+    for row in rows:
+        users = row["users"]
+        out = {"day": row["day"].isoformat(), "variant": row["variant"], "users": users}
+        for kind in (*RATES, *GUARDRAILS):
+            low, high = wilson_interval(row[f"{kind}_users"], users)
+            out |= {f"{kind}_rate_per_user": row[f"{kind}_users"] / users, f"{kind}_ci": [low, high]}
+        mean = float(row["revenue_sum"] or 0) / users
+        spread = float(row["revenue_squares"] or 0) - users * mean * mean
+        low, high = mean_interval(mean, math.sqrt(max(spread, 0.0) / (users - 1)) if users > 1 else 0.0, users)
+        out |= {"revenue_per_user": round(mean, 2), "revenue_per_user_ci": [round(low, 2), round(high, 2)]}
+        daily.append(out)
+    return daily
+
+
 def per_user(slot: str, first: dt.date, last: dt.date) -> dict[str, pd.DataFrame]:
     """Each variant's users served in the range: one row per user, their lists and attributed events."""
     sums = {
         "lists": Sum("lists"),
         "revenue": Sum("revenue"),
-        **{f"{kind}_events": Sum(f"{kind}_events") for kind in RATES},
+        **{f"{kind}_events": Sum(f"{kind}_events") for kind in (*RATES, *GUARDRAILS)},
     }
     rows = (
         ExperimentUserDay.objects.filter(slot=slot, day__gte=first, day__lte=last)
@@ -161,83 +190,3 @@ def per_user(slot: str, first: dt.date, last: dt.date) -> dict[str, pd.DataFrame
     frame = frame[frame["lists"] > 0]  # events in the range after a list from before it: not a user of it
     frame = frame.astype({"revenue": "float64"})
     return {name: group.reset_index(drop=True) for name, group in frame.groupby("variant", sort=True)}
-
-
-def compare_variants(
-    users: dict[str, pd.DataFrame], *, days: int = 1, before: dict[int, float] | None = None
-) -> list[dict]:
-    """Every pair of variants on each rate and on purchases and revenue per user; p-values adjusted together
-    (Holm). For each rate, also the smallest change detectable now and the days still needed to detect a
-    change of EXPERIMENT_TARGET_LIFT (relative) at the pace users arrived in these `days`."""
-    tests = []
-    reductions: dict[tuple[str, str], float] = {}
-    for a, b in itertools.combinations(sorted(users), 2):
-        ua, ub = users[a], users[b]
-        if len(ua) < 2 or len(ub) < 2:
-            continue
-        for kind in RATES:
-            hits_a, hits_b = int((ua[f"{kind}_events"] > 0).sum()), int((ub[f"{kind}_events"] > 0).sum())
-            tests.append((a, b, f"{kind}_rate_per_user", kind, two_proportions(hits_a, len(ua), hits_b, len(ub))))
-        purchases = two_means(ua["purchase_events"].to_numpy(), ub["purchase_events"].to_numpy())
-        tests.append((a, b, "purchases_per_user", "purchases", purchases))
-        revenue, removed = _revenue_comparison(ua, ub, before or {})
-        tests.append((a, b, "revenue_per_user", "revenue", revenue))
-        reductions[(a, b)] = removed
-    adjusted = holm_adjusted([c for *_rest, c in tests])
-    comparisons = []
-    for (a, b, metric, kind, _raw), c in zip(tests, adjusted, strict=True):
-        rate = metric.endswith("_rate_per_user")
-        mde = minimum_detectable_effect(c.value_a, c.units_a, c.units_b) if rate else None
-        comparisons.append(
-            {
-                "a": a, "b": b, "metric": metric, "rate_a": c.value_a, "rate_b": c.value_b,
-                "difference": c.difference, "ci_low": c.ci_low, "ci_high": c.ci_high, "p_value": c.p_value,
-                "p_adjusted": c.p_adjusted, "units_a": c.units_a, "units_b": c.units_b, "significant": c.significant,
-                "minimum_detectable_effect": mde, "days_to_detect_target": _days_to_go(c, days) if rate else None,
-                "variance_reduction": reductions.get((a, b)) if metric == "revenue_per_user" else None,
-                "verdict": verdict(kind, a, b, c, tested=len(adjusted)),
-            }
-        )  # fmt: skip
-    return comparisons
-
-
-def _days_to_go(comparison: Comparison, days: int) -> int | None:
-    """More days needed (0: enough already) to detect a change of EXPERIMENT_TARGET_LIFT in A's rate, if users
-    keep arriving in each variant at the pace they did; None when the rate gives nothing to go by."""
-    needed = users_needed(comparison.value_a, settings.EXPERIMENT_TARGET_LIFT * comparison.value_a)
-    have = min(comparison.units_a, comparison.units_b)
-    if needed is None or have == 0:
-        return None
-    return max(0, math.ceil((needed - have) / (have / days)))
-
-
-PRE_PERIOD_DAYS = 28
-
-
-def pre_period_revenue(first: dt.date) -> dict[int, float]:
-    """Each user's purchases (all of them, in the site's currency) in the PRE_PERIOD_DAYS before the report."""
-    start = dt.datetime.combine(first, dt.time(), timezone.get_default_timezone())
-    rows = (
-        Event.objects.filter(
-            type="purchase",
-            occurred_at__gte=start - dt.timedelta(days=PRE_PERIOD_DAYS),
-            occurred_at__lt=start,
-            value__isnull=False,
-            currency__in=counted_currencies(),
-        )
-        .values("user_id")
-        .annotate(total=Sum("value"))
-        .order_by()
-    )
-    return {row["user_id"]: float(row["total"]) for row in rows}
-
-
-def _revenue_comparison(ua: pd.DataFrame, ub: pd.DataFrame, before: dict[int, float]) -> tuple[Comparison, float]:
-    """Revenue per user, CUPED-adjusted by each user's pre-period revenue when any user has some; the values
-    shown stay the plain means. Returns the comparison and the share of variance CUPED removed."""
-    ya, yb = ua["revenue"].to_numpy(), ub["revenue"].to_numpy()
-    xa = ua["user_key"].map(before).fillna(0.0).to_numpy()
-    xb = ub["user_key"].map(before).fillna(0.0).to_numpy()
-    adjusted_a, adjusted_b, removed = cuped(ya, yb, xa, xb)
-    comparison = two_means(adjusted_a, adjusted_b)
-    return replace(comparison, value_a=float(ya.mean()), value_b=float(yb.mean())), removed

@@ -42,6 +42,7 @@ class Reactions:
     cart_liked: float = 0.30
     cart_other: float = 0.08
     purchase: float = 0.35
+    not_interested: float = 0.01  # of the shown items of other categories the user skips
 
 
 def _tastes(users: list[AppUser]) -> dict[int, set[str]]:
@@ -83,13 +84,17 @@ def simulate_traffic(
             result = recommend(slot, user.external_id, limit=20, now=at, explain=False)
             served += 1
             liked = tastes.get(user.pk, set())
+            listed = result.recommendation_id
             for rank, item_id in _shown_items(result, shop_items, liked, category, rng):
                 likes = category.get(item_id) in liked
                 decay = 1.0 / (1.0 + 0.15 * rank)
                 if rng.random() >= (reactions.view_liked if likes else reactions.view_other) * decay:
+                    if not likes and rng.random() < reactions.not_interested:
+                        turned = at + dt.timedelta(seconds=rng.randrange(10, 600))
+                        events.append(_event(user, item_id, day, "not_interested", turned, listed, rng))
                     continue
                 clock = at + dt.timedelta(seconds=rng.randrange(10, 3600))
-                carry = result.recommendation_id if slot == "shops" or rng.random() < 0.5 else ""
+                carry = listed if slot == "shops" or rng.random() < 0.5 else ""
                 steps = ["view"]
                 if rng.random() < reactions.favorite:
                     steps.append("favorite")
@@ -100,16 +105,7 @@ def simulate_traffic(
                 for kind in steps:
                     clock += dt.timedelta(seconds=rng.randrange(5, 600))
                     events.append(
-                        {
-                            "event_id": str(uuid.UUID(int=rng.getrandbits(128))),
-                            "user_id": user.external_id,
-                            "item_id": item_id,
-                            "session_id": f"sim-{user.external_id}-{day}",
-                            "type": kind,
-                            "occurred_at": min(clock, timezone.now()),
-                            "recommendation_id": carry,
-                            **_purchase_value(kind, price.get(item_id)),
-                        }
+                        _event(user, item_id, day, kind, clock, carry, rng) | _purchase_value(kind, price.get(item_id))
                     )
             if progress:
                 progress(1)
@@ -151,6 +147,21 @@ def _shown_items(
         elif (item := result.external_ids.get(entry.key)) is not None:
             shown.append((rank, item))
     return shown
+
+
+def _event(
+    user: AppUser, item_id: str, day: int, kind: str, at: dt.datetime, recommendation_id: str, rng: random.Random
+) -> dict:
+    """One event as the app sends it to POST /api/v1/events."""
+    return {
+        "event_id": str(uuid.UUID(int=rng.getrandbits(128))),
+        "user_id": user.external_id,
+        "item_id": item_id,
+        "session_id": f"sim-{user.external_id}-{day}",
+        "type": kind,
+        "occurred_at": min(at, timezone.now()),
+        "recommendation_id": recommendation_id,
+    }
 
 
 def _purchase_value(kind: str, price: object) -> dict:

@@ -13,6 +13,7 @@ RATE_LABELS = {
     "cart_add": gettext_lazy("cart-add rate"),
     "purchase": gettext_lazy("purchase rate"),
 }
+GUARDRAIL_LABELS = {"not_interested": gettext_lazy("not-interested rate")}
 METRIC_LABELS = {
     **RATE_LABELS,
     "purchases": gettext_lazy("purchases per user"),
@@ -74,6 +75,46 @@ def verdict(kind: str, name_a: str, name_b: str, comparison: Comparison, *, test
             "%(level)s CI %(low)s to %(high)s; %(p)s)."
         )
     return text % values
+
+
+def guardrail_verdict(kind: str, name_a: str, name_b: str, comparison: Comparison) -> tuple[str, str | None]:
+    """The sentence for a guardrail and the variant that worsens it (None: neither, or too few users).
+
+    A guardrail reads the unadjusted p-value: missing a harm costs more than a second look at a false alarm."""
+    label = str(GUARDRAIL_LABELS[kind])
+    fewest = min(comparison.units_a, comparison.units_b)
+    if fewest < MIN_UNITS:
+        return gettext("Not enough data yet for the %(label)s (%(fewest)s of %(needed)s users needed per variant).") % {
+            "label": label,
+            "fewest": fewest,
+            "needed": MIN_UNITS,
+        }, None
+    values = {
+        "label": label,
+        "level": f"{comparison.confidence:.0%}",
+        "low": f"{100 * comparison.ci_low:+.1f}",
+        "high": f"{100 * comparison.ci_high:+.1f}",
+        "p": p_clause(comparison.p_value),
+    }
+    if comparison.p_value >= comparison.alpha or not comparison.enough_data:
+        text = gettext(
+            "Neither %(a)s nor %(b)s worsens the %(label)s (%(b)s minus %(a)s: %(level)s CI %(low)s to %(high)s "
+            "points; %(p)s)."
+        )
+        return text % (values | {"a": name_a, "b": name_b}), None
+    worse, better = (name_b, name_a) if comparison.difference > 0 else (name_a, name_b)
+    rates = {name_a: comparison.value_a, name_b: comparison.value_b}
+    text = gettext(
+        "%(worse)s worsens the %(label)s: %(worse_rate)s of its users turned an item away, against %(better_rate)s "
+        "with %(better)s (%(level)s CI of the difference %(low)s to %(high)s points; %(p)s)."
+    )
+    values |= {
+        "worse": worse,
+        "better": better,
+        "worse_rate": f"{100 * rates[worse]:.1f}%",
+        "better_rate": f"{100 * rates[better]:.1f}%",
+    }
+    return text % values, worse
 
 
 def _p_text(comparison: Comparison, tested: int) -> str:

@@ -59,7 +59,33 @@ def dataset_group_setup() -> dict[str, str]:
             dataset_type=dataset_type,
         )
         arns[dataset_type] = dataset.arn
+    if settings.PERSONALIZE_METRIC_ATTRIBUTION:
+        arns["metric_attribution"] = metric_attribution_setup(group.arn)
     return arns
+
+
+# What Personalize reports for the events that follow its recommendations (at most 10 metrics). Revenue is
+# the purchased item's catalogue price (Items.PRICE): the interactions schema carries no event value.
+ATTRIBUTED_METRICS = [
+    {"eventType": "view", "expression": "SAMPLECOUNT()", "metricName": "VIEWS"},
+    {"eventType": "cart_add", "expression": "SAMPLECOUNT()", "metricName": "CART_ADDS"},
+    {"eventType": "purchase", "expression": "SAMPLECOUNT()", "metricName": "PURCHASES"},
+    {"eventType": "purchase", "expression": "SUM(Items.PRICE)", "metricName": "REVENUE"},
+]
+
+
+def metric_attribution_setup(dataset_group_arn: str) -> str:
+    """The dataset group's metric attribution (one per group), created once; returns its ARN."""
+    name = resource_name(settings.PERSONALIZE_DATASET_GROUP, "metrics")
+    path = f"s3://{settings.PERSONALIZE_BUCKET}/{settings.PERSONALIZE_PREFIX}/metrics/"
+    recorded = resource_recorded(Kind.METRIC_ATTRIBUTION, name) or resource_record(
+        Kind.METRIC_ATTRIBUTION,
+        name,
+        gateway.metric_attribution_create(name, dataset_group_arn, ATTRIBUTED_METRICS, path),
+        s3_path=path,
+        metrics=[m["metricName"] for m in ATTRIBUTED_METRICS],
+    )
+    return recorded.arn
 
 
 def import_jobs_start(export: PersonalizeResource, datasets: dict[str, str]) -> list[PersonalizeResource]:

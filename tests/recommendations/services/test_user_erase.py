@@ -111,7 +111,8 @@ def test_an_erased_user_is_nowhere_afterwards(
     from django.utils import timezone
 
     from recommendations.models import ExperimentUserDay
-    from recommendations.services.measurement.rollup import rollup_day, stranger_key
+    from recommendations.services.measurement.rollup import rollup_day
+    from recommendations.services.measurement.rollup_reads import stranger_key
 
     ExperimentUserDay.objects.create(day=dt.date(2026, 11, 1), slot="items", variant="A", user_key=stranger_key(USER))
     rollup_day(timezone.localdate())  # their days served and their purchase, in the per-user roll-up

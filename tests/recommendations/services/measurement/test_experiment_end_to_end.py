@@ -50,11 +50,18 @@ def test_simulated_traffic_shows_b_winning_everywhere(experiment, make_client, c
     carts = next(c for c in report["comparisons"] if c["metric"] == "cart_add_rate_per_user")
     assert carts["difference"] > 0
     assert not report["sample_ratio"]["mismatch"]  # the hash split 50/50 as weighted
+    (guardrail,) = report["guardrails"]  # A shows these users Garden items, which some turn away
+    assert guardrail["rate_a"] > guardrail["rate_b"] and guardrail["worse"] == "A", guardrail
+    assert {d["variant"] for d in report["daily"]} == {"A", "B"} and all(
+        d["view_ci"][0] <= d["view_rate_per_user"] <= d["view_ci"][1] for d in report["daily"]
+    )
 
     client.force_login(get_user_model().objects.create_superuser("mika", "m@example.com", "pw-for-tests-only"))
     page = client.get("/admin/recommendations/slotconfig/items/dashboard/", {"from": str(today - dt.timedelta(days=3))})
     text = page.content.decode()
     assert page.status_code == 200 and "B&#x27;s view rate is higher than A&#x27;s" in text and "<svg" in text
+    assert 'class="errornote worse"' in text and "A worsens the not-interested rate" in text
+    assert 'fill-opacity="0.15"' in text  # the charts' bands
     exported = client.get(
         "/admin/recommendations/slotconfig/items/dashboard/",
         {"from": str(today - dt.timedelta(days=3)), "format": "csv"},
@@ -62,6 +69,8 @@ def test_simulated_traffic_shows_b_winning_everywhere(experiment, make_client, c
     assert exported.content.decode("utf-8").startswith("\ufeffday,variant,lists,")  # the BOM Excel needs
     exported_text = exported.content.decode("utf-8")
     assert "a,b,metric,units_a" in exported_text and "revenue_per_user" in exported_text  # the comparisons too
+    assert "not_interested_rate_per_user" in exported_text and ",worse,verdict" in exported_text  # guardrails
+    assert "view_ci_low,view_ci_high" in exported_text  # and the charts' series with their bands
 
 
 def test_report_api_parameters_and_scope(make_client):

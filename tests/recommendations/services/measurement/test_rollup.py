@@ -207,3 +207,79 @@ def test_revenue_is_compared_with_cuped_when_users_bought_before_the_report():
     assert revenue["variance_reduction"] > 0.5  # most of the spread was who spends more anyway
     shown = {v: np.mean([float(r.revenue) for r in rows if r.variant == v]) for v in "AB"}
     assert (revenue["rate_a"], revenue["rate_b"]) == (pytest.approx(shown["A"]), pytest.approx(shown["B"]))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_rebuild_in_parallel_stores_what_one_day_at_a_time_does(settings, timeline):
+    """On PostgreSQL a rebuild computes ROLLUP_WORKERS days at once, each in its own connection: the rows are
+    the same as computing the days one by one."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel rebuilds run on PostgreSQL only (SQLite computes one day at a time)")
+    later = [AppUserFactory() for _ in range(3)]
+    for n, user in enumerate(later):
+        _impression(user, "AB"[n % 2], timeline[:2], NOON + dt.timedelta(days=n + 1))
+        EventFactory(user=user, item=timeline[0], type="view", occurred_at=NOON + dt.timedelta(days=n + 1, hours=1))
+
+    def stored() -> tuple[list, list]:
+        days = ExperimentDay.objects.order_by("day", "variant", "algorithm")
+        users = ExperimentUserDay.objects.order_by("day", "variant", "user_key")
+        return (
+            list(days.values_list("day", "variant", "algorithm", "users", "view_events", "cart_add_events")),
+            list(users.values_list("day", "variant", "user_key", "lists", "view_events")),
+        )
+
+    settings.ROLLUP_WORKERS = 1
+    rollup_days(DAY - dt.timedelta(days=1), DAY + dt.timedelta(days=4))
+    one_by_one = stored()
+    ExperimentDay.objects.all().delete()
+    ExperimentUserDay.objects.all().delete()
+    settings.ROLLUP_WORKERS = 3
+    rollup_days(DAY - dt.timedelta(days=1), DAY + dt.timedelta(days=4))
+    assert stored() == one_by_one
+    assert len(one_by_one[0]) >= 5  # the timeline's day and each later user's day
+
+
+def _user_days(variant: str, users: int, turned_away: int, day: dt.date = DAY) -> list[ExperimentUserDay]:
+    return [
+        ExperimentUserDay(
+            day=day, slot="items", variant=variant, user_key=(1 if variant == "A" else 100_000) + n, lists=1,
+            view_events=n % 3 == 0, not_interested_events=int(n < turned_away),
+        )
+        for n in range(users)
+    ]  # fmt: skip
+
+
+def test_a_variant_that_makes_users_turn_items_away_is_flagged_on_the_guardrail():
+    ExperimentUserDay.objects.bulk_create(_user_days("A", 400, 12) + _user_days("B", 400, 48))
+    report = experiment_report("items", DAY, DAY)
+    (check,) = report["guardrails"]
+    assert check["metric"] == "not_interested_rate_per_user" and check["worse"] == "B"
+    assert (check["rate_a"], check["rate_b"]) == (pytest.approx(0.03), pytest.approx(0.12))
+    assert check["verdict"].startswith("B worsens the not-interested rate: 12.0% of its users")
+    # guardrails are not among the Holm-adjusted comparisons
+    assert all(not c["metric"].startswith("not_interested") for c in report["comparisons"])
+
+
+def test_no_guardrail_is_flagged_without_a_clear_difference():
+    ExperimentUserDay.objects.bulk_create(_user_days("A", 400, 12) + _user_days("B", 400, 14))
+    (check,) = experiment_report("items", DAY, DAY)["guardrails"]
+    assert check["worse"] is None and check["verdict"].startswith("Neither A nor B worsens")
+
+
+def test_daily_series_count_each_user_once_a_day_with_a_band_around_each_rate():
+    rows = _user_days("A", 200, 0) + _user_days("B", 150, 0) + _user_days("A", 100, 0, DAY + dt.timedelta(days=1))
+    for row in rows[:20]:
+        row.revenue = 1000
+    ExperimentUserDay.objects.bulk_create(rows)
+    daily = experiment_report("items", DAY, DAY + dt.timedelta(days=1))["daily"]
+    assert [(d["day"], d["variant"], d["users"]) for d in daily] == [
+        (str(DAY), "A", 200), (str(DAY), "B", 150), (str(DAY + dt.timedelta(days=1)), "A", 100),
+    ]  # fmt: skip
+    first = daily[0]
+    low, high = first["view_ci"]
+    assert first["view_rate_per_user"] == pytest.approx(67 / 200) and low < 67 / 200 < high
+    assert first["revenue_per_user"] == pytest.approx(100.0)  # 20 users spent 1,000 each, over 200
+    low, high = first["revenue_per_user_ci"]
+    assert low < 100.0 < high and low > 0

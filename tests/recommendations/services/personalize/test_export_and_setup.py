@@ -117,6 +117,52 @@ def test_setup_creates_group_schemas_and_datasets_once(settings):
     assert PersonalizeResource.objects.filter(kind="dataset").count() == 3
 
 
+def test_the_metric_attribution_is_created_once_when_asked_for(settings):
+    """With PERSONALIZE_METRIC_ATTRIBUTION on, setup asks Personalize to report views, cart adds, purchases and
+    revenue after its recommendations into the bucket, once; the request is checked against the service model."""
+    settings.PERSONALIZE_PREFIX = "shop1"
+    settings.PERSONALIZE_BUCKET = "recsite-personalize-test"
+    settings.PERSONALIZE_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/PersonalizeS3"
+    settings.PERSONALIZE_METRIC_ATTRIBUTION = True
+    arn = f"arn:aws:personalize:{REGION}:{ACCOUNT}"
+    group = f"{arn}:dataset-group/shop1-main"
+    PersonalizeResource.objects.create(kind="dataset_group", name="shop1-main", arn=group)
+    for dataset_type in DATASETS:
+        low = dataset_type.lower()
+        PersonalizeResource.objects.create(kind="schema", name=f"shop1-{low}-v1", arn=f"{arn}:schema/shop1-{low}-v1")
+        PersonalizeResource.objects.create(kind="dataset", name=f"shop1-main-{low}", arn=f"{arn}:dataset/{low}")
+    client = boto3.client("personalize", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:
+        stub.add_response(
+            "create_metric_attribution",
+            {"metricAttributionArn": f"{arn}:metric-attribution/shop1-main-metrics"},
+            {
+                "name": "shop1-main-metrics",
+                "datasetGroupArn": group,
+                "metrics": [
+                    {"eventType": "view", "expression": "SAMPLECOUNT()", "metricName": "VIEWS"},
+                    {"eventType": "cart_add", "expression": "SAMPLECOUNT()", "metricName": "CART_ADDS"},
+                    {"eventType": "purchase", "expression": "SAMPLECOUNT()", "metricName": "PURCHASES"},
+                    {"eventType": "purchase", "expression": "SUM(Items.PRICE)", "metricName": "REVENUE"},
+                ],
+                "metricsOutputConfig": {
+                    "roleArn": f"arn:aws:iam::{ACCOUNT}:role/PersonalizeS3",
+                    "s3DataDestination": {"path": "s3://recsite-personalize-test/shop1/metrics/"},
+                },
+            },
+        )
+        gateway.clients_set(gateway.Clients(personalize=client, runtime=None, events=None, s3=None))
+        try:
+            arns = dataset_group_setup()
+            stub.assert_no_pending_responses()
+            assert dataset_group_setup() == arns  # recorded: not created (or paid for) twice
+        finally:
+            gateway.clients_set(None)
+    assert arns["metric_attribution"].endswith("metric-attribution/shop1-main-metrics")
+    recorded = PersonalizeResource.objects.get(kind="metric_attribution")
+    assert recorded.details["s3_path"] == "s3://recsite-personalize-test/shop1/metrics/"
+
+
 def test_import_jobs_use_full_then_incremental_mode(settings):
     settings.PERSONALIZE_PREFIX = "shop1"
     settings.PERSONALIZE_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/PersonalizeS3"
