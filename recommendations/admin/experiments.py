@@ -149,7 +149,11 @@ def _csv(report: dict) -> HttpResponse:
     writer.writerow(columns)
     for comparison in report["comparisons"]:
         writer.writerow([comparison[c] for c in columns])
-    # the guardrails, then the per-user series the charts draw, with their bands
+    # the per-algorithm drill-down, the guardrails, then the per-user series the charts draw, with their bands
+    writer.writerow([])
+    writer.writerow(["variant", "algorithm", *COUNTS, "revenue"])
+    for row in report["by_algorithm"]:
+        writer.writerow([row["variant"], row["algorithm"], *[row[c] for c in COUNTS], row["revenue"]])
     columns = ["a", "b", "metric", "units_a", "units_b", "rate_a", "rate_b", "difference", "ci_low", "ci_high",
                "p_value", "worse", "verdict"]  # fmt: skip
     writer.writerow([])

@@ -88,8 +88,14 @@ def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
         .order_by("variant")
     }
     algorithms: dict[str, set[str]] = {}
-    for variant, algorithm in rows.values_list("variant", "algorithm").distinct():
-        algorithms.setdefault(variant, set()).add(algorithm)
+    by_algorithm = []  # the drill-down: which algorithm of each variant's chain served what, in user-days
+    per_algorithm = rows.values("variant", "algorithm").annotate(revenue=Sum("revenue"), **{c: Sum(c) for c in COUNTS})
+    for row in per_algorithm.order_by("variant", "algorithm"):
+        algorithms.setdefault(row["variant"], set()).add(row["algorithm"])
+        counts = {c: int(row[c] or 0) for c in COUNTS}
+        by_algorithm.append(
+            {"variant": row["variant"], "algorithm": row["algorithm"], **counts, **_money(row["revenue"], counts)}
+        )
     variants = []
     for name, total in totals.items():
         counts = {c: int(total[c] or 0) for c in COUNTS}
@@ -125,6 +131,7 @@ def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
             "with at least one such event attributed to the variant (the variants table also counts user-days)"
         ),
         "variants": variants,
+        "by_algorithm": by_algorithm,
         "by_day": by_day,
         "daily": daily_per_user(slot, first, last),
         "comparisons": comparisons,

@@ -135,7 +135,13 @@ def test_a_user_served_by_two_algorithms_of_one_variant_counts_once():
     _impression(user, "A", items, NOON + dt.timedelta(hours=1), algorithm="popularity")
     rollup_day(DAY)
     assert ExperimentUserDay.objects.get(day=DAY, variant="A").lists == 2
-    assert experiment_report("items", DAY, DAY)["sample_ratio"]["users"] == {"A": 1}
+    report = experiment_report("items", DAY, DAY)
+    assert report["sample_ratio"]["users"] == {"A": 1}
+    # the drill-down still shows each algorithm of the chain, in user-days
+    assert [(a["algorithm"], a["lists"], a["users"]) for a in report["by_algorithm"]] == [
+        ("personalize", 1, 1),
+        ("popularity", 1, 1),
+    ]
 
 
 def test_a_page_served_before_the_user_existed_counts_once_their_events_make_them_a_user():
