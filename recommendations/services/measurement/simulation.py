@@ -42,7 +42,7 @@ class Reactions:
     cart_liked: float = 0.30
     cart_other: float = 0.08
     purchase: float = 0.35
-    not_interested: float = 0.01  # of the shown items of other categories the user skips
+    not_interested: float = 0.003  # of the shown items of other categories the user skips
 
 
 def _tastes(users: list[AppUser]) -> dict[int, set[str]]:

@@ -60,7 +60,7 @@ def test_simulated_traffic_shows_b_winning_everywhere(experiment, make_client, c
     page = client.get("/admin/recommendations/slotconfig/items/dashboard/", {"from": str(today - dt.timedelta(days=3))})
     text = page.content.decode()
     assert page.status_code == 200 and "B&#x27;s view rate is higher than A&#x27;s" in text and "<svg" in text
-    assert 'class="errornote worse"' in text and "A worsens the not-interested rate" in text
+    assert '<tr class="worse">' in text and "A worsens the not-interested rate" in text
     assert 'fill-opacity="0.15"' in text  # the charts' bands
     exported = client.get(
         "/admin/recommendations/slotconfig/items/dashboard/",
