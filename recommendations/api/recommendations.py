@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +12,7 @@ from recommendations.api import serializers as s
 from recommendations.api.query import path_id, query_values
 from recommendations.models import Scope
 from recommendations.services.serving.pipeline import recommend
+from recommendations.services.serving.request_filter import request_filter
 from recommendations.services.serving.result import Recommendation
 
 
@@ -67,9 +69,10 @@ class UserRecommendationsApi(APIView):
 
     required_scopes = [Scope.RECOMMENDATIONS_READ]
     slot = "items"
+    query_serializer: type[serializers.Serializer] = s.RecommendationQuerySerializer
 
     def get(self, request: Request, user_id: str) -> Response:
-        query = query_values(request.query_params, s.RecommendationQuerySerializer)
+        query = query_values(request.query_params, self.query_serializer)
         rid = query.get("recommendation_id")
         result = recommend(
             self.slot,
@@ -78,6 +81,7 @@ class UserRecommendationsApi(APIView):
             offset=query["offset"],
             session_id=query["session_id"],
             recommendation_id=str(rid) if rid else None,
+            filters=request_filter(query, slot=self.slot),
             explain=False,
         )
         return Response(_body(result))
@@ -96,13 +100,14 @@ _PIPELINE = (
         operation_id="user_recommended_items",
         summary="Recommended items for a user",
         description=_PIPELINE,
-        parameters=[s.RecommendationQuerySerializer],
+        parameters=[s.ItemRecommendationQuerySerializer],
         responses={200: s.RecommendationSerializer, 400: s.ErrorSerializer, 503: s.ErrorSerializer},
         tags=["recommendations"],
     )
 )
 class UserItemsApi(UserRecommendationsApi):
     slot = "items"
+    query_serializer = s.ItemRecommendationQuerySerializer
 
 
 @extend_schema_view(
@@ -110,13 +115,14 @@ class UserItemsApi(UserRecommendationsApi):
         operation_id="user_recommended_shops",
         summary="Recommended shops for a user",
         description=_PIPELINE + " Entries are under `shops` and carry `shop_id` (`items` repeats them for v1 clients).",
-        parameters=[s.RecommendationQuerySerializer],
+        parameters=[s.ShopRecommendationQuerySerializer],
         responses={200: s.ShopRecommendationSerializer, 400: s.ErrorSerializer, 503: s.ErrorSerializer},
         tags=["recommendations"],
     )
 )
 class UserShopsApi(UserRecommendationsApi):
     slot = "shops"
+    query_serializer = s.ShopRecommendationQuerySerializer
 
 
 @extend_schema_view(
@@ -163,6 +169,7 @@ class SimilarItemsApi(APIView):
             limit=query["limit"],
             offset=query["offset"],
             recommendation_id=str(rid) if rid else None,
+            filters=request_filter(query),
             explain=False,
         )
         return Response(_body(result))

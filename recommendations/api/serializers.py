@@ -5,13 +5,23 @@ these serializers describe the same fields for the docs, and a test keeps the tw
 """
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from recommendations.models import EventType, Gender
-from recommendations.row_validation import CURRENCY, PRICE_LIMIT, PRICE_TEXT, QUANTITY_MAX
+from recommendations.row_validation import (
+    CURRENCY,
+    PRICE_LIMIT,
+    PRICE_TEXT,
+    QUANTITY_MAX,
+    external_id,
+    optional_decimal,
+)
+from recommendations.services.serving.request_filter import EXCLUDE_MAX
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -151,7 +161,71 @@ class RecommendationQuerySerializer(serializers.Serializer):
     )
 
 
-class SimilarQuerySerializer(serializers.Serializer):
+# up to EXCLUDE_MAX ids of at most 128 characters, separated by commas
+ID_LIST_PATTERN = rf"^[^,]{{0,128}}(,[^,]{{0,128}}){{0,{EXCLUDE_MAX - 1}}}$"
+
+
+@extend_schema_field({"type": "string", "pattern": ID_LIST_PATTERN, "example": "item-12,item-40"})
+class IdListField(serializers.CharField):
+    """Ids separated by commas (at most EXCLUDE_MAX), each checked as every marketplace id is."""
+
+    def to_internal_value(self, data: object) -> list[str]:
+        text = super().to_internal_value(data)
+        ids = [part.strip() for part in text.split(",") if part.strip()]
+        if len(ids) > EXCLUDE_MAX:
+            raise serializers.ValidationError(f"at most {EXCLUDE_MAX} ids, not {len(ids)}.")
+        for value in ids:
+            try:
+                external_id(value)
+            except ValueError as exc:
+                raise serializers.ValidationError(f"'{value[:40]}': {exc}") from None
+        return list(dict.fromkeys(ids))
+
+
+@extend_schema_field({"type": "string", "pattern": f"^({PRICE_TEXT.pattern})?$", "example": "1980"})
+class QueryPriceField(serializers.CharField):
+    """A price as a query parameter: digits with an optional decimal part, checked as catalogue prices are;
+    left empty (`?price_min=`), it is not given."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(allow_blank=True, **kwargs)
+
+    def run_validation(self, data: object = empty) -> Decimal | None:
+        value = super().run_validation(data)
+        return None if value == "" else value  # blank: CharField answers "" without parsing it
+
+    def to_internal_value(self, data: object) -> Decimal | None:
+        try:
+            return optional_decimal(super().to_internal_value(data).strip())
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+class ItemFilterSerializer(serializers.Serializer):
+    """The filters the app may narrow an items list to (docs/api.md#filters)."""
+
+    category = serializers.CharField(
+        max_length=500, required=False, help_text="Only this category and its subcategories, e.g. 'Home > Kitchen'."
+    )
+    price_min = QueryPriceField(required=False, help_text="Only items priced at least this, e.g. 1980.")
+    price_max = QueryPriceField(required=False, help_text="Only items priced at most this, e.g. 5000.")
+    shop_id = serializers.CharField(max_length=128, required=False, help_text="Only this shop's items.")
+    exclude = IdListField(
+        max_length=20_000, required=False, help_text=f"Item ids to leave out (at most {EXCLUDE_MAX}, comma-separated)."
+    )
+
+
+class ItemRecommendationQuerySerializer(RecommendationQuerySerializer, ItemFilterSerializer):
+    """The items endpoint: paging and the filters."""
+
+
+class ShopRecommendationQuerySerializer(RecommendationQuerySerializer):
+    exclude = IdListField(
+        max_length=20_000, required=False, help_text=f"Shop ids to leave out (at most {EXCLUDE_MAX}, comma-separated)."
+    )
+
+
+class SimilarQuerySerializer(ItemFilterSerializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
     offset = serializers.IntegerField(min_value=0, max_value=1000, default=0, help_text="Position to start from.")
     user_id = serializers.CharField(

@@ -28,13 +28,8 @@ def verdict(kind: str, name_a: str, name_b: str, comparison: Comparison, *, test
     """
     label = str(METRIC_LABELS[kind])
     rate = kind in RATE_LABELS
-    fewest = min(comparison.units_a, comparison.units_b)
-    if fewest < MIN_UNITS:
-        return gettext("Not enough data yet for the %(label)s (%(fewest)s of %(needed)s users needed per variant).") % {
-            "label": label,
-            "fewest": fewest,
-            "needed": MIN_UNITS,
-        }
+    if not comparison.enough_data:
+        return _too_few(label, comparison)
     scale = 100 if rate else 1
     unit = " " + gettext("points") if rate else ""
     values = {
@@ -82,13 +77,8 @@ def guardrail_verdict(kind: str, name_a: str, name_b: str, comparison: Compariso
 
     A guardrail reads the unadjusted p-value: missing a harm costs more than a second look at a false alarm."""
     label = str(GUARDRAIL_LABELS[kind])
-    fewest = min(comparison.units_a, comparison.units_b)
-    if fewest < MIN_UNITS:
-        return gettext("Not enough data yet for the %(label)s (%(fewest)s of %(needed)s users needed per variant).") % {
-            "label": label,
-            "fewest": fewest,
-            "needed": MIN_UNITS,
-        }, None
+    if not comparison.enough_data:
+        return _too_few(label, comparison), None
     values = {
         "label": label,
         "level": f"{comparison.confidence:.0%}",
@@ -96,7 +86,7 @@ def guardrail_verdict(kind: str, name_a: str, name_b: str, comparison: Compariso
         "high": f"{100 * comparison.ci_high:+.1f}",
         "p": p_clause(comparison.p_value),
     }
-    if comparison.p_value >= comparison.alpha or not comparison.enough_data:
+    if comparison.p_value >= comparison.alpha:
         text = gettext(
             "Neither %(a)s nor %(b)s worsens the %(label)s (%(b)s minus %(a)s: %(level)s CI %(low)s to %(high)s "
             "points; %(p)s)."
@@ -115,6 +105,14 @@ def guardrail_verdict(kind: str, name_a: str, name_b: str, comparison: Compariso
         "better_rate": f"{100 * rates[better]:.1f}%",
     }
     return text % values, worse
+
+
+def _too_few(label: str, comparison: Comparison) -> str:
+    return gettext("Not enough data yet for the %(label)s (%(fewest)s of %(needed)s users needed per variant).") % {
+        "label": label,
+        "fewest": min(comparison.units_a, comparison.units_b),
+        "needed": MIN_UNITS,
+    }
 
 
 def _p_text(comparison: Comparison, tested: int) -> str:

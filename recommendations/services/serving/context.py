@@ -14,6 +14,7 @@ import numpy as np
 
 from recommendations.engine.algorithms.popularity import GLOBAL
 from recommendations.services.serving import reads
+from recommendations.services.serving.request_filter import NO_FILTER, RequestFilter
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.sources import Source
 from recommendations.services.serving.state import ServingState, SlotSpec, VariantSpec
@@ -37,6 +38,7 @@ class ServingContext:
     recommendation_id: str | None = None
     variant: str | None = None  # forced (the staff preview)
     subject: str = ""  # what the list is about: the item of similar items
+    filters: RequestFilter = NO_FILTER  # what the app narrowed this request to
     # what the stages found
     spec: SlotSpec | None = None
     chosen: VariantSpec | None = None

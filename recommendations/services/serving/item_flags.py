@@ -1,4 +1,4 @@
-"""Which items may be served, with their shop and category: arrays in memory indexed by item key.
+"""Which items may be served, with their shop, category and price: arrays in memory indexed by item key.
 
 Filtering a 200-entry candidate list against the database cost 1.8 ms a request (bench/serve.py);
 against these arrays it costs microseconds. They are refreshed from the items updated since the last
@@ -35,6 +35,7 @@ class ItemFlags:
     servable: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     shop: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     category: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    price: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))  # NaN: no price
     categories: list[str] = field(default_factory=list)
     category_codes: dict[str, int] = field(default_factory=dict)
     refreshed_from: dt.datetime | None = None  # wall clock when the last refresh began
@@ -66,6 +67,13 @@ class ItemFlags:
         out[inside] = self.category[keys[inside]]
         return out
 
+    def prices_of(self, keys: np.ndarray) -> np.ndarray:
+        """Each key's price, NaN where unknown or not set."""
+        inside = (keys >= 0) & (keys < len(self.price))
+        out = np.full(len(keys), np.nan)
+        out[inside] = self.price[keys[inside]]
+        return out
+
     def category_of(self, key: int) -> str:
         return self.categories[self.category[key]] if 0 <= key < len(self.category) else ""
 
@@ -79,14 +87,16 @@ class ItemFlags:
             self.servable = np.concatenate([self.servable, np.zeros(size - len(self.servable), dtype=bool)])
             self.shop = np.concatenate([self.shop, np.full(size - len(self.shop), -1, dtype=np.int64)])
             self.category = np.concatenate([self.category, np.zeros(size - len(self.category), dtype=np.int32)])
+            self.price = np.concatenate([self.price, np.full(size - len(self.price), np.nan)])
         codes = self.category_codes
-        for _key, _shop, _ok, category in rows:
+        for _key, _shop, _ok, category, _price in rows:
             if category not in codes:
                 codes[category] = len(self.categories)
                 self.categories.append(category)
         self.servable[keys] = np.fromiter((bool(r[2]) for r in rows), dtype=bool, count=len(rows))
         self.shop[keys] = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
         self.category[keys] = np.fromiter((codes[r[3]] for r in rows), dtype=np.int32, count=len(rows))
+        self.price[keys] = np.fromiter((np.nan if r[4] is None else float(r[4]) for r in rows), float, len(rows))
 
 
 def item_flags() -> ItemFlags:
@@ -120,7 +130,7 @@ def item_flags_reset() -> None:
 
 def _changed_since(since: dt.datetime | None) -> list[tuple]:
     table = Item._meta.db_table
-    sql = f"SELECT id, shop_id, published AND in_stock, category_path FROM {table}"
+    sql = f"SELECT id, shop_id, published AND in_stock, category_path, price FROM {table}"
     params: list = []
     if since is not None:
         sql += " WHERE updated_at >= %s"

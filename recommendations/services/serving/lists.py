@@ -15,6 +15,7 @@ from recommendations.services.serving import reads
 from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.item_flags import ItemFlags, item_flags
 from recommendations.services.serving.ng_view import NgView, mask_lookup
+from recommendations.services.serving.request_filter import NO_FILTER, RequestFilter
 from recommendations.services.serving.sources import Source
 from recommendations.services.serving.state import PinSpec, ServingState, SlotSpec
 from recommendations.services.serving.steps import (
@@ -53,12 +54,14 @@ def items_fill(ctx: ServingContext) -> None:
     """Stage: the items list from the chain's sources, re-ranked by the session, filtered, capped per
     shop and backfilled until it holds `ctx.need`, with boosts, buries and pins applied."""
     assert ctx.spec is not None  # the variant stage ran
-    ctx.pool = items_list(ctx.spec, ctx.state, ctx.sources, ctx.activity, ctx.segments, ctx.need, ctx.now, ctx.trace)
+    ctx.pool = items_list(
+        ctx.spec, ctx.state, ctx.sources, ctx.activity, ctx.segments, ctx.need, ctx.now, ctx.trace, ctx.filters
+    )
 
 
 def shops_fill(ctx: ServingContext) -> None:
     """Stage: the shops list from the chain's sources, NG shops removed, backfilled, boosts and pins applied."""
-    ctx.pool = shops_list(ctx.state, ctx.sources, ctx.segments, ctx.need, ctx.now, ctx.trace)
+    ctx.pool = shops_list(ctx.state, ctx.sources, ctx.segments, ctx.need, ctx.now, ctx.trace, ctx.filters)
 
 
 def excluded_by_history(activity: list[reads.Activity]) -> dict[int, str]:
@@ -81,6 +84,7 @@ def items_list(
     need: int,
     now: dt.datetime,
     trace: Trace,
+    filters: RequestFilter = NO_FILTER,
 ) -> list[Entry]:
     excluded = excluded_by_history(activity)
     session_items = list(dict.fromkeys(a.item for a in activity if a.in_session and a.type in SESSION_TYPES))
@@ -88,7 +92,7 @@ def items_list(
     pins = pins_for(state, "items", segments, now, trace)
     flags = item_flags()
     ng = state.ng["items"]
-    allowed = item_filter(ng, flags, excluded)
+    allowed = item_filter(ng, flags, excluded, filters)
 
     excluded_keys = np.fromiter(excluded, dtype=np.int64, count=len(excluded))
 
@@ -97,6 +101,8 @@ def items_list(
         ok &= ~mask_lookup(ng.shop_mask, flags.shops_of(keys))
         if ng.categories:
             ok &= ~mask_lookup(ng.category_code_mask(flags.categories), flags.category_codes_of(keys))
+        if filters:
+            ok &= filters.item_mask(keys, flags)
         return ok & ~np.isin(keys, excluded_keys) if len(excluded_keys) else ok
 
     def take(group: int, source: Source, seen: set[int]) -> list[Entry]:
@@ -168,15 +174,19 @@ def _keep_added(entry: Entry, allowed: Callable[[int], str | None], trace: Trace
     return why is None
 
 
-def item_filter(ng: NgView, flags: ItemFlags, excluded: dict[int, str]) -> Callable[[int], str | None]:
-    """Why an item may not be served (NG, NG shop or category, not servable, the user's history), or None."""
+def item_filter(
+    ng: NgView, flags: ItemFlags, excluded: dict[int, str], filters: RequestFilter = NO_FILTER
+) -> Callable[[int], str | None]:
+    """Why an item may not be served (NG, NG shop or category, not servable, the user's history, the request's
+    filter), or None."""
+    outside = filters.item_reason(flags)
 
     def allowed(key: int) -> str | None:
         if key in ng.items:
             return ng.items[key]
         if not flags.is_servable(key):
             return _("not servable: unpublished, sold out or no longer listed")
-        return ng.item_reason(key, flags.shop_of(key), flags.category_of(key)) or excluded.get(key)
+        return ng.item_reason(key, flags.shop_of(key), flags.category_of(key)) or excluded.get(key) or outside(key)
 
     return allowed
 
@@ -202,13 +212,21 @@ def _with_pins(
 
 
 def shops_list(
-    state: ServingState, sources: list[Source], segments: list[str], need: int, now: dt.datetime, trace: Trace
+    state: ServingState,
+    sources: list[Source],
+    segments: list[str],
+    need: int,
+    now: dt.datetime,
+    trace: Trace,
+    filters: RequestFilter = NO_FILTER,
 ) -> list[Entry]:
     pins = pins_for(state, "shops", segments, now, trace)
 
     ng = state.ng["shops"]
 
     def allowed(key: int) -> str | None:
+        if key in filters.exclude:
+            return _("outside the request's filter: exclude")
         return ng.shops.get(key)
 
     def take(group: int, source: Source, seen: set[int]) -> list[Entry]:

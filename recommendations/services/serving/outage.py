@@ -3,8 +3,6 @@ the NG lists and item flags it also keeps, so the app still shows something sens
 
 from __future__ import annotations
 
-import uuid
-
 from django.utils.translation import gettext as _
 
 from recommendations.errors import Unavailable
@@ -12,6 +10,7 @@ from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.item_flags import item_flags
 from recommendations.services.serving.lists import item_filter
 from recommendations.services.serving.paging import slot_ng
+from recommendations.services.serving.recommendation_ids import new_recommendation_id
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.steps import entries_from_list, live_filter
 
@@ -45,7 +44,7 @@ def answer_from_memory(ctx: ServingContext, error: Exception) -> Recommendation:
     limit = ctx.limit or 20
     page = kept[ctx.offset : ctx.offset + limit]
     return Recommendation(
-        recommendation_id=ctx.recommendation_id or str(uuid.uuid4()),
+        recommendation_id=ctx.recommendation_id or new_recommendation_id(ctx.user_id, ctx.slot),
         slot=ctx.slot,
         variant=ctx.chosen.name if ctx.chosen else "",
         algorithm="popularity",

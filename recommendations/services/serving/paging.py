@@ -58,7 +58,9 @@ def live_page(
     return pool[offset : offset + limit], external_ids
 
 
-def stored_list(result: Recommendation, entries: list[Entry], user_id: str, subject: str = "") -> tuple[str, dict]:
+def stored_list(
+    result: Recommendation, entries: list[Entry], user_id: str, subject: str = "", filters: str = ""
+) -> tuple[str, dict]:
     """The cache key and value that let later pages of this recommendation be served from it."""
     sources = sorted({e.source for e in entries})
     return (
@@ -67,6 +69,7 @@ def stored_list(result: Recommendation, entries: list[Entry], user_id: str, subj
             "user": user_id,
             "slot": result.slot,
             "subject": subject,
+            "filters": filters,
             "variant": result.variant,
             "algorithm": result.algorithm,
             "version": result.model_version,
@@ -90,6 +93,7 @@ def stored_page(ctx: ServingContext) -> None:
         or stored["user"] != ctx.user_id
         or stored["slot"] != ctx.slot
         or stored.get("subject", "") != ctx.subject
+        or stored.get("filters", "") != ctx.filters.signature
     ):
         ctx.trace.step(
             "paging",

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -36,6 +35,8 @@ from recommendations.services.serving.impressions import impression_log
 from recommendations.services.serving.lists import MAX_LIST, items_fill, shops_fill
 from recommendations.services.serving.outage import answer_from_memory
 from recommendations.services.serving.paging import live_page, slot_ng, stored_list, stored_page
+from recommendations.services.serving.recommendation_ids import new_recommendation_id, recommendation_id_belongs
+from recommendations.services.serving.request_filter import NO_FILTER, RequestFilter
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.similar import similar_fill, subject_item
 from recommendations.services.serving.state import current_state
@@ -51,7 +52,7 @@ def page(ctx: ServingContext) -> None:
         ctx.slot, ctx.pool, ctx.offset, ctx.limit, slot_ng(ctx.state, ctx.slot), ctx.trace
     )
     ctx.result = Recommendation(
-        recommendation_id=ctx.recommendation_id or str(uuid.uuid4()),
+        recommendation_id=ctx.recommendation_id or new_recommendation_id(ctx.user_id, ctx.slot),
         slot=ctx.slot,
         variant=ctx.chosen.name if ctx.chosen else "",
         algorithm=ctx.algorithm,
@@ -91,12 +92,14 @@ def recommend(
     recommendation_id: str | None = None,
     variant: str | None = None,
     item_id: str = "",
+    filters: RequestFilter = NO_FILTER,
     now: dt.datetime | None = None,
     log: bool = True,
     explain: bool = True,
 ) -> Recommendation:
     """The `slot` list for a user as the API serves it; `variant` forces one (the staff preview); `item_id`
-    is the item of similar items. With `explain`, the trace says why each removed entry went."""
+    is the item of similar items; `filters` narrow the list (request_filter). With `explain`, the trace says why
+    each removed entry went."""
     slot_stages = SLOT_STAGES.get(slot)
     if slot_stages is None:
         raise NotFound(f"There is no slot '{slot[:40]}'; the slots are {', '.join(SLOT_STAGES)}.")
@@ -112,7 +115,16 @@ def recommend(
         recommendation_id=recommendation_id,
         variant=variant,
         subject=item_id,
+        filters=filters,
     )
+    if recommendation_id and not recommendation_id_belongs(recommendation_id, user_id, slot):
+        # made up, or another user's or slot's: paging it would show (and credit) a list not made for them
+        ctx.trace.step(
+            "paging",
+            _("recommendation %(id)s was not made for this user and slot: a new list under a new id")
+            % {"id": recommendation_id[:64]},
+        )
+        ctx.recommendation_id = None
     try:
         for stage in slot_stages:
             stage(ctx)
@@ -132,7 +144,7 @@ def recommend(
         stored = None
         if not ctx.paged and len(ctx.pool) > ctx.offset + ctx.limit:
             # later pages come from this list, stored with the impression (the preview, not logging, stores none)
-            stored = stored_list(result, ctx.pool[:MAX_LIST], user_id, ctx.subject)
+            stored = stored_list(result, ctx.pool[:MAX_LIST], user_id, ctx.subject, ctx.filters.signature)
         _log(result, user_id, ctx.user.pk if ctx.user else None, stored, served_at=ctx.now)
     return result
 

@@ -52,7 +52,7 @@ def similar_fill(ctx: ServingContext) -> None:
         for entry in backfill:
             entry.group = 1
         entries += backfill
-    base = item_filter(slot_ng(state, ctx.slot), flags, excluded)
+    base = item_filter(slot_ng(state, ctx.slot), flags, excluded, ctx.filters)
     neighbours = {e.key for e in entries if e.group == 0}
 
     def allowed(k: int) -> str | None:

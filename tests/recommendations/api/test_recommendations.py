@@ -63,6 +63,26 @@ def test_second_page_with_recommendation_id(reader, world):
     assert [e["rank"] for e in second["items"]] == [3, 4]
 
 
+def test_another_users_or_a_made_up_recommendation_id_starts_a_new_list(reader, world):
+    """A list id names whose list it is: paging with another user's id, another slot's or one made up gets a
+    freshly ranked first page under a new id, so nothing is shown or credited under a list not made for them."""
+    AppUserFactory(external_id="bob")
+    bobs = reader.get("/api/v1/users/bob/recommendations/items", {"limit": 2}).json()["recommendation_id"]
+    shops = reader.get("/api/v1/users/alice/recommendations/shops", {"limit": 2}).json()["recommendation_id"]
+    for foreign in (bobs, shops, "6f1e0c1a-5d4b-4f7e-9a53-0d8f6c2b9e11"):
+        answer = reader.get(
+            "/api/v1/users/alice/recommendations/items", {"limit": 2, "offset": 2, "recommendation_id": foreign}
+        )
+        assert answer.status_code == 200
+        body = answer.json()
+        assert body["recommendation_id"] != foreign, foreign
+        assert [e["rank"] for e in body["items"]] == [3, 4]  # the page asked for, of a list ranked for alice
+        assert not Impression.objects.filter(
+            recommendation_id=foreign, slot="items", user__external_id="alice"
+        ).exists()
+        assert Impression.objects.filter(recommendation_id=body["recommendation_id"]).exists()
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
