@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from recommendations.api import serializers as s
 from recommendations.api.query import path_id, query_values
 from recommendations.models import Scope
+from recommendations.services.serving.item_details import item_details
 from recommendations.services.serving.pipeline import recommend
 from recommendations.services.serving.request_filter import request_filter
 from recommendations.services.serving.result import Recommendation
@@ -28,19 +29,21 @@ def _head(result: Recommendation) -> dict:
     }
 
 
-def _entries(result: Recommendation, id_field: str) -> list[dict]:
+def _entries(result: Recommendation, id_field: str, fields: list[str] | None = None) -> list[dict]:
+    details = item_details([e.key for e in result.entries], fields) if fields else {}
     return [
         {
             id_field: result.external_ids.get(entry.key, ""),
             "rank": result.offset + i + 1,
             "score": round(entry.score, 6),
             "source": entry.source,
+            **details.get(entry.key, {}),
         }
         for i, entry in enumerate(result.entries)
     ]
 
 
-def _body(result: Recommendation) -> dict:
+def _body(result: Recommendation, fields: list[str] | None = None) -> dict:
     """The JSON of a page: items (items, similar), shops, or features with their items."""
     if result.slot == "features":
         features = [
@@ -61,7 +64,7 @@ def _body(result: Recommendation) -> dict:
         shops = _entries(result, "shop_id")
         # `items` repeats the shops for API v1 clients written before the `shops` key (docs/api.md)
         return {**_head(result), "shops": shops, "items": shops}
-    return {**_head(result), "items": _entries(result, "item_id")}
+    return {**_head(result), "items": _entries(result, "item_id", fields)}
 
 
 class UserRecommendationsApi(APIView):
@@ -84,7 +87,7 @@ class UserRecommendationsApi(APIView):
             filters=request_filter(query, slot=self.slot),
             explain=False,
         )
-        return Response(_body(result))
+        return Response(_body(result, query.get("fields")))
 
 
 _PIPELINE = (
@@ -172,4 +175,4 @@ class SimilarItemsApi(APIView):
             filters=request_filter(query),
             explain=False,
         )
-        return Response(_body(result))
+        return Response(_body(result, query.get("fields")))

@@ -21,6 +21,7 @@ from recommendations.row_validation import (
     external_id,
     optional_decimal,
 )
+from recommendations.services.serving.item_details import ITEM_FIELDS
 from recommendations.services.serving.request_filter import EXCLUDE_MAX
 
 
@@ -201,6 +202,26 @@ class QueryPriceField(serializers.CharField):
             raise serializers.ValidationError(str(exc)) from None
 
 
+FIELDS_PATTERN = "^(({names})(,({names}))*)?$".format(names="|".join(ITEM_FIELDS))
+
+
+@extend_schema_field({"type": "string", "pattern": FIELDS_PATTERN, "example": "title,price,image_url"})
+class ItemFieldsField(serializers.CharField):
+    """Catalogue fields to send beside each item id, comma-separated."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(allow_blank=True, **kwargs)
+
+    def to_internal_value(self, data: object) -> list[str]:
+        names = [part.strip() for part in super().to_internal_value(data).split(",") if part.strip()]
+        unknown = [name for name in names if name not in ITEM_FIELDS]
+        if unknown:
+            raise serializers.ValidationError(
+                f"unknown field(s) {', '.join(repr(n[:40]) for n in unknown[:5])}; use {', '.join(ITEM_FIELDS)}."
+            )
+        return list(dict.fromkeys(names))
+
+
 class ItemFilterSerializer(serializers.Serializer):
     """The filters the app may narrow an items list to (docs/api.md#filters)."""
 
@@ -212,6 +233,11 @@ class ItemFilterSerializer(serializers.Serializer):
     shop_id = serializers.CharField(max_length=128, required=False, help_text="Only this shop's items.")
     exclude = IdListField(
         max_length=20_000, required=False, help_text=f"Item ids to leave out (at most {EXCLUDE_MAX}, comma-separated)."
+    )
+    fields = ItemFieldsField(
+        max_length=200,
+        required=False,
+        help_text=f"Catalogue fields to send beside each item id: {', '.join(ITEM_FIELDS)} (comma-separated).",
     )
 
 
@@ -238,10 +264,15 @@ class SimilarQuerySerializer(ItemFilterSerializer):
 
 class RecommendedEntrySerializer(serializers.Serializer):
     item_id = serializers.CharField(required=False, help_text="Items slot and similar items.")
-    shop_id = serializers.CharField(required=False, help_text="Shops slot.")
+    shop_id = serializers.CharField(required=False, help_text="Shops slot; for an item, its shop (fields=shop_id).")
     rank = serializers.IntegerField(help_text="1-based position in the whole list (offset included).")
     score = serializers.FloatField(help_text="The proposing source's own score; comparable only within a source.")
     source = serializers.CharField(help_text="What put it there: an algorithm, 'session' or 'pinned'.")
+    title = serializers.CharField(required=False, help_text="With fields=title.")
+    price = serializers.FloatField(required=False, allow_null=True, help_text="With fields=price; null: no price.")
+    image_url = serializers.CharField(required=False, allow_blank=True, help_text="With fields=image_url.")
+    category = serializers.CharField(required=False, allow_blank=True, help_text="With fields=category.")
+    shop_name = serializers.CharField(required=False, help_text="With fields=shop_name.")
 
 
 class PageSerializer(serializers.Serializer):

@@ -129,3 +129,20 @@ def test_similar_items_and_shops_take_filters_too(reader, world):
     assert "shop-0" not in [e["shop_id"] for e in shops["shops"]] and shops["shops"]
     bad = reader.get("/api/v1/users/alice/recommendations/shops", {"category": "Home"})
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "category"
+
+
+def test_fields_send_what_the_app_shows_beside_each_id(reader, world):
+    items = world["items"]
+    body = reader.get(ITEMS, {"limit": 2, "fields": "title,price,image_url,shop_id,shop_name,category"}).json()
+    first = body["items"][0]
+    assert first["item_id"] == "item-0" and first["title"] == items[0].title and first["price"] == 100.0
+    assert (first["shop_id"], first["shop_name"]) == ("shop-0", items[0].shop.name)
+    assert first["category"] == "Home > Kitchen" and "image_url" in first
+    assert set(reader.get(ITEMS, {"limit": 1, "fields": "title"}).json()["items"][0]) == {
+        "item_id", "rank", "score", "source", "title",
+    }  # fmt: skip
+    similar = reader.get("/api/v1/items/item-0/similar", {"limit": 1, "fields": "price"}).json()
+    assert similar["items"][0]["price"] == 500.0
+    bad = reader.get(ITEMS, {"fields": "title,cost"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "fields"
+    assert "'cost'" in bad.json()["errors"][0]["message"]
