@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext, gettext_lazy
@@ -51,10 +52,13 @@ class Vocabulary:
         )
 
 
-def categories() -> Vocabulary:
-    """Every category path of the catalogue and every level above one ('Beauty' and 'Beauty > Skincare')."""
+def categories(paths: Iterable[str] | None = None) -> Vocabulary:
+    """Every category path of the catalogue (or of `paths`) and every level above one ('Beauty' and
+    'Beauty > Skincare')."""
     known: dict[str, str] = {}
-    for path in Item.objects.exclude(category_path="").values_list("category_path", flat=True).distinct():
+    if paths is None:
+        paths = Item.objects.exclude(category_path="").values_list("category_path", flat=True).distinct()
+    for path in paths:
         levels = [level.strip() for level in path.split(">") if level.strip()]
         for depth in range(1, len(levels) + 1):
             name = CATEGORY_SEPARATOR.join(levels[:depth])

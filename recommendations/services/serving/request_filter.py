@@ -14,9 +14,10 @@ from decimal import Decimal
 import numpy as np
 from django.utils.translation import gettext as _
 
+from curation.vocabulary import categories
 from recommendations.errors import FieldError, ValidationFailed
 from recommendations.models import Item, Shop
-from recommendations.services.serving.item_flags import ItemFlags
+from recommendations.services.serving.item_flags import ItemFlags, item_flags
 
 CATEGORY_SEPARATOR = " > "
 EXCLUDE_MAX = 100  # ids in one `exclude`: a screenful and a cart, not a catalogue
@@ -97,8 +98,9 @@ NO_FILTER = RequestFilter()
 
 
 def request_filter(values: dict, *, slot: str = "items") -> RequestFilter:
-    """The filter the validated query `values` ask for; ValidationFailed naming `shop_id` when no such shop,
-    or `price_min` above `price_max`. Ids in `exclude` recsite does not know are simply not there to leave out."""
+    """The filter the validated query `values` ask for; ValidationFailed naming `category` or `shop_id` when the
+    catalogue has no such one (with the closest categories), or `price_min` above `price_max`. Ids in `exclude`
+    recsite does not know are simply not there to leave out."""
     price_min, price_max = values.get("price_min"), values.get("price_max")
     if price_min is not None and price_max is not None and price_min > price_max:
         raise ValidationFailed(
@@ -111,11 +113,18 @@ def request_filter(values: dict, *, slot: str = "items") -> RequestFilter:
             raise ValidationFailed(
                 "The request is invalid.", [FieldError(None, "shop_id", f"unknown shop '{values['shop_id'][:60]}'.")]
             )
+    category = ""
+    if values.get("category"):
+        # the catalogue's own spelling: full-width, case and spaces around ">" do not matter
+        try:
+            category = categories(item_flags().categories).canonical(values["category"])
+        except ValueError as exc:
+            raise ValidationFailed("The request is invalid.", [FieldError(None, "category", str(exc))]) from None
     ids = values.get("exclude") or []
     model = Shop if slot == "shops" else Item
     exclude = frozenset(model.objects.filter(external_id__in=ids).values_list("pk", flat=True)) if ids else frozenset()
     return RequestFilter(
-        category=(values.get("category") or "").strip(),
+        category=category,
         price_min=price_min,
         price_max=price_max,
         shop_key=shop_key,

@@ -91,6 +91,7 @@ def test_exclude_leaves_out_what_is_already_on_screen(reader, world):
         ({"exclude": ",".join(f"item-{n}" for n in range(EXCLUDE_MAX + 1))}, "exclude"),
         ({"exclude": "item-1," + "x" * 200}, "exclude"),
         ({"category": "x" * 501}, "category"),
+        ({"category": "Kitchen"}, "category"),
         ({"colour": "red"}, "colour"),
     ],
 )
@@ -146,3 +147,11 @@ def test_fields_send_what_the_app_shows_beside_each_id(reader, world):
     bad = reader.get(ITEMS, {"fields": "title,cost"})
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "fields"
     assert "'cost'" in bad.json()["errors"][0]["message"]
+
+
+def test_a_category_is_matched_as_the_admin_matches_it_and_an_unknown_one_is_named(reader, world):
+    full_width = "\uff48\uff4f\uff4d\uff45>garden"  # "home" in full-width letters, no spaces around ">"
+    ids = _ids(reader.get(ITEMS, {"limit": 4, "category": full_width}).json())
+    assert len(ids) == 4 and all(_number(i) % 4 == 2 for i in ids)
+    error = reader.get(ITEMS, {"category": "Home > Kitchn"}).json()["errors"][0]
+    assert error["field"] == "category" and "did you mean 'Home > Kitchen'" in error["message"]

@@ -91,6 +91,7 @@ DOCUMENTED_RULES = re.compile(
     r"|^only a purchase carries|^a currency needs a value"  # an event's money is a purchase's
     r"|is not a date \(2026/12/31\) or an ISO 8601|needs a time zone|is already past"  # NG expiry: a real, future day
     r"|is above price_max"  # a recommendation filter's price band runs upwards
+    r"|^no category '"  # and its category is one the catalogue has
 )
 
 
