@@ -10,13 +10,13 @@ from rest_framework.views import APIView
 
 from curation.models import SLOT_NAMES
 from curation.selectors import KINDS, ng_entries, ng_entry_row
-from curation.services.ng_lists import ng_delete, ng_put
+from curation.services.ng_lists import DATE_ONLY, ng_delete, ng_put
 from recommendations.api.query import query_values
 from recommendations.api.serializers import ErrorSerializer
 from recommendations.models import Scope
 
 # a date, or a date with a time after it; whether it is a real day and time the service checks
-EXPIRY_SHAPE = r"^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}([T ][0-9]{2}:[0-9]{2}[0-9:.+\-Z]*)?$"
+EXPIRY_SHAPE = rf"^{DATE_ONLY.pattern}([T ][0-9]{{2}}:[0-9]{{2}}[0-9:.+\-Z]*)?$"
 
 
 class NgEntryBodySerializer(serializers.Serializer):

@@ -44,8 +44,7 @@ def compare_variants(
         if len(ua) < 2 or len(ub) < 2:
             continue
         for kind in RATES:
-            hits_a, hits_b = int((ua[f"{kind}_events"] > 0).sum()), int((ub[f"{kind}_events"] > 0).sum())
-            tests.append((a, b, f"{kind}_rate_per_user", kind, two_proportions(hits_a, len(ua), hits_b, len(ub))))
+            tests.append((a, b, f"{kind}_rate_per_user", kind, _share_with(kind, ua, ub)))
         purchases = two_means(ua["purchase_events"].to_numpy(), ub["purchase_events"].to_numpy())
         tests.append((a, b, "purchases_per_user", "purchases", purchases))
         revenue, removed = _revenue_comparison(ua, ub, before or {})
@@ -76,8 +75,7 @@ def guardrail_checks(users: dict[str, pd.DataFrame]) -> list[dict]:
     for a, b in itertools.combinations(sorted(users), 2):
         ua, ub = users[a], users[b]
         for kind in GUARDRAILS:
-            hits_a, hits_b = int((ua[f"{kind}_events"] > 0).sum()), int((ub[f"{kind}_events"] > 0).sum())
-            c = two_proportions(hits_a, len(ua), hits_b, len(ub))
+            c = _share_with(kind, ua, ub)
             message, worse = guardrail_verdict(kind, a, b, c)
             checks.append(
                 {
@@ -87,6 +85,12 @@ def guardrail_checks(users: dict[str, pd.DataFrame]) -> list[dict]:
                 }
             )  # fmt: skip
     return checks
+
+
+def _share_with(kind: str, ua: pd.DataFrame, ub: pd.DataFrame) -> Comparison:
+    """B's share of users with at least one `kind` event against A's."""
+    hits_a, hits_b = int((ua[f"{kind}_events"] > 0).sum()), int((ub[f"{kind}_events"] > 0).sum())
+    return two_proportions(hits_a, len(ua), hits_b, len(ub))
 
 
 def _days_to_go(comparison: Comparison, days: int) -> int | None:

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from curation.vocabulary import categories
 from recommendations.errors import FieldError, ValidationFailed
 from recommendations.models import Item, Shop
+from recommendations.models.catalog import CATEGORY_SEPARATOR
 from recommendations.services.serving.item_flags import ItemFlags, item_flags
 
-CATEGORY_SEPARATOR = " > "
 EXCLUDE_MAX = 100  # ids in one `exclude`: a screenful and a cart, not a catalogue
 
 
@@ -65,11 +65,11 @@ class RequestFilter:
 
     def item_reason(self, flags: ItemFlags) -> Callable[[int], str | None]:
         """Why an item is outside the filter (naming the parameter), or None."""
+        if not self:
+            return lambda _key: None  # every request without filters asks this of each candidate
         codes = set(self._category_codes(flags).tolist()) if self.category else set()
 
         def reason(key: int) -> str | None:
-            if not self:
-                return None
             one = np.array([key], dtype=np.int64)
             if self.category and int(flags.category_codes_of(one)[0]) not in codes:
                 return _("outside the request's filter: category")
