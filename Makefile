@@ -24,6 +24,7 @@ demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py generate_demo
 	$(BIN)/python manage.py train
+	$(BIN)/python manage.py refresh_content
 	$(BIN)/python manage.py suggest_features --publish 2
 	$(BIN)/python manage.py simulate_traffic
 	$(BIN)/python manage.py demo_access

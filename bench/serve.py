@@ -11,6 +11,10 @@ the same run, drives two endpoints with an asyncio load generator (new connectio
   - the floor: a bare DRF view returning a fixed 20-entry list, behind the same API-key
     authentication, scope check and throttle as every recsite endpoint (bench/serve_urls.py);
   - recsite's items endpoint for random known users (limit 20), impressions logged as in production;
+    the items slot explores new items (10% of positions), caps each top-level category at 10 and
+    moves down items shown 5 times in 7 days without a click, as the demo does;
+  - the same with a category filter (a random top-level category), and with `fields=` (title, price,
+    image, shop name and category beside each id);
   - similar items of random items for random known users (limit 20), impressions logged;
   - themed features for random known users (FEATURES published features, one per top category).
 For each: maximum throughput (16 concurrent connections, closed loop), then latency percentiles at
@@ -29,6 +33,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from common import ROOT, gunicorn_start, machine, setup_django, write_block
 
@@ -45,9 +50,10 @@ def build_world(users: int, items: int) -> tuple[list[str], str]:
 
     from curation.models import Feature, NgItem, Pin
     from recommendations.demo_data.generator import DemoSize, generate
-    from recommendations.demo_data.store import catalog_store, trusted_events_store
+    from recommendations.demo_data.store import catalog_store, demo_serving_settings, trusted_events_store
     from recommendations.models import AppUser, Item, ModelVersion, Scope, SegmentCandidates, Variant
     from recommendations.services.api_keys import api_key_create
+    from recommendations.services.training.content_lists import content_neighbours_refresh
     from recommendations.services.training.pipeline import training_run_create, training_run_execute
 
     end = timezone.now()
@@ -90,6 +96,10 @@ def build_world(users: int, items: int) -> tuple[list[str], str]:
             for n, top in enumerate(tops[:FEATURES])
         ]
     )
+    started = time.perf_counter()
+    content = content_neighbours_refresh()
+    print(f"content neighbours of {content['items']:,.0f} items in {time.perf_counter() - started:.1f} s", flush=True)
+    demo_serving_settings()
     _key, plain = api_key_create(name="bench", scopes=[Scope.RECOMMENDATIONS_READ], throttle_rate="100000000/minute")
     known = list(AppUser.objects.values_list("external_id", flat=True))
     return known, plain
@@ -180,9 +190,15 @@ def main() -> None:
     rng = random.Random(1)
     sample = rng.sample(users, min(len(users), 5000))
     items = list(Item.objects.values_list("external_id", flat=True))
+    tops = sorted({p.split(" > ")[0] for p in Item.objects.values_list("category_path", flat=True)})
+    fields = "title,price,image_url,shop_name,category"
     endpoints = {
         "bare DRF view, fixed list (floor)": [f"/bench/users/{u}/fixed" for u in sample],
         "recsite items endpoint": [f"/api/v1/users/{u}/recommendations/items?limit=20" for u in sample],
+        "recsite items, category filter": [
+            f"/api/v1/users/{u}/recommendations/items?limit=20&category={quote(rng.choice(tops))}" for u in sample
+        ],
+        "recsite items, fields=": [f"/api/v1/users/{u}/recommendations/items?limit=20&fields={fields}" for u in sample],
         "recsite similar items": [f"/api/v1/items/{rng.choice(items)}/similar?limit=20&user_id={u}" for u in sample],
         "recsite features": [f"/api/v1/users/{u}/recommendations/features" for u in sample],
     }

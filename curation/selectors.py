@@ -270,8 +270,11 @@ def _feature_items(feature: Feature) -> list[int]:
 
 
 def live_features(now: dt.datetime | None = None) -> QuerySet:
-    """Published features whose schedule includes now."""
+    """Published features whose schedule includes now, each with `hand_picked`: how many items merchandisers
+    placed in it by hand (they lead its items, in their order)."""
     now = now or timezone.now()
-    return Feature.objects.filter(status=Feature.Status.PUBLISHED).filter(
-        Q(starts_at__isnull=True) | Q(starts_at__lte=now), Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+    return (
+        Feature.objects.filter(status=Feature.Status.PUBLISHED)
+        .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now), Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .annotate(hand_picked=Count("picks"))
     )

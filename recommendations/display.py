@@ -26,3 +26,10 @@ def p_clause(value: float | None) -> str:
     """'p < 0.001' or 'p = 0.025', as a clause inside a sentence."""
     shown = p_value(value)
     return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
+
+
+def percent(value: float | None) -> str:
+    """A share as a percent with two decimals ('3.25%'); '-' when there is none."""
+    if value is None:
+        return "-"
+    return f"{100 * value:.2f}%"

@@ -62,6 +62,14 @@ def training_runs_reap_task() -> dict:
     return {"requeued": requeued, "failed": failed}
 
 
+@shared_task(name="recommendations.content_neighbours_refresh", queue="training", acks_late=True, expires=1800)
+def content_neighbours_refresh_task() -> dict:
+    """Recompute every servable item's content neighbours (similar items, new-item exploration)."""
+    from recommendations.services.training.content_lists import content_neighbours_refresh
+
+    return content_neighbours_refresh()
+
+
 @shared_task(name="recommendations.metrics_rollup", acks_late=True, expires=900)
 def metrics_rollup_task() -> int:
     """Recompute the experiment roll-ups of the days that got new events or impressions."""

@@ -23,6 +23,9 @@ ROLES: dict[str, list[str]] = {
         *_CURATION,
         "curation.publish_feature",
         "recommendations.preview_recommendations",
+        # the slots' variety, new-item and rotation settings (the experiment's fields stay read-only to them)
+        "recommendations.view_slotconfig",
+        "recommendations.change_slotconfig",
     ],
     "Analyst": [
         *_CATALOG_READ,

@@ -188,6 +188,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# How often content neighbours are recomputed (minutes), so an item listed today is found as similar and
+# new before the nightly training.
+CONTENT_REFRESH_MINUTES = env.int("CONTENT_REFRESH_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE = {
     # https://crontab.guru/#17_3_*_*_*
     "events-prune-daily": {"task": "recommendations.events_prune", "schedule": crontab(hour=3, minute=17)},
@@ -201,6 +204,11 @@ CELERY_BEAT_SCHEDULE = {
     "personalize-training-nightly": {
         "task": "recommendations.personalize_training_nightly",
         "schedule": crontab(hour=1, minute=30),
+    },
+    # every CONTENT_REFRESH_MINUTES (60 by default): items listed since are found as similar and new
+    "content-neighbours-refresh": {
+        "task": "recommendations.content_neighbours_refresh",
+        "schedule": CONTENT_REFRESH_MINUTES * 60,
     },
     # https://crontab.guru/#*/5_*_*_*_*  (does nothing while PERSONALIZE_BUCKET is empty)
     "personalize-resources-refresh": {
@@ -337,6 +345,9 @@ TRAINING_SOFT_TIME_LIMIT = env.int("TRAINING_SOFT_TIME_LIMIT", default=3 * 3600)
 # Co-visitation: neighbours kept per item, and the silence that ends a session (minutes).
 NEIGHBOURS_PER_ITEM = env.int("NEIGHBOURS_PER_ITEM", default=20)
 SESSION_GAP_MINUTES = env.float("SESSION_GAP_MINUTES", default=30.0)
+# Content similarity (title, category, shop, price): neighbours kept per item (refreshed every
+# CONTENT_REFRESH_MINUTES, with the beat schedule).
+CONTENT_NEIGHBOURS_PER_ITEM = env.int("CONTENT_NEIGHBOURS_PER_ITEM", default=20)
 
 # --- serving --------------------------------------------------------------------------------
 # Without a session_id, the user's events of this many minutes make their current session.

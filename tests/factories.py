@@ -11,6 +11,7 @@ from recommendations.models import (
     AlgorithmSetting,
     ApiKey,
     AppUser,
+    ContentNeighbours,
     Event,
     EventType,
     ExperimentDay,
@@ -148,6 +149,20 @@ class ItemNeighboursFactory(PackedListFactory):
         model = ItemNeighbours
 
     item = factory.SubFactory(ItemFactory)
+
+
+class ContentNeighboursFactory(factory.django.DjangoModelFactory):
+    """An item's content neighbours, given as `keys` (best first; scores fall by a tenth a place from 1)."""
+
+    class Meta:
+        model = ContentNeighbours
+        exclude = ("keys", "packed")
+
+    item = factory.SubFactory(ItemFactory)
+    keys = factory.LazyFunction(list)
+    packed = factory.LazyAttribute(lambda o: PackedList.pack(o.keys, [1.0 - 0.1 * i for i in range(len(o.keys))]))
+    ids = factory.LazyAttribute(lambda o: o.packed[0])
+    scores = factory.LazyAttribute(lambda o: o.packed[1])
 
 
 class AlgorithmSettingFactory(factory.django.DjangoModelFactory):

@@ -60,8 +60,47 @@ class VariantInline(admin.TabularInline):
 
 @admin.register(SlotConfig)
 class SlotConfigAdmin(admin.ModelAdmin):
-    list_display = ("slot", "size", "per_shop_cap", "experiment", "variant_summary", "dashboard")
+    list_display = (
+        "slot",
+        "size",
+        "per_shop_cap",
+        "per_category_cap",
+        "exploration_share",
+        "fatigue_shows",
+        "experiment",
+        "variant_summary",
+        "dashboard",
+    )
     inlines = [VariantInline]
+    fieldsets = (
+        (None, {"fields": ("slot", "size", "experiment")}),
+        (
+            gettext_lazy("Variety"),
+            {
+                "fields": ("per_shop_cap", "per_category_cap"),
+                "description": gettext_lazy("Limits that keep one shop or one category from filling a list."),
+            },
+        ),
+        (
+            gettext_lazy("New items"),
+            {
+                "fields": ("exploration_share", "exploration_after", "new_item_days"),
+                "description": gettext_lazy(
+                    "Positions given to new items so they are seen before any model knows them. They are marked "
+                    "'exploration' in the preview and counted apart on the experiment dashboard."
+                ),
+            },
+        ),
+        (
+            gettext_lazy("Rotation"),
+            {
+                "fields": ("fatigue_shows", "fatigue_days"),
+                "description": gettext_lazy(
+                    "Items a user keeps seeing without opening move down their list, so it changes from day to day."
+                ),
+            },
+        ),
+    )
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> object:
         for problem in current_state().skipped:
@@ -98,7 +137,12 @@ class SlotConfigAdmin(admin.ModelAdmin):
         return ", ".join(summary) or _("none")
 
     def get_readonly_fields(self, request: HttpRequest, obj: SlotConfig | None = None) -> tuple[str, ...]:
-        return ("slot",) if obj else ()
+        fixed = ("slot",) if obj else ()
+        if not request.user.has_perm("recommendations.change_variant"):
+            # merchandisers tune variety, new items and rotation; the experiment (its name reshuffles users)
+            # and the page size stay with whoever runs the experiments
+            fixed += ("size", "experiment")
+        return fixed
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return SlotConfig.objects.count() < len(CONFIGURED_SLOTS)  # every slot exists from the migrations

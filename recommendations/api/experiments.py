@@ -46,8 +46,9 @@ class ExperimentReportApi(APIView):
         description=(
             "Per variant and per day: lists served, items shown, user-days, attributed views, favorites, cart adds "
             "and purchases with their rates; every pair of variants compared on each per-user rate (difference, 95% "
-            "CI, p-value, verdict in words); sample-ratio mismatch; the live models' offline metrics. Read from the "
-            "daily roll-ups (docs/measurement.md)."
+            "CI, p-value, verdict in words); sample-ratio mismatch; the live models' offline metrics; and per variant "
+            "`exploration`: the new items shown at exploration positions, their views and purchases per item shown "
+            "beside the rest of the list's. Read from the daily roll-ups (docs/measurement.md)."
         ),
         parameters=[
             OpenApiParameter("slot", str, OpenApiParameter.PATH, enum=list(Slot.reported())),

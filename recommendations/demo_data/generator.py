@@ -23,6 +23,10 @@ from recommendations.demo_data.images import image_url
 
 EVENT_NAMESPACE = uuid.UUID("0b8f4a52-93c4-4f3e-a3c2-3d6f0a7d9e10")
 STYLE_DIMENSIONS = 4
+# Shops list new items every day: this share of the catalogue was listed in the last NEW_ITEM_DAYS days (and
+# is seen only from then on); the rest was listed up to a year before the events begin.
+NEW_ITEM_SHARE = 0.06
+NEW_ITEM_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class DemoData:
     items: list[dict] = field(default_factory=list)
     users: list[dict] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
+    end: dt.datetime | None = None  # no event after this
 
 
 def _age_band(age: int) -> int:
@@ -53,13 +58,14 @@ def generate(size: DemoSize, *, seed: int, end: dt.datetime, image_base: str = "
     """Build the whole marketplace in memory; same seed and end time give the same data. With `image_base`
     (the site's address), each item gets a picture drawn by recsite itself (demo_data/images.py)."""
     rng = np.random.default_rng(seed)
-    data = DemoData()
+    data = DemoData(end=end)
     subs = _subcategories()
     tops = list(tx.CATEGORIES)
     shop_subs = _make_shops(rng, size, subs, data)
-    item_sub, item_shop, appeal, style = _make_items(rng, size, subs, shop_subs, data, image_base)
+    item_sub, _shops, appeal, style = _make_items(rng, size, subs, shop_subs, data, image_base)
+    _listing_times(seed, size, end, data)
     _make_users(rng, size, end, data)
-    _make_sessions(rng, size, seed, end, data, subs, tops, item_sub, item_shop, appeal, style)
+    _make_sessions(rng, size, seed, end, data, subs, tops, item_sub, appeal, style)
     return data
 
 
@@ -110,6 +116,21 @@ def _make_items(
     return item_sub, item_shop, appeal, style
 
 
+def _listing_times(seed: int, size: DemoSize, end: dt.datetime, data: DemoData) -> None:
+    """When each item was listed, set on the items as created_at; from a generator of its own, so the rest
+    of the data is what the seed gave before listing times existed (less the views before a listing)."""
+    rng = np.random.default_rng([seed, 1])
+    fresh = rng.random(size.items) < NEW_ITEM_SHARE
+    before = end - dt.timedelta(days=size.days)
+    listed = np.where(
+        fresh,
+        end.timestamp() - rng.uniform(0, NEW_ITEM_DAYS * 86400, size.items),
+        before.timestamp() - rng.uniform(0, 365 * 86400, size.items),
+    )
+    for item, moment in zip(data.items, listed.tolist(), strict=True):
+        item["created_at"] = dt.datetime.fromtimestamp(int(moment), tz=dt.UTC)
+
+
 def _make_users(rng: np.random.Generator, size: DemoSize, end: dt.datetime, data: DemoData) -> None:
     for n in range(size.users):
         gender = "female" if rng.random() < 0.62 else "male"  # marketplace apps skew female
@@ -144,7 +165,6 @@ def _make_sessions(
     subs: list,
     tops: list,
     item_sub: np.ndarray,
-    item_shop: np.ndarray,
     appeal: np.ndarray,
     style: np.ndarray,
 ) -> None:
@@ -192,6 +212,10 @@ def _make_sessions(
 def _emit(
     data: DemoData, seed: int, counter: int, user: dict, item: int, session_id: str, kind: str, when: dt.datetime
 ) -> int:
+    if data.end is not None and when > data.end:  # a session begun late on the last day stops at the end
+        return counter
+    if when < data.items[item].get("created_at", when):  # nobody sees an item before it is listed
+        return counter
     data.events.append(
         {
             "event_id": str(uuid.uuid5(EVENT_NAMESPACE, f"{seed}:{counter}")),

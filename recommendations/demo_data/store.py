@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from recommendations.models import AppUser, Event, Item, Shop
+from recommendations.models import AppUser, Event, Item, Shop, SlotConfig
 from recommendations.services.catalog_upsert import ENTITIES, catalog_rows_check, catalog_rows_write
 from recommendations.services.event_ingest import IngestResult, event_batch_check, event_batch_write
 from recommendations.services.event_store import events_insert
@@ -74,6 +74,16 @@ def trusted_events_store(rows: list[dict], progress: Progress | None = None) -> 
         if progress:
             progress(len(chunk))
     return stored
+
+
+def demo_serving_settings() -> None:
+    """Turn on what the demo shows off on the items slot: 10% of positions for new items (after the first 3),
+    items shown 5 times in 7 days without a click moved down, at most 10 items of one top-level category."""
+    config = SlotConfig.objects.filter(slot="items").first()
+    if config is None or config.exploration_share:
+        return  # not migrated yet, or a merchandiser chose already
+    config.exploration_share, config.fatigue_shows, config.per_category_cap = 10, 5, 10
+    config.save()
 
 
 def dataset_counts() -> dict[str, int]:

@@ -17,16 +17,27 @@ ATTRIBUTED_TYPES = EVENT_TYPES + GUARDRAIL_TYPES
 GROUP = ["slot", "variant", "algorithm"]
 EVENT_COLUMNS = ["user_id", "item_id", "type", "occurred_at", "recommendation_id"]
 IMPRESSION_COLUMNS = ["recommendation_id", "user_id", "slot", "variant", "algorithm", "served_at", "keys"]
+# event types counted apart when their item sat at an exploration position of the page they follow from
+EXPLORED_TYPES = ("view", "purchase")
 
 
 def attribute(events: pd.DataFrame, impressions: pd.DataFrame, window: pd.Timedelta) -> pd.DataFrame:
     """`events` with slot, variant, algorithm and attributed_to (a recommendation id) added; NaN where
-    nothing attributes. `impressions.keys` holds the list of item keys each impression showed."""
+    nothing attributes; and `explored`, whether the item was at an exploration position of that page.
+    `impressions.keys` holds the list of item keys each impression showed (`explored`, if present, those
+    of them at exploration positions)."""
     out = events.copy()
     for column in [*GROUP, "attributed_to"]:
         out[column] = pd.Series([None] * len(out), index=out.index, dtype="object")
+    out["explored"] = False
     if not len(out) or not len(impressions):
         return out
+    _attribute_named_or_shown(out, impressions, window)
+    _mark_explored(out, impressions)
+    return out
+
+
+def _attribute_named_or_shown(out: pd.DataFrame, impressions: pd.DataFrame, window: pd.Timedelta) -> None:
     # 1. the event names its recommendation
     lists = impressions.drop_duplicates("recommendation_id").set_index("recommendation_id")[GROUP]
     named = out["recommendation_id"].fillna("").astype(str)
@@ -38,7 +49,6 @@ def attribute(events: pd.DataFrame, impressions: pd.DataFrame, window: pd.Timede
     rest = out[~known & out["type"].isin(ATTRIBUTED_TYPES)]
     if len(rest):
         _attribute_by_window(out, rest, impressions, window)
-    return out
 
 
 def _attribute_by_window(
@@ -81,6 +91,20 @@ def _attribute_by_window(
     out.loc[rows, "attributed_to"] = impressions["recommendation_id"].astype(str).to_numpy()[pages]
 
 
+def _mark_explored(out: pd.DataFrame, impressions: pd.DataFrame) -> None:
+    """Set `explored` on the attributed events whose item was at an exploration position of their page."""
+    if "explored" not in impressions or not len(out):
+        return
+    lengths = impressions["explored"].map(len).to_numpy()
+    if not lengths.sum():
+        return
+    pages = np.repeat(impressions["recommendation_id"].astype(str).to_numpy(), lengths)
+    items = np.concatenate(impressions["explored"].to_numpy()).astype(np.int64)
+    shown = pd.MultiIndex.from_arrays([pages, items])
+    mine = pd.MultiIndex.from_arrays([out["attributed_to"].astype(str).to_numpy(), out["item_id"].to_numpy(np.int64)])
+    out["explored"] = mine.isin(shown) & out["attributed_to"].notna().to_numpy()
+
+
 def _utc(times: pd.Series) -> np.ndarray:
     """Times as naive UTC nanoseconds (one resolution on both sides of the as-of join)."""
     return pd.to_datetime(times, utc=True).dt.tz_localize(None).astype("datetime64[ns]").to_numpy()
@@ -110,6 +134,12 @@ def daily_counts(attributed: pd.DataFrame, impressions: pd.DataFrame) -> pd.Data
         base = base.join(grouped["user_id"].nunique().rename(f"{kind}_users"), how="outer")
         base = base.join(grouped["item_id"].nunique().rename(f"{kind}_items"), how="outer")
     base = base.join(_revenue(hits, GROUP), how="outer")
+    if "explored" in impressions and len(impressions):
+        shown_explored = impressions.assign(explored_shown=impressions["explored"].map(len))
+        base = base.join(shown_explored.groupby(GROUP, dropna=False)["explored_shown"].sum(), how="outer")
+        for kind in EXPLORED_TYPES:
+            grouped = hits[hits["explored"].astype(bool) & (hits["type"] == kind)].groupby(GROUP, dropna=False)
+            base = base.join(grouped.size().rename(f"explored_{kind}_events"), how="outer")
     return _typed(base.fillna(0)).reset_index()
 
 

@@ -219,14 +219,51 @@ def solution_metrics(solution_version_arn: str) -> dict[str, float]:
 # --- serving ---------------------------------------------------------------------------------
 
 
+MAX_FILTER_VALUES = 100  # values Personalize takes for one placeholder
+CATEGORY_LEVELS = 3  # category levels the items data set carries (CATEGORY_L1..L3)
+
+
 @_gateway
 def recommendations_get(
-    campaign_arn: str, user_id: str, n: int, filter_arn: str | None = None
+    campaign_arn: str,
+    user_id: str,
+    n: int,
+    filter_arn: str | None = None,
+    filter_values: dict[str, str] | None = None,
 ) -> list[tuple[str, float]]:
     """A campaign's (item id, score) list for a user; raises on timeout, throttling or any error."""
-    extra = {"filterArn": filter_arn} if filter_arn else {}
+    extra: dict = {"filterArn": filter_arn} if filter_arn else {}
+    if filter_arn and filter_values:
+        extra["filterValues"] = filter_values
     answer = clients().runtime.get_recommendations(campaignArn=campaign_arn, userId=user_id, numResults=n, **extra)
     return [(entry["itemId"], float(entry.get("score", 0.0))) for entry in answer.get("itemList", [])]
+
+
+def request_filter_expressions() -> list[tuple[str, str]]:
+    """(parameter, expression) for each request filter a filter can carry as a placeholder. All are EXCLUDEs:
+    Personalize ignores an EXCLUDE whose value a request leaves out, so one filter serves any combination."""
+    return [
+        ("EXCLUDE_IDS", "EXCLUDE ItemID WHERE Items.ITEM_ID IN ($EXCLUDE_IDS)"),
+        ("SHOP_ID", "EXCLUDE ItemID WHERE Items.SHOP_ID NOT IN ($SHOP_ID)"),
+        *[
+            (f"CATEGORY_L{n}", f"EXCLUDE ItemID WHERE Items.CATEGORY_L{n} NOT IN ($CATEGORY_L{n})")
+            for n in range(1, CATEGORY_LEVELS + 1)
+        ],
+    ]
+
+
+def request_filter_values(exclude_ids: list[str], shop_id: str, category_levels: list[str]) -> dict[str, str]:
+    """The filterValues for a request: each value quoted, several joined by commas; a value with a quote or a
+    backslash, and category levels past CATEGORY_LEVELS, are left to recsite's own filter (Personalize's
+    syntax has no escape, and its data set no deeper level)."""
+    usable = [v for v in exclude_ids if '"' not in v and "\\" not in v][:MAX_FILTER_VALUES]
+    values = {"EXCLUDE_IDS": ",".join(f'"{v}"' for v in sorted(usable))} if usable else {}
+    if shop_id and '"' not in shop_id and "\\" not in shop_id:
+        values["SHOP_ID"] = f'"{shop_id}"'
+    for n, level in enumerate(category_levels[:CATEGORY_LEVELS], start=1):
+        if '"' not in level and "\\" not in level:
+            values[f"CATEGORY_L{n}"] = f'"{level}"'
+    return values
 
 
 # --- live events and deletion ------------------------------------------------------------------

@@ -8,6 +8,7 @@ from .serving import Impression, SlotConfig, Variant, VariantPin
 from .slots import CONFIGURED_SLOTS, LIST_SLOTS, NG_SLOTS, Slot, slot_choices
 from .training import (
     AlgorithmSetting,
+    ContentNeighbours,
     ItemNeighbours,
     ModelVersion,
     PackedList,
@@ -23,6 +24,7 @@ __all__ = [
     "AlgorithmSetting",
     "ApiKey",
     "AppUser",
+    "ContentNeighbours",
     "Event",
     "EventType",
     "ExperimentDay",

@@ -43,6 +43,15 @@ class ExperimentDay(models.Model):
     revenue = models.DecimalField(
         _("revenue"), max_digits=16, decimal_places=2, default=0, help_text=_("Value of the attributed purchases.")
     )
+    explored_shown = models.PositiveIntegerField(
+        _("new items shown"), default=0, help_text=_("Items shown at exploration positions.")
+    )
+    explored_view_events = models.PositiveIntegerField(
+        _("new item views"), default=0, help_text=_("Views attributed to items at exploration positions.")
+    )
+    explored_purchase_events = models.PositiveIntegerField(
+        _("new item purchases"), default=0, help_text=_("Purchases attributed to items at exploration positions.")
+    )
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
 
     class Meta:

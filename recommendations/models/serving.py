@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -37,6 +38,50 @@ class SlotConfig(models.Model):
         max_length=64,
         default="default",
         help_text=_("Users are split among the variants by a hash of (user, this name): renaming it reshuffles them."),
+    )
+    per_category_cap = models.PositiveSmallIntegerField(
+        _("per category cap"),
+        default=0,
+        validators=[MaxValueValidator(200)],
+        help_text=_(
+            "At most this many items of one top-level category in a list, for variety (0: no cap). Items slot only."
+        ),
+    )
+    exploration_share = models.PositiveSmallIntegerField(
+        _("exploration share (%)"),
+        default=0,
+        validators=[MaxValueValidator(50)],
+        help_text=_(
+            "Share of positions given to new items, chosen for the user by what they are like (0: none, at most "
+            "50). Items slot only."
+        ),
+    )
+    exploration_after = models.PositiveSmallIntegerField(
+        _("exploration starts after position"),
+        default=3,
+        validators=[MaxValueValidator(200)],
+        help_text=_("The first this many positions are never given to exploration."),
+    )
+    new_item_days = models.PositiveSmallIntegerField(
+        _("new for (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("An item listed within this many days counts as new for exploration."),
+    )
+    fatigue_shows = models.PositiveSmallIntegerField(
+        _("fatigue after (shows)"),
+        default=0,
+        validators=[MaxValueValidator(1000)],
+        help_text=_(
+            "An item shown to a user this many times within the fatigue window without being opened moves to "
+            "the end of their list (0: off). Items slot only."
+        ),
+    )
+    fatigue_days = models.PositiveSmallIntegerField(
+        _("fatigue window (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("The days the shows above are counted over."),
     )
 
     class Meta:
@@ -142,6 +187,12 @@ class Impression(models.Model):
     )
     offset = models.PositiveIntegerField(_("offset"), default=0)
     keys = models.BinaryField(_("keys"), help_text=_("Item (or shop) keys in the order shown, packed int64."))
+    explored = models.BinaryField(
+        _("explored"),
+        db_default=b"",
+        blank=True,
+        help_text=_("The keys among them shown at exploration positions (new items), packed int64."),
+    )
     served_at = models.DateTimeField(_("served at"), default=timezone.now)
 
     class Meta:
@@ -164,3 +215,8 @@ class Impression(models.Model):
     @property
     def shown(self) -> list[int]:
         return np.frombuffer(bytes(self.keys), dtype="<i8").tolist()
+
+    @property
+    def explored_keys(self) -> list[int]:
+        """The keys shown at exploration positions."""
+        return np.frombuffer(bytes(self.explored or b""), dtype="<i8").tolist()

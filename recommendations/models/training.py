@@ -6,6 +6,7 @@ import numpy as np
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -186,7 +187,7 @@ class SegmentCandidates(PackedList):
         ModelVersion, verbose_name=_("version"), on_delete=models.CASCADE, related_name="segment_candidates"
     )
     slot = models.CharField(_("slot"), max_length=16, choices=slot_choices(LIST_SLOTS))
-    segment = models.CharField(_("segment"), max_length=200)
+    segment = models.CharField(_("segment"), max_length=320)  # "category:" and a category path
 
     class Meta:
         constraints = [
@@ -210,3 +211,14 @@ class ItemNeighbours(PackedList):
 
     def __str__(self) -> str:
         return f"neighbours of item {self.item_id} from version {self.version_id}"
+
+
+class ContentNeighbours(PackedList):
+    """Items most alike this one in title, category, shop and price, strongest first: similar items for
+    items with few views, and the exploration source for new ones. Refreshed hourly, not per version."""
+
+    item = models.OneToOneField(Item, verbose_name=_("item"), on_delete=models.CASCADE, related_name="+")
+    computed_at = models.DateTimeField(_("computed at"), db_default=Now())
+
+    def __str__(self) -> str:
+        return f"content neighbours of item {self.item_id}"

@@ -65,9 +65,10 @@ def shop_world(live_server, settings, monkeypatch):
                 category_path="ホーム > キッチン" if kitchen else "ファッション > 小物",
                 price=3200 + 100 * n,
                 image_url=f"{live_server.url}/demo-images/{'home' if kitchen else 'fashion'}/item-{n}.svg",
+                created_at=timezone.now() - dt.timedelta(days=60),
             )
         )
-    outsider = ItemFactory(
+    outsider = ItemFactory(  # listed today: new
         external_id="item-x",
         shop=shops[2],
         title="栗のまな板",
@@ -181,6 +182,35 @@ def test_merchandiser_fixes_a_typo_in_an_excel_upload_and_sees_the_items_gone(
     first_image = served.locator(".preview-entry img").first
     assert first_image.evaluate("img => img.complete && img.naturalWidth > 0")  # the demo picture loaded
     _shot(page, "05-preview-after-ng")
+
+
+def test_merchandiser_turns_on_variety_new_items_and_rotation_and_sees_them_in_the_preview(
+    live_server, browser, db_closed_after, shop_world
+):
+    _person("hanako", "Merchandiser")
+    page = _signed_in(browser, live_server, "hanako")
+    page.goto(f"{live_server.url}/admin/recommendations/slotconfig/")
+    page.click("text=おすすめ商品")
+    assert page.locator("#id_experiment").count() == 0  # the experiment stays with the operators
+    assert "新着商品" in page.inner_text("#content") and "ローテーション" in page.inner_text("#content")
+    page.fill("#id_per_shop_cap", "0")
+    page.fill("#id_per_category_cap", "4")
+    page.fill("#id_exploration_share", "25")
+    page.fill("#id_fatigue_shows", "3")
+    _shot(page, "09-slot-variety-new-items")
+    page.click("input[name=_save]")
+    assert "変更しました" in page.inner_text(".messagelist")
+    _shot(page, "10-slots-list")
+
+    page.goto(f"{live_server.url}/admin/recommendations/appuser/preview/?user_id=alice")
+    served = page.locator("#slot-items .preview-column.served")
+    entries = served.locator(".preview-entry")
+    fourth = entries.nth(3).inner_text()
+    assert "栗のまな板" in fourth and "探索" in fourth and "出品" in fourth  # the new item at position 4
+    assert "探索: 先頭 3 件より後の 25% の位置" in served.inner_text()
+    removed = served.locator(".preview-removed").inner_text()
+    assert "カテゴリ ホーム の商品はすでにリストに 4 件あります" in removed
+    _shot(page, "11-preview-exploration-and-cap")
 
 
 def test_analyst_finds_a_user_asks_why_not_and_pins_them_to_a_variant(

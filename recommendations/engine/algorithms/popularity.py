@@ -24,6 +24,7 @@ from recommendations.engine.algorithms.parameters import (
     Param,
     gettext_noop,
 )
+from recommendations.engine.categories import category_levels
 from recommendations.engine.interactions import TrainingData, interaction_matrix
 
 AGE_BANDS = [(0, 24, "-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"), (55, 200, "55+")]
@@ -173,3 +174,26 @@ class SegmentPopularity(Recommender):
         keys = list(self.segment_scores)
         ids, scores = top_n(np.vstack([self.segment_scores[k] for k in keys]), n)
         return {k: (ids[i], scores[i]) for i, k in enumerate(keys)}
+
+
+def category_segment(category: str) -> str:
+    """The segment name a category's popular list is stored under (user segments never contain ':')."""
+    return f"category:{category}"
+
+
+def category_top(
+    scores: np.ndarray, column_paths: list[str], separator: str, n: int
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The n best columns of every category at every level ('Home' holds 'Home > Kitchen'), by `scores`."""
+    levels = pd.DataFrame({"column": np.arange(len(column_paths)), "path": column_paths})
+    levels["level"] = [category_levels(p, separator) for p in levels["path"].fillna("").astype(str)]
+    levels = levels.explode("level").dropna(subset=["level"])
+    if levels.empty:
+        return {}
+    levels["score"] = scores[levels["column"].to_numpy(dtype=np.int64)]
+    levels = levels[levels["score"] > 0].sort_values(["level", "score"], ascending=[True, False], kind="stable")
+    top = levels.groupby("level", sort=False).head(n)
+    return {
+        level: (group["column"].to_numpy(dtype=np.int64), group["score"].to_numpy(dtype=np.float32))
+        for level, group in top.groupby("level", sort=False)
+    }

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from recommendations.demo_data.generator import DemoSize, generate
-from recommendations.demo_data.store import dataset_counts, trusted_events_store
+from recommendations.demo_data.store import dataset_counts, demo_serving_settings, trusted_events_store
 from recommendations.management.dataset_loading import store_with_progress
 from recommendations.models import Shop
 
@@ -38,6 +38,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Generating {size} with seed {options['seed']} ...")
         data = generate(size, seed=options["seed"], end=end, image_base=settings.DEMO_IMAGE_BASE_URL)
         stored = store_with_progress(data, quiet=options["verbosity"] < 1, store_events=trusted_events_store)
+        demo_serving_settings()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo marketplace ready: {len(data.shops)} shops, {len(data.items)} items, "

@@ -35,6 +35,7 @@ COUNTS = [
     "view_events", "view_users", "view_items", "favorite_events", "favorite_users", "favorite_items",
     "cart_add_events", "cart_add_users", "cart_add_items", "purchase_events", "purchase_users", "purchase_items",
     "not_interested_events", "not_interested_users", "not_interested_items",
+    "explored_shown", "explored_view_events", "explored_purchase_events",
 ]  # fmt: skip
 
 
@@ -66,6 +67,25 @@ def _rates(row: dict) -> dict:
         out[f"{kind}_rate_per_user"] = row[f"{kind}_users"] / users if users else None
         out[f"{kind}_events_per_list"] = row[f"{kind}_events"] / lists if lists else None
     return out
+
+
+def _exploration(counts: dict) -> dict:
+    """Items at exploration positions (new items) beside the rest of the list: views and purchases per item shown."""
+    shown, views, purchases = (
+        counts["explored_shown"],
+        counts["explored_view_events"],
+        counts["explored_purchase_events"],
+    )
+    other_shown = counts["items_shown"] - shown
+    return {
+        "shown": shown,
+        "views": views,
+        "purchases": purchases,
+        "view_rate": views / shown if shown else None,
+        "purchase_rate": purchases / shown if shown else None,
+        "other_view_rate": (counts["view_events"] - views) / other_shown if other_shown else None,
+        "other_purchase_rate": (counts["purchase_events"] - purchases) / other_shown if other_shown else None,
+    }
 
 
 def _money(revenue: Decimal | None, counts: dict) -> dict:
@@ -101,7 +121,14 @@ def experiment_report(slot: str, first: dt.date, last: dt.date) -> dict:
         counts = {c: int(total[c] or 0) for c in COUNTS}
         money = _money(total["revenue"], counts)
         variants.append(
-            {"variant": name, "algorithms": sorted(algorithms.get(name, [])), **counts, **_rates(counts), **money}
+            {
+                "variant": name,
+                "algorithms": sorted(algorithms.get(name, [])),
+                **counts,
+                **_rates(counts),
+                **money,
+                "exploration": _exploration(counts),
+            }
         )
     by_day = []
     daily = rows.values("day", "variant").annotate(revenue=Sum("revenue"), **{c: Sum(c) for c in COUNTS})

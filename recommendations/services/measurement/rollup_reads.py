@@ -19,7 +19,7 @@ from django.db import connection
 
 from recommendations.models import AppUser, Event, Impression
 
-IMPRESSION_COLUMNS = ["recommendation_id", "user_id", "slot", "variant", "algorithm", "served_at", "keys"]
+IMPRESSION_COLUMNS = ["recommendation_id", "user_id", "slot", "variant", "algorithm", "served_at", "keys", "explored"]
 EVENT_COLUMNS = ["user_id", "item_id", "type", "occurred_at", "recommendation_id", "value"]
 
 
@@ -72,10 +72,20 @@ def impressions_between(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
     if connection.vendor == "postgresql":
         frame = _copied(
             f"SELECT i.recommendation_id, i.user_id, i.user_ref, i.slot, i.variant, i.algorithm, "
-            f"{_micros('i.served_at')}, encode(i.keys, 'hex') FROM {Impression._meta.db_table} i "
-            "WHERE i.served_at >= %s AND i.served_at < %s",
+            f"{_micros('i.served_at')}, encode(i.keys, 'hex'), encode(i.explored, 'hex') "
+            f"FROM {Impression._meta.db_table} i WHERE i.served_at >= %s AND i.served_at < %s",
             [since, until],
-            ["recommendation_id", "user_id", "user_ref", "slot", "variant", "algorithm", "served_at", "keys"],
+            [
+                "recommendation_id",
+                "user_id",
+                "user_ref",
+                "slot",
+                "variant",
+                "algorithm",
+                "served_at",
+                "keys",
+                "explored",
+            ],
             {
                 "recommendation_id": "str",
                 "user_id": "float64",
@@ -85,17 +95,29 @@ def impressions_between(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
                 "algorithm": "str",
                 "served_at": "int64",
                 "keys": "str",
+                "explored": "str",
             },
         )
         frame["served_at"] = pd.to_datetime(frame["served_at"], unit="us", utc=True)
         frame["keys"] = _unpacked_hex(frame["keys"].fillna(""))
+        frame["explored"] = _unpacked_hex(frame["explored"].fillna(""))
     else:
         rows = Impression.objects.filter(served_at__gte=since, served_at__lt=until).values_list(
-            "recommendation_id", "user_id", "user_ref", "slot", "variant", "algorithm", "served_at", "keys"
+            "recommendation_id", "user_id", "user_ref", "slot", "variant", "algorithm", "served_at", "keys", "explored"
         )
         frame = pd.DataFrame.from_records(
-            [(str(r), u, ref, s, v, a, t, _unpacked(k)) for r, u, ref, s, v, a, t, k in rows],
-            columns=["recommendation_id", "user_id", "user_ref", "slot", "variant", "algorithm", "served_at", "keys"],
+            [(str(r), u, ref, s, v, a, t, _unpacked(k), _unpacked(x)) for r, u, ref, s, v, a, t, k, x in rows],
+            columns=[
+                "recommendation_id",
+                "user_id",
+                "user_ref",
+                "slot",
+                "variant",
+                "algorithm",
+                "served_at",
+                "keys",
+                "explored",
+            ],
         )
         frame["served_at"] = pd.to_datetime(frame["served_at"], utc=True)
     frame["user_id"] = _user_keys(frame["user_id"], frame["user_ref"])
@@ -114,8 +136,8 @@ def _user_keys(user_ids: pd.Series, user_refs: pd.Series) -> pd.Series:
     return keys.astype("int64")
 
 
-def _unpacked(keys: bytes | memoryview) -> np.ndarray:
-    return np.frombuffer(bytes(keys), dtype="<i8").astype(np.int64)
+def _unpacked(keys: bytes | memoryview | None) -> np.ndarray:
+    return np.frombuffer(bytes(keys or b""), dtype="<i8").astype(np.int64)
 
 
 def _micros(column: str) -> str:

@@ -1,9 +1,15 @@
-"""NG lists mirrored as a Personalize filter, where they fit its expression language.
+"""NG lists mirrored as a Personalize filter, where they fit its expression language, with the request filters
+as placeholder parameters.
 
 Personalize's filters see only what it has imported, so recsite's own filters are applied to its
 answers anyway; the filter makes Personalize fill its list with items recsite will actually show.
 Entries that do not fit (a quote in an id, an expression past Personalize's length limit, NG
 categories deeper than the levels exported) stay recsite-only.
+
+The filter also carries the request filters an app may send (`exclude`, `shop_id`, `category`) as
+EXCLUDE expressions with placeholders: Personalize ignores an EXCLUDE whose value a request leaves out,
+so one filter serves requests with any of them or none. The price band has no such form (an EXCLUDE
+with a comparison on a missing value) and stays recsite's alone.
 """
 
 from __future__ import annotations
@@ -29,14 +35,16 @@ def _quoted(values: list[str]) -> str:
 
 
 def ng_filter_expression() -> tuple[str, int]:
-    """The EXCLUDE expression for the NG entries in force for the items slot, and how many it leaves out."""
+    """The EXCLUDE expression for the request filters' placeholders and the NG entries in force for the items
+    slot, and how many NG entries it leaves out."""
     live = ng_in_force(timezone.now())
 
     def for_items(model: type, field: str) -> list[str]:
         rows = model.objects.filter(live).values_list(field, "slots")
         return [value for value, slots in rows if not slots or "items" in slots]
 
-    parts, left_out = [], 0
+    parts = [expression for _parameter, expression in gateway.request_filter_expressions()]
+    left_out = 0
     items = for_items(NgItem, "item__external_id")
     shops = for_items(NgShop, "shop__external_id")
     if items:
@@ -61,7 +69,7 @@ def ng_filter_expression() -> tuple[str, int]:
 
 
 def ng_filter_sync() -> PersonalizeResource | None:
-    """Create a filter for the current NG expression unless one exists; None when there is nothing to mirror.
+    """Create a filter for the current expression (request placeholders and NG entries) unless one exists.
 
     Filters are immutable in Personalize, so a changed list makes a new one (named by the expression's
     hash); serving switches to it once it is ACTIVE.

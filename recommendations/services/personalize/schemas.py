@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from recommendations.integrations.personalize import CATEGORY_LEVELS
+
 NAMESPACE = "com.amazonaws.personalize.schema"
-CATEGORY_LEVELS = 3
+__all__ = ["CATEGORY_LEVELS"]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from curation.models import Feature
 from curation.selectors import features_item_keys, live_features
 from recommendations.models import Event, Item
 from recommendations.models.catalog import CATEGORY_SEPARATOR
+from recommendations.services.serving import reads
 from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.item_flags import item_flags
 from recommendations.services.serving.lists import item_filter
@@ -60,10 +61,27 @@ def _category_affinity(user_id: str) -> tuple[dict[str, float], set[int]]:
     return affinity, items
 
 
+def _user_item_weights(ctx: ServingContext) -> tuple[dict[int, float], str]:
+    """The user's items list from the first algorithm of the features variant's chain that has one for them,
+    as weights from 1 (first) towards 0, and which version it came from; empty for anyone else."""
+    state = ctx.state
+    versions = {a: state.live_versions[a] for a in ctx.chain if a in state.live_versions}
+    if not ctx.user_id or not versions:
+        return {}, ""
+    _user, lists, _activity = reads.user_context(ctx.user_id, "items", list(versions.values()))
+    for algorithm, version in versions.items():
+        if version in lists:
+            keys = lists[version][0].tolist()
+            return {k: 1.0 - i / len(keys) for i, k in enumerate(keys)}, f"{algorithm} v{version}"
+    return {}, ""
+
+
 def features_fill(ctx: ServingContext) -> None:
     """Stage: the live features that have something to show, those closest to what the user does first
-    (then the newest), each with its servable items."""
+    (then the newest), each with its servable items in the user's order: the variant's model where it has a
+    list for them, their category affinity otherwise."""
     affinity, touched = _category_affinity(ctx.user_id)
+    weights, model = _user_item_weights(ctx)
     ctx.algorithm = SOURCE
     flags = item_flags()
     scored = []
@@ -76,7 +94,16 @@ def features_fill(ctx: ServingContext) -> None:
             why = _("feature '%(feature)s' has no item that may be shown now") % {"feature": feature.slug}
             ctx.trace.remove(feature.pk, removed_because(why))
             continue
+        # hand-picked items lead in the merchandisers' order; the rest in the user's (stable: among items their
+        # model and affinity cannot tell apart, the feature's own order stands)
+        hand = set(items_of[feature.pk][: feature.hand_picked])
+        rest = sorted(
+            (k for k in keys if k not in hand),
+            key=lambda k: (-weights.get(k, 0.0), -affinity.get(flags.category_of(k), 0.0)),
+        )
+        keys = [k for k in keys if k in hand] + rest
         score = sum(affinity.get(flags.category_of(k), 0.0) for k in keys[:20]) + 10.0 * len(touched & set(keys))
+        score += 10.0 * sum(weights.get(k, 0.0) for k in keys[:ITEMS_PER_FEATURE])
         scored.append((score, feature.starts_at or feature.created_at, feature.pk))
         ctx.children[feature.pk] = keys[:ITEMS_PER_FEATURE]
     scored.sort(key=lambda s: (-s[0], -s[1].timestamp()))
@@ -89,6 +116,13 @@ def features_fill(ctx: ServingContext) -> None:
         _("%(live)s live feature(s), %(shown)s with items to show; ordered %(order)s")
         % {"live": len(live), "shown": len(scored), "order": order},
     )
+    within = (
+        _("items in each feature: hand-picked first, then by %(model)s for this user and category affinity")
+        % {"model": model}
+        if model
+        else _("items in each feature: hand-picked first, then by the user's category affinity")
+    )
+    ctx.trace.step("candidates", within)
 
 
 def feature_details(ctx: ServingContext, result: Recommendation) -> None:

@@ -34,6 +34,7 @@ COLUMNS = (
     "offset",
     "keys",
     "served_at",
+    "explored",
 )
 
 # Impressions kept in memory while the database cannot take them: about a minute at 1,500 requests a second.
@@ -47,7 +48,8 @@ _stop = threading.Event()
 
 def impression_log(row: dict) -> None:
     """Record one served page (keys: recommendation_id, user_id, user_pk, slot, variant, algorithm,
-    model_version, offset, keys, served_at, and stored_list: a (cache key, value) pair or None)."""
+    model_version, offset, keys, served_at, optionally explored (the keys shown at exploration positions),
+    and stored_list: a (cache key, value) pair or None)."""
     if settings.IMPRESSION_LOG_MODE == "inline":
         impressions_write([row])
         return
@@ -110,7 +112,7 @@ def impressions_write(rows: list[dict]) -> None:
             user = r["user_pk"] if r["user_pk"] is not None else pks.get(r["user_id"])
             ref = "" if user is not None else r["user_id"]
             version = r["model_version"] if r["model_version"] in versions else None
-            values.append((r, user, ref, version, np.asarray(r["keys"], dtype="<i8").tobytes()))
+            values.append((r, user, ref, version, np.asarray(r["keys"], dtype="<i8").tobytes(), _packed_explored(r)))
         if copy_available():  # a tenth of the ORM's Python time, which the serving worker would feel
             copy_rows(
                 Impression,
@@ -119,8 +121,8 @@ def impressions_write(rows: list[dict]) -> None:
                     f"{r['recommendation_id']}\t{user if user is not None else COPY_NULL}\t{copy_text(ref)}\t"
                     f"{r['slot']}\t{copy_text(r['variant'])}\t{copy_text(r['algorithm'])}\t"
                     f"{version if version is not None else COPY_NULL}\t{r['offset']}\t"
-                    f"{copy_bytea(keys)}\t{r['served_at'].isoformat()}"
-                    for r, user, ref, version, keys in values
+                    f"{copy_bytea(keys)}\t{r['served_at'].isoformat()}\t{copy_bytea(explored)}"
+                    for r, user, ref, version, keys, explored in values
                 ],
             )
             return
@@ -137,11 +139,16 @@ def impressions_write(rows: list[dict]) -> None:
                     offset=r["offset"],
                     keys=keys,
                     served_at=r["served_at"],
+                    explored=explored,
                 )
-                for r, user, ref, version, keys in values
+                for r, user, ref, version, keys, explored in values
             ],
             batch_size=1000,
         )
+
+
+def _packed_explored(row: dict) -> bytes:
+    return np.asarray(row.get("explored") or [], dtype="<i8").tobytes()
 
 
 def impressions_stop() -> None:

@@ -20,6 +20,7 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from recommendations.models import Item
+from recommendations.models.catalog import CATEGORY_SEPARATOR
 
 # Each refresh reads the items stamped since this long before the previous refresh began: a
 # transaction that stamped its rows earlier but committed later, or a writer whose clock is a little
@@ -36,8 +37,13 @@ class ItemFlags:
     shop: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     category: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     price: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))  # NaN: no price
+    listed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # when listed, Unix seconds
     categories: list[str] = field(default_factory=list)
     category_codes: dict[str, int] = field(default_factory=dict)
+    # each category code's top-level category, as a code into `top_categories` (-1: no category)
+    top_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    top_categories: list[str] = field(default_factory=list)
+    top_codes: dict[str, int] = field(default_factory=dict)
     refreshed_from: dt.datetime | None = None  # wall clock when the last refresh began
     checked_at: float = 0.0
 
@@ -74,6 +80,18 @@ class ItemFlags:
         out[inside] = self.price[keys[inside]]
         return out
 
+    def new_since(self, moment: dt.datetime) -> np.ndarray:
+        """Keys of the servable items listed at or after `moment`, newest first."""
+        fresh = np.flatnonzero(self.servable & (self.listed >= int(moment.timestamp())))
+        return fresh[np.argsort(-self.listed[fresh], kind="stable")]
+
+    def top_categories_of(self, keys: np.ndarray) -> np.ndarray:
+        """Each key's top-level category, a code into `top_categories`; -1 where it has none or is unknown."""
+        inside = (keys >= 0) & (keys < len(self.category))
+        out = np.full(len(keys), -1, dtype=np.int64)
+        out[inside] = self.top_of[self.category[keys[inside]]]
+        return out
+
     def category_of(self, key: int) -> str:
         return self.categories[self.category[key]] if 0 <= key < len(self.category) else ""
 
@@ -88,15 +106,39 @@ class ItemFlags:
             self.shop = np.concatenate([self.shop, np.full(size - len(self.shop), -1, dtype=np.int64)])
             self.category = np.concatenate([self.category, np.zeros(size - len(self.category), dtype=np.int32)])
             self.price = np.concatenate([self.price, np.full(size - len(self.price), np.nan)])
-        codes = self.category_codes
-        for _key, _shop, _ok, category, _price in rows:
+            self.listed = np.concatenate([self.listed, np.zeros(size - len(self.listed), dtype=np.int64)])
+        codes, added = self.category_codes, []
+        for _key, _shop, _ok, category, _price, _listed in rows:
             if category not in codes:
                 codes[category] = len(self.categories)
                 self.categories.append(category)
+                added.append(category)
+        if added:
+            tops = [self._top_code(category) for category in added]
+            self.top_of = np.concatenate([self.top_of, np.asarray(tops, dtype=np.int64)])
         self.servable[keys] = np.fromiter((bool(r[2]) for r in rows), dtype=bool, count=len(rows))
         self.shop[keys] = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
         self.category[keys] = np.fromiter((codes[r[3]] for r in rows), dtype=np.int32, count=len(rows))
         self.price[keys] = np.fromiter((np.nan if r[4] is None else float(r[4]) for r in rows), float, len(rows))
+        self.listed[keys] = np.fromiter((_seconds(r[5]) for r in rows), dtype=np.int64, count=len(rows))
+
+    def _top_code(self, category: str) -> int:
+        top = category.split(CATEGORY_SEPARATOR)[0].strip()
+        if not top:
+            return -1
+        if top not in self.top_codes:
+            self.top_codes[top] = len(self.top_categories)
+            self.top_categories.append(top)
+        return self.top_codes[top]
+
+
+def _seconds(moment: dt.datetime | None) -> int:
+    """Unix seconds of a stored time (raw SQL on SQLite reads it back naive, in UTC)."""
+    if moment is None:
+        return 0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp())
 
 
 def item_flags() -> ItemFlags:
@@ -130,7 +172,7 @@ def item_flags_reset() -> None:
 
 def _changed_since(since: dt.datetime | None) -> list[tuple]:
     table = Item._meta.db_table
-    sql = f"SELECT id, shop_id, published AND in_stock, category_path, price FROM {table}"
+    sql = f"SELECT id, shop_id, published AND in_stock, category_path, price, created_at FROM {table}"
     params: list = []
     if since is not None:
         sql += " WHERE updated_at >= %s"

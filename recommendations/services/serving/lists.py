@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from recommendations.models import EventType
 from recommendations.services.serving import reads
 from recommendations.services.serving.context import ServingContext
+from recommendations.services.serving.exploration import explore
 from recommendations.services.serving.item_flags import ItemFlags, item_flags
 from recommendations.services.serving.ng_view import NgView, mask_lookup
 from recommendations.services.serving.request_filter import NO_FILTER, RequestFilter
@@ -28,8 +29,8 @@ from recommendations.services.serving.steps import (
     pins_place,
     removed_because,
     session_rerank,
-    shop_cap,
 )
+from recommendations.services.serving.variety import category_cap, fatigue_demote, shop_cap
 
 # Entries kept under a recommendation_id for `offset` to page through: pins further down never show.
 MAX_LIST = 200
@@ -55,7 +56,17 @@ def items_fill(ctx: ServingContext) -> None:
     shop and backfilled until it holds `ctx.need`, with boosts, buries and pins applied."""
     assert ctx.spec is not None  # the variant stage ran
     ctx.pool = items_list(
-        ctx.spec, ctx.state, ctx.sources, ctx.activity, ctx.segments, ctx.need, ctx.now, ctx.trace, ctx.filters
+        ctx.spec,
+        ctx.state,
+        ctx.sources,
+        ctx.activity,
+        ctx.segments,
+        ctx.need,
+        ctx.now,
+        ctx.trace,
+        ctx.filters,
+        user_pk=ctx.user.pk if ctx.user else None,
+        user_id=ctx.user_id,
     )
 
 
@@ -85,7 +96,11 @@ def items_list(
     now: dt.datetime,
     trace: Trace,
     filters: RequestFilter = NO_FILTER,
+    user_pk: int | None = None,
+    user_id: str = "",
 ) -> list[Entry]:
+    """The ranked items list: sources re-ranked by the session, filtered, capped, backfilled to `need`, tired
+    items moved down, boosts applied, new items explored and pins placed."""
     excluded = excluded_by_history(activity)
     session_items = list(dict.fromkeys(a.item for a in activity if a.in_session and a.type in SESSION_TYPES))
     session_items = session_items[:SESSION_ITEMS]
@@ -125,12 +140,21 @@ def items_list(
         return [e for e in new if e.key not in seen]
 
     def capped(pool: list[Entry]) -> list[Entry]:
-        shops = flags.shops_of(np.fromiter((e.key for e in pool), dtype=np.int64, count=len(pool)))
-        return shop_cap(pool, shops, spec.per_shop_cap, trace)
+        keys = np.fromiter((e.key for e in pool), dtype=np.int64, count=len(pool))
+        pool = shop_cap(pool, flags.shops_of(keys), spec.per_shop_cap, trace)
+        if spec.per_category_cap:
+            keys = np.fromiter((e.key for e in pool), dtype=np.int64, count=len(pool))
+            pool = category_cap(pool, flags.top_categories_of(keys), flags.top_categories, spec.per_category_cap, trace)
+        return pool
 
     pool = _backfilled(sources, need, trace, take, capped)
+    if spec.fatigue_shows and user_pk is not None:
+        shown = reads.shown_unopened(user_pk, "items", now - dt.timedelta(days=spec.fatigue_days))
+        pool = fatigue_demote(pool, shown, spec.fatigue_shows, spec.fatigue_days, trace)
     boosts = state.rules_for(state.boosts, "items", segments, now)
     pool = boosts_apply(pool, boosts, lambda k: (flags.shop_of(k), flags.category_of(k)), trace)
+    if spec.exploration_share:
+        pool = explore(pool, spec, flags, session_items, allowed, user_id, now, trace)
     return _with_pins(pool, pins, allowed, trace)
 
 

@@ -10,7 +10,8 @@ of one signature. A slot's list says which stages it runs:
 - shops: the same, with the shops fill (NG shops, backfill, boosts, pins)
 - similar: stored page -> the item asked about -> user (what they bought or turned down) -> fill
   (co-visited items, then popular ones of its category, filtered) -> page
-- features: slot settings -> stored page -> variant -> fill (live features with servable items, by affinity) -> page
+- features: slot settings -> stored page -> variant -> fill (live features with servable items, ranked and
+  ordered for the user by their model's list and category affinity) -> page
 
 The page stage checks the page live against the database, and every answer is logged as an
 impression with the list later pages are served from. docs/serving.md explains each step.
@@ -30,6 +31,7 @@ from django.utils.translation import gettext as _
 from recommendations.errors import NotFound
 from recommendations.services.serving import stages
 from recommendations.services.serving.context import ServingContext
+from recommendations.services.serving.exploration import SOURCE as EXPLORATION
 from recommendations.services.serving.features import feature_details, features_fill
 from recommendations.services.serving.impressions import impression_log
 from recommendations.services.serving.lists import MAX_LIST, items_fill, shops_fill
@@ -167,6 +169,7 @@ def _log(
             "model_version": result.model_version,
             "offset": result.offset,
             "keys": result.shown_keys(),
+            "explored": [e.key for e in result.entries if e.source == EXPLORATION],
             "served_at": served_at or timezone.now(),
             "stored_list": stored,
         }

@@ -20,7 +20,17 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.db.backends.utils import CursorWrapper
 
-from recommendations.models import AppUser, Event, EventType, Item, ItemNeighbours, Shop, UserCandidates
+from recommendations.models import (
+    AppUser,
+    ContentNeighbours,
+    Event,
+    EventType,
+    Impression,
+    Item,
+    ItemNeighbours,
+    Shop,
+    UserCandidates,
+)
 from recommendations.row_validation import EARLIEST
 
 logger = logging.getLogger(__name__)
@@ -215,6 +225,38 @@ def item_neighbours(version: int, items: list[int]) -> dict[int, tuple[np.ndarra
     with connection.cursor() as cursor:
         cursor.execute(sql, [version, *params])
         return {item: _unpack(ids, scores) for item, ids, scores in cursor.fetchall()}
+
+
+def content_neighbours(items: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Content neighbour lists (title, category, shop, price) of these items, where computed."""
+    if not items:
+        return {}
+    where, params = _any_of("item_id", items)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT item_id, ids, scores FROM {ContentNeighbours._meta.db_table} WHERE {where}", params)
+        return {item: _unpack(ids, scores) for item, ids, scores in cursor.fetchall()}
+
+
+def shown_unopened(user: int, slot: str, since: dt.datetime) -> dict[int, int]:
+    """Items shown to the user in `slot` since `since` that they have had no event on since then, with how
+    many pages showed each: the impression fatigue counts."""
+    since_value = connection.ops.adapt_datetimefield_value(since)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT keys FROM {Impression._meta.db_table} WHERE user_id = %s AND served_at >= %s AND slot = %s",
+            [user, since_value, slot],
+        )
+        pages = [bytes(keys) for (keys,) in cursor.fetchall()]
+        if not pages:
+            return {}
+        cursor.execute(
+            f"SELECT DISTINCT item_id FROM {Event._meta.db_table} WHERE user_id = %s AND occurred_at >= %s",
+            [user, since_value],
+        )
+        opened = np.fromiter((item for (item,) in cursor.fetchall()), dtype=np.int64)
+    shown = np.frombuffer(b"".join(p[: len(p) - len(p) % 8] for p in pages), dtype="<i8")
+    keys, counts = np.unique(shown[~np.isin(shown, opened)], return_counts=True)
+    return dict(zip(keys.tolist(), counts.tolist(), strict=True))
 
 
 def item_keys_of(external_ids: list[str]) -> dict[str, int]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from curation.vocabulary import categories
 from recommendations.errors import FieldError, ValidationFailed
+from recommendations.integrations import personalize as gateway
 from recommendations.models import Item, Shop
 from recommendations.models.catalog import CATEGORY_SEPARATOR
 from recommendations.services.serving.item_flags import ItemFlags, item_flags
@@ -32,6 +33,9 @@ class RequestFilter:
     price_max: Decimal | None = None
     shop_key: int | None = None
     exclude: frozenset[int] = field(default_factory=frozenset)
+    # as the app named them, for a Personalize filter's values
+    shop_id: str = ""
+    exclude_ids: frozenset[str] = field(default_factory=frozenset)
 
     def __bool__(self) -> bool:
         return bool(self.category or self.price_min is not None or self.price_max is not None) or bool(
@@ -44,6 +48,11 @@ class RequestFilter:
         if not self:
             return ""
         return repr((self.category, str(self.price_min), str(self.price_max), self.shop_key, sorted(self.exclude)))
+
+    def personalize_values(self) -> dict[str, str]:
+        """The values of the Personalize filter's placeholders for this filter (the price band stays recsite's)."""
+        levels = [level.strip() for level in self.category.split(CATEGORY_SEPARATOR)] if self.category else []
+        return gateway.request_filter_values(sorted(self.exclude_ids), self.shop_id, levels)
 
     def item_mask(self, keys: np.ndarray, flags: ItemFlags) -> np.ndarray:
         """Which item `keys` pass, as a boolean array (the fast path over a whole candidate list)."""
@@ -122,11 +131,13 @@ def request_filter(values: dict, *, slot: str = "items") -> RequestFilter:
             raise ValidationFailed("The request is invalid.", [FieldError(None, "category", str(exc))]) from None
     ids = values.get("exclude") or []
     model = Shop if slot == "shops" else Item
-    exclude = frozenset(model.objects.filter(external_id__in=ids).values_list("pk", flat=True)) if ids else frozenset()
+    known = dict(model.objects.filter(external_id__in=ids).values_list("pk", "external_id")) if ids else {}
     return RequestFilter(
         category=category,
         price_min=price_min,
         price_max=price_max,
         shop_key=shop_key,
-        exclude=exclude,
+        exclude=frozenset(known),
+        shop_id=values["shop_id"] if shop_key is not None else "",
+        exclude_ids=frozenset(known.values()),
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from recommendations.engine.algorithms.popularity import GLOBAL, segment_path
 from recommendations.integrations import personalize as gateway
 from recommendations.services.serving import reads
+from recommendations.services.serving.request_filter import NO_FILTER, RequestFilter
 from recommendations.services.serving.state import ServingState
 from recommendations.services.serving.steps import Trace
 
@@ -45,13 +46,14 @@ def chain_sources(
     state: ServingState,
     trace: Trace,
     user_id: str = "",
+    filters: RequestFilter = NO_FILTER,
 ) -> list[Source]:
     """Each chain entry's list for this user, in chain order; the trace says why an entry had none."""
     sources, missing = [], []
     for algorithm in chain:
         if algorithm == PERSONALIZE and state.live_versions.get(PERSONALIZE) not in lists:
             # no batch list for this user: ask the campaign in real time
-            source, why = personalize_source(slot, user_id, state)
+            source, why = personalize_source(slot, user_id, state, filters)
             if source is not None:
                 sources.append(source)
             else:
@@ -94,9 +96,12 @@ def chain_sources(
     return sources
 
 
-def personalize_source(slot: str, user_id: str, state: ServingState) -> tuple[Source | None, str]:
+def personalize_source(
+    slot: str, user_id: str, state: ServingState, filters: RequestFilter = NO_FILTER
+) -> tuple[Source | None, str]:
     """The Personalize campaign's list for the user, or None and why (no campaign, timeout, throttling,
-    error: each counted, and the chain goes on to its next algorithm)."""
+    error: each counted, and the chain goes on to its next algorithm). The request's filters go along as the
+    active filter's values where it has placeholders for them; recsite applies every filter again anyway."""
     if slot != "items":
         return None, _("serves the items slot only")
     if not state.personalize_campaign:
@@ -104,7 +109,11 @@ def personalize_source(slot: str, user_id: str, state: ServingState) -> tuple[So
     started = time.perf_counter()
     try:
         ranked = gateway.recommendations_get(
-            state.personalize_campaign, user_id, PERSONALIZE_RESULTS, state.personalize_filter
+            state.personalize_campaign,
+            user_id,
+            PERSONALIZE_RESULTS,
+            state.personalize_filter,
+            filters.personalize_values() if filters and state.personalize_filter_takes_values else None,
         )
     except gateway.PersonalizeUnavailable as exc:  # the app gets a list whatever AWS does
         return None, _fell_back(exc.reason, started)

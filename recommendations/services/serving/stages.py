@@ -58,7 +58,9 @@ def user(ctx: ServingContext) -> None:
 
 def candidates(ctx: ServingContext) -> None:
     """Each algorithm of the variant's chain, and the list it has for this user, in chain order."""
-    ctx.sources = chain_sources(ctx.slot, ctx.chain, ctx.segments, ctx.lists, ctx.state, ctx.trace, ctx.user_id)
+    ctx.sources = chain_sources(
+        ctx.slot, ctx.chain, ctx.segments, ctx.lists, ctx.state, ctx.trace, ctx.user_id, ctx.filters
+    )
     if ctx.sources:
         ctx.algorithm, ctx.model_version = ctx.sources[0].algorithm, ctx.sources[0].version
     if ctx.user is None:

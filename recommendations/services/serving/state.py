@@ -47,6 +47,12 @@ class SlotSpec:
     per_shop_cap: int
     experiment: str
     variants: tuple[VariantSpec, ...]
+    per_category_cap: int = 0
+    exploration_share: int = 0  # percent of positions
+    exploration_after: int = 3
+    new_item_days: int = 7
+    fatigue_shows: int = 0
+    fatigue_days: int = 7
 
     def variant(self, name: str) -> VariantSpec | None:
         return next((v for v in self.variants if v.name == name), None)
@@ -102,6 +108,7 @@ class ServingState:
     ng: dict[str, NgView]  # slot -> the NG entries that apply to it
     personalize_campaign: str | None = None  # the active campaign's ARN, for variants serving Personalize
     personalize_filter: str | None = None  # the newest active NG filter's ARN
+    personalize_filter_takes_values: bool = False  # it has the request filters' placeholders
     # when the soonest NG entry expires: the state is rebuilt then, so it stops applying by itself
     ng_expires_next: dt.datetime | None = None
     # (slot, segment) -> rules; segment "all" for rules without one
@@ -182,6 +189,12 @@ def _build(generation: str) -> ServingState:
             per_shop_cap=c.per_shop_cap,
             experiment=c.experiment,
             variants=tuple(variants.get(c.pk, [])),
+            per_category_cap=c.per_category_cap,
+            exploration_share=c.exploration_share,
+            exploration_after=c.exploration_after,
+            new_item_days=c.new_item_days,
+            fatigue_shows=c.fatigue_shows,
+            fatigue_days=c.fatigue_days,
         )
         for c in SlotConfig.objects.all()
     }
@@ -253,7 +266,11 @@ def _build(generation: str) -> ServingState:
     popular_ids = _popular_ids(segment_lists)
     active = PersonalizeResource.objects.filter(status="ACTIVE").exclude(arn="").order_by("-updated_at")
     campaign = active.filter(kind=PersonalizeResource.Kind.CAMPAIGN).values_list("arn", flat=True).first()
-    ng_filter = active.filter(kind=PersonalizeResource.Kind.FILTER).values_list("arn", flat=True).first()
+    ng_filter, filter_details = active.filter(kind=PersonalizeResource.Kind.FILTER).values_list(
+        "arn", "details"
+    ).first() or (None, None)
+    # a filter made before request filters had placeholders must not be sent values it has no place for
+    takes_values = "$EXCLUDE_IDS" in str((filter_details or {}).get("expression", ""))
     return ServingState(
         generation=generation,
         slots=slots,
@@ -266,6 +283,7 @@ def _build(generation: str) -> ServingState:
         ng_expires_next=ng_expires_next,
         personalize_campaign=campaign,
         personalize_filter=ng_filter,
+        personalize_filter_takes_values=takes_values,
         pins=pins,
         boosts=boosts,
         popular_ids=popular_ids,

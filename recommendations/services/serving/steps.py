@@ -24,6 +24,9 @@ STEP_NAMES = {
     "filters": gettext_lazy("filters"),
     "session": gettext_lazy("session"),
     "rules": gettext_lazy("rules"),
+    "diversity": gettext_lazy("diversity"),
+    "fatigue": gettext_lazy("fatigue"),
+    "exploration": gettext_lazy("exploration"),
     "backfill": gettext_lazy("backfill"),
     "cut": gettext_lazy("cut"),
     "paging": gettext_lazy("paging"),
@@ -225,27 +228,6 @@ def live_filter(
     summary = ", ".join(f"{n} {why}" for why, n in sorted(reasons.items())) or _("nothing")
     trace.step("filters", _("%(list)s: removed %(summary)s") % {"list": label, "summary": summary})
     return kept
-
-
-def shop_cap(entries: list[Entry], shops: np.ndarray, cap: int, trace: Trace) -> list[Entry]:
-    """At most `cap` entries of any one shop (`shops`: each entry's shop, -1 if unknown); 0 means no cap."""
-    if cap <= 0 or not entries:
-        return entries
-    # each entry's rank among the entries of its shop, in list order, without a Python loop
-    order = np.argsort(shops, kind="stable")
-    ordered = shops[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(ordered)) + 1]
-    ranks = np.empty(len(shops), dtype=np.int64)
-    ranks[order] = np.arange(len(shops)) - np.repeat(starts, np.diff(np.r_[starts, len(shops)]))
-    keep = (ranks < cap) | (shops < 0)
-    if keep.all():
-        return entries
-    if trace.explain:
-        for i in np.flatnonzero(~keep).tolist():
-            why = _("%(shop)s already has %(cap)s item(s) in the list") % {"shop": shop_ref(int(shops[i])), "cap": cap}
-            trace.remove(entries[i].key, removed_because(why))
-    trace.step("rules", _("per-shop cap %(cap)s removed %(count)s") % {"cap": cap, "count": int((~keep).sum())})
-    return [entries[i] for i in np.flatnonzero(keep).tolist()]
 
 
 def boosts_apply(

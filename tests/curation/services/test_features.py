@@ -142,3 +142,20 @@ def test_the_demo_command_publishes_the_first_proposals_so_the_shop_window_has_f
     call_command("suggest_features", publish=1, stdout=io.StringIO())
     assert Feature.objects.filter(status=Feature.Status.PUBLISHED).count() == 1
     assert reader.get("/api/v1/users/someone/recommendations/features").json()["features"]
+
+
+def test_a_features_items_follow_the_users_own_model_after_the_hand_picked_ones(reader, catalog):
+    from recommendations.models import Variant
+    from tests.recommendations.services.serving.world import user_list
+
+    home = Feature.objects.create(title="Home", slug="home", status="published", rule_categories=["Home"])
+    FeatureItem.objects.create(feature=home, item=catalog["tray"], position=0)
+    version = live_version("item_knn")
+    Variant.objects.filter(slot__slot="features").update(algorithm="item_knn", fallbacks=[])
+    user_list(version, AppUserFactory(external_id="cook"), [catalog["pot"].pk, catalog["board"].pk])
+    body = reader.get("/api/v1/users/cook/recommendations/features").json()
+    assert [i["item_id"] for i in body["features"][0]["items"]] == ["tray", "pot", "board"]
+    from recommendations.services.serving.pipeline import recommend
+
+    trace = " ".join(recommend("features", "cook", log=False).trace.steps)
+    assert f"item_knn v{version.pk} for this user" in trace

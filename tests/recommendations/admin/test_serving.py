@@ -8,6 +8,7 @@ from curation.models import NgItem
 from recommendations.models import Impression, SlotConfig, Variant
 from recommendations.services.serving.pipeline import recommend
 from tests.factories import AppUserFactory, ItemFactory
+from tests.recommendations.admin.slot_form import SLOT_SETTINGS
 from tests.recommendations.services.serving.world import live_version, user_list
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +48,7 @@ def test_slot_size_and_variant_weights_are_edited_in_the_admin(staff_client):
     form = {
         "size": 5,
         "per_shop_cap": 0,
+        **SLOT_SETTINGS,
         "experiment": "winter",
         "variants-TOTAL_FORMS": 2,
         "variants-INITIAL_FORMS": 2,
@@ -75,6 +77,7 @@ def test_fallbacks_are_chosen_in_order_and_an_unknown_or_repeated_one_is_refused
         {
             "size": 10,
             "per_shop_cap": 0,
+            **SLOT_SETTINGS,
             "experiment": "default",
             "variants-TOTAL_FORMS": 1,
             "variants-INITIAL_FORMS": 1,

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from recommendations.engine.algorithms import ALGORITHMS
 from recommendations.models import AlgorithmSetting, SlotConfig
 from recommendations.services.serving.pipeline import recommend
+from tests.recommendations.admin.slot_form import SLOT_SETTINGS
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,7 @@ def test_a_slot_and_its_variants_never_fail_whatever_is_typed(staff, size, cap, 
     form = {
         "size": size,
         "per_shop_cap": cap,
+        **SLOT_SETTINGS,
         "experiment": "x",
         "variants-TOTAL_FORMS": 1,
         "variants-INITIAL_FORMS": 1,

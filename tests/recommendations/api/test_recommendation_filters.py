@@ -5,7 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from curation.models import NgItem
 from recommendations.models import Scope, SlotConfig, Variant
 from recommendations.services.serving.pipeline import recommend
 from recommendations.services.serving.request_filter import EXCLUDE_MAX, RequestFilter
@@ -155,3 +159,51 @@ def test_a_category_is_matched_as_the_admin_matches_it_and_an_unknown_one_is_nam
     assert len(ids) == 4 and all(_number(i) % 4 == 2 for i in ids)
     error = reader.get(ITEMS, {"category": "Home > Kitchn"}).json()["errors"][0]
     assert error["field"] == "category" and "did you mean 'Home > Kitchen'" in error["message"]
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    category=st.sampled_from(["", "Home", "Home > Kitchen", "Home > Garden", "Home > Kitchenware"]),
+    price_min=st.one_of(st.none(), st.integers(min_value=0, max_value=4200)),
+    price_max=st.one_of(st.none(), st.integers(min_value=0, max_value=4200)),
+    shop=st.one_of(st.none(), st.integers(min_value=0, max_value=2)),
+    exclude=st.sets(st.integers(min_value=0, max_value=39), max_size=10),
+    ng=st.sets(st.integers(min_value=0, max_value=39), max_size=10),
+    share=st.sampled_from([0, 10, 50]),
+    limit=st.integers(min_value=1, max_value=40),
+)
+def test_whatever_filters_are_combined_nothing_outside_them_or_ng_is_served_and_pages_are_full(
+    world, category, price_min, price_max, shop, exclude, ng, share, limit
+):
+    items, shops = world["items"], world["shops"]
+    NgItem.objects.all().delete()
+    for n in ng:
+        NgItem.objects.create(item=items[n], reason="property test")
+    config = SlotConfig.objects.get(slot="items")
+    config.exploration_share, config.exploration_after = share, 0
+    config.save()
+    filters = RequestFilter(
+        category=category,
+        price_min=None if price_min is None else Decimal(price_min),
+        price_max=None if price_max is None else Decimal(price_max),
+        shop_key=None if shop is None else shops[shop].pk,
+        exclude=frozenset(items[n].pk for n in exclude),
+    )
+
+    def passes(n: int) -> bool:
+        price = 100 * (n + 1)
+        path = CATEGORIES[n % 4]
+        return (
+            (not category or path == category or path.startswith(category + " > "))
+            and (price_min is None or price >= price_min)
+            and (price_max is None or price <= price_max)
+            and (shop is None or n % 3 == shop)
+            and n not in exclude
+            and n not in ng
+        )
+
+    served = recommend("items", "alice", limit=limit, log=False, filters=filters)
+    numbers = [_number(served.external_ids[e.key]) for e in served.entries]
+    assert all(passes(n) for n in numbers), numbers
+    eligible = sum(passes(n) for n in range(40))
+    assert len(numbers) == min(limit, eligible) and len(set(numbers)) == len(numbers)

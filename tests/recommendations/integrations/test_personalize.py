@@ -63,3 +63,15 @@ def test_a_request_the_stubber_did_not_expect_still_fails_the_test(runtime):
         )
         with pytest.raises(AssertionError):
             gateway.recommendations_get(CAMPAIGN, "alice", 2)
+
+
+def test_request_filter_values_are_quoted_and_what_cannot_be_quoted_is_left_to_recsite():
+    values = gateway.request_filter_values(['a"b', "i-2", "i-1"], "shop-1", ["A", "B", "C", "D"])
+    assert values == {
+        "EXCLUDE_IDS": '"i-1","i-2"',
+        "SHOP_ID": '"shop-1"',
+        "CATEGORY_L1": '"A"',
+        "CATEGORY_L2": '"B"',
+        "CATEGORY_L3": '"C"',
+    }
+    assert gateway.request_filter_values([], "", []) == {}

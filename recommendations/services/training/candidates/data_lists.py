@@ -15,9 +15,11 @@ import pandas as pd
 from django.conf import settings
 
 from recommendations.engine.algorithms import SegmentPopularity
+from recommendations.engine.algorithms.popularity import GLOBAL, category_segment, category_top
 from recommendations.engine.covisitation import covisitation_neighbours
 from recommendations.engine.interactions import TrainingData, training_data
-from recommendations.models import Slot
+from recommendations.models import PackedList, Slot
+from recommendations.models.catalog import CATEGORY_SEPARATOR
 from recommendations.services.training.candidates.shop_lists import shops_from_items
 from recommendations.services.training.data_load import TrainingFrames
 
@@ -86,7 +88,21 @@ def _segment_lists(data: TrainingData, items: pd.DataFrame) -> list[tuple[str, s
         segments, packed_rows(keys, scores), packed_rows(shops, shop_scores), strict=True
     ):
         out += [(Slot.ITEMS.value, segment, item_list), (Slot.SHOPS.value, segment, shop_list)]
-    return out
+    return out + _category_lists(popularity.segment_scores.get(GLOBAL), item_keys, items)
+
+
+def _category_lists(
+    scores: np.ndarray | None, item_keys: np.ndarray, items: pd.DataFrame
+) -> list[tuple[str, str, PackedPair]]:
+    """The most popular items of every category at every level, for similar items and features to fill from."""
+    if scores is None or "category_path" not in items:
+        return []
+    paths = items["category_path"].reindex(item_keys).fillna("").astype(str).tolist()
+    lists = category_top(scores, paths, CATEGORY_SEPARATOR, settings.CANDIDATES_PER_USER)
+    return [
+        (Slot.ITEMS.value, category_segment(level), PackedList.pack(item_keys[columns], values))
+        for level, (columns, values) in lists.items()
+    ]
 
 
 def _neighbour_lists(data: TrainingData) -> list[tuple[int, PackedPair]]:

@@ -123,7 +123,7 @@ class _UserRanking:
             yield packed, len(block)
 
 
-def _insert(model: type[PackedList], columns: tuple[str, ...], blocks: Iterable[list[tuple]]) -> None:
+def packed_lists_insert(model: type[PackedList], columns: tuple[str, ...], blocks: Iterable[list[tuple]]) -> None:
     """Rows (values in `columns` order), a block at a time: binary COPY on PostgreSQL, bulk_create elsewhere."""
     if copy_available():  # several times faster than bulk_create at hundreds of thousands of rows
         copy_binary(model, columns, (b"".join(binary_row(row) for row in rows) for rows in blocks))
@@ -133,7 +133,7 @@ def _insert(model: type[PackedList], columns: tuple[str, ...], blocks: Iterable[
 
 
 def _user_lists_insert(version: ModelVersion, blocks: Iterator[list[PackedRow]]) -> None:
-    _insert(
+    packed_lists_insert(
         UserCandidates,
         ("version_id", "slot", "user_id", "ids", "scores"),
         ([(version.pk, slot, user, ids, scores) for user, slot, ids, scores in packed] for packed in blocks),
@@ -141,7 +141,7 @@ def _user_lists_insert(version: ModelVersion, blocks: Iterator[list[PackedRow]])
 
 
 def _segment_lists_insert(version: ModelVersion, data: DataLists) -> None:
-    _insert(
+    packed_lists_insert(
         SegmentCandidates,
         ("version_id", "slot", "segment", "ids", "scores"),
         [[(version.pk, slot, segment, ids, scores) for slot, segment, (ids, scores) in data.segments]],
@@ -149,7 +149,7 @@ def _segment_lists_insert(version: ModelVersion, data: DataLists) -> None:
 
 
 def _neighbours_insert(version: ModelVersion, data: DataLists) -> None:
-    _insert(
+    packed_lists_insert(
         ItemNeighbours,
         ("version_id", "item_id", "ids", "scores"),
         [[(version.pk, item, ids, scores) for item, (ids, scores) in data.neighbours]],

@@ -289,3 +289,23 @@ def test_daily_series_count_each_user_once_a_day_with_a_band_around_each_rate():
     assert first["revenue_per_user"] == pytest.approx(100.0)  # 20 users spent 1,000 each, over 200
     low, high = first["revenue_per_user_ci"]
     assert low < 100.0 < high and low > 0
+
+
+def test_new_items_at_exploration_positions_are_counted_apart(timeline):
+    items = timeline
+    ann = AppUserFactory()
+    page = _impression(ann, "A", items, NOON + dt.timedelta(hours=1))
+    page.explored = np.asarray([items[3].pk], dtype="<i8").tobytes()
+    page.save()
+    later = NOON + dt.timedelta(hours=2)  # still the same day in Tokyo
+    EventFactory(user=ann, item=items[3], type="view", occurred_at=later)
+    EventFactory(user=ann, item=items[3], type="purchase", occurred_at=later, value=1200)
+    EventFactory(user=ann, item=items[1], type="view", occurred_at=later)  # a model's position: not explored
+    Event.objects.update(received_at=F("occurred_at"))
+    rollup_day(DAY)
+    a = ExperimentDay.objects.get(day=DAY, variant="A")
+    assert (a.explored_shown, a.explored_view_events, a.explored_purchase_events) == (1, 1, 1)
+    variant = next(v for v in experiment_report("items", DAY, DAY)["variants"] if v["variant"] == "A")
+    assert variant["exploration"]["view_rate"] == 1.0 and variant["exploration"]["purchase_rate"] == 1.0
+    # the rest of A's list: 5 items shown at a model's positions (2, then 3), 2 views
+    assert variant["exploration"]["other_view_rate"] == pytest.approx(2 / 5)

@@ -17,6 +17,14 @@ from tests.factories import ItemFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 GROUP = "arn:aws:personalize:ap-northeast-1:123456789012:dataset-group/shop1-main"
+# the request filters an app may send, as placeholders every filter carries first
+REQUEST_PLACEHOLDERS = (
+    "EXCLUDE ItemID WHERE Items.ITEM_ID IN ($EXCLUDE_IDS)"
+    " | EXCLUDE ItemID WHERE Items.SHOP_ID NOT IN ($SHOP_ID)"
+    " | EXCLUDE ItemID WHERE Items.CATEGORY_L1 NOT IN ($CATEGORY_L1)"
+    " | EXCLUDE ItemID WHERE Items.CATEGORY_L2 NOT IN ($CATEGORY_L2)"
+    " | EXCLUDE ItemID WHERE Items.CATEGORY_L3 NOT IN ($CATEGORY_L3)"
+)
 
 
 def test_expression_covers_items_shops_and_shallow_categories():
@@ -31,11 +39,15 @@ def test_expression_covers_items_shops_and_shallow_categories():
     NgCategory.objects.create(category_path="A > B > C > D", reason="x")  # deeper than the exported levels
     expression, left_out = ng_filter_expression()
     assert expression == (
-        'EXCLUDE ItemID WHERE Items.ITEM_ID IN ("i-1", "i-2")'
+        REQUEST_PLACEHOLDERS + ' | EXCLUDE ItemID WHERE Items.ITEM_ID IN ("i-1", "i-2")'
         ' | EXCLUDE ItemID WHERE Items.SHOP_ID IN ("s-1")'
         ' | EXCLUDE ItemID WHERE Items.CATEGORY_L1 IN ("Health") AND Items.CATEGORY_L2 IN ("Supplements")'
     )
     assert left_out == 1
+
+
+def test_without_ng_entries_the_filter_still_carries_the_request_placeholders():
+    assert ng_filter_expression() == (REQUEST_PLACEHOLDERS, 0)
 
 
 def test_sync_creates_one_filter_per_distinct_list(settings):

@@ -130,3 +130,56 @@ def test_the_active_ng_filter_is_passed_to_personalize(world):
         _use(runtime)
         result = recommend("items", "alice", limit=2)
     assert result.algorithm == "personalize"
+
+
+def test_request_filters_go_to_personalize_as_the_filters_values_and_recsite_applies_them_too(world):
+    from recommendations.services.serving.request_filter import request_filter
+
+    world[2].category_path = "Home > Kitchen > Knives"
+    world[2].save()
+    PersonalizeResource.objects.create(
+        kind="filter",
+        name="shop1-ng-abc",
+        arn=f"{CAMPAIGN}-filter",
+        status="ACTIVE",
+        details={"expression": "EXCLUDE ItemID WHERE Items.ITEM_ID IN ($EXCLUDE_IDS) | ..."},
+    )
+    filters = request_filter({"category": "Home > Kitchen > Knives", "exclude": ["item-4", "nope"], "price_max": 10**6})
+    runtime = _runtime()
+    with Stubber(runtime) as stub:
+        stub.add_response(
+            "get_recommendations",
+            {"itemList": [{"itemId": "item-2", "score": 0.9}, {"itemId": "item-4", "score": 0.8}]},
+            {
+                "campaignArn": CAMPAIGN,
+                "userId": "alice",
+                "numResults": 200,
+                "filterArn": f"{CAMPAIGN}-filter",
+                "filterValues": {
+                    "EXCLUDE_IDS": '"item-4"',
+                    "CATEGORY_L1": '"Home"',
+                    "CATEGORY_L2": '"Kitchen"',
+                    "CATEGORY_L3": '"Knives"',
+                },
+            },
+        )
+        _use(runtime)
+        result = recommend("items", "alice", limit=5, filters=filters)
+    assert result.algorithm == "personalize"
+    assert [result.external_ids[e.key] for e in result.entries] == ["item-2"]  # item-4 left out by recsite too
+
+
+def test_a_filter_made_before_placeholders_is_sent_no_values(world):
+    from recommendations.services.serving.request_filter import request_filter
+
+    PersonalizeResource.objects.create(kind="filter", name="shop1-ng-old", arn=f"{CAMPAIGN}-filter", status="ACTIVE")
+    runtime = _runtime()
+    with Stubber(runtime) as stub:
+        stub.add_response(
+            "get_recommendations",
+            {"itemList": [{"itemId": "item-3", "score": 0.7}]},
+            {"campaignArn": CAMPAIGN, "userId": "alice", "numResults": 200, "filterArn": f"{CAMPAIGN}-filter"},
+        )
+        _use(runtime)
+        result = recommend("items", "alice", limit=2, filters=request_filter({"exclude": ["item-1"]}))
+    assert result.algorithm == "personalize"

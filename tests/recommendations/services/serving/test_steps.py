@@ -17,10 +17,10 @@ from recommendations.services.serving.steps import (
     live_filter,
     pins_place,
     session_rerank,
-    shop_cap,
     variant_bucket,
     variant_pick,
 )
+from recommendations.services.serving.variety import shop_cap
 
 ALWAYS = Window(None, None)
 

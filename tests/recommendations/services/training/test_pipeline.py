@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from recommendations.engine.algorithms.popularity import category_segment
 from recommendations.models import (
     AppUser,
     Item,
@@ -47,6 +48,10 @@ def test_demo_data_trains_publishes_and_writes_candidates(demo, monkeypatch):
     # users the model never saw are served from segment lists, finest segment included
     segments = set(SegmentCandidates.objects.filter(version=version, slot=Slot.ITEMS).values_list("segment", flat=True))
     assert "all" in segments and any(s.count("|") == 2 for s in segments)
+    # and every category, at every level, has its popular items for similar items to fill from
+    fashion = SegmentCandidates.objects.get(version=version, slot=Slot.ITEMS, segment=category_segment("Fashion"))
+    paths = dict(Item.objects.filter(pk__in=fashion.keys).values_list("pk", "category_path"))
+    assert fashion.keys and all(paths[k].startswith("Fashion > ") for k in fashion.keys)
 
 
 def test_a_worse_run_is_not_published_and_the_live_version_keeps_serving(demo, settings):

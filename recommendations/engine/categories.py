@@ -1,0 +1,9 @@
+"""Category paths as the engine reads them: every level of a path counts ('Home' holds 'Home > Kitchen')."""
+
+from __future__ import annotations
+
+
+def category_levels(path: str, separator: str) -> list[str]:
+    """Every level of a category path: 'a > b > c' -> ['a', 'a > b', 'a > b > c']."""
+    parts = [p.strip() for p in str(path or "").split(separator) if p.strip()]
+    return [separator.join(parts[: i + 1]) for i in range(len(parts))]
