@@ -22,7 +22,7 @@ class UnknownPathApi(APIView):
     def _not_found(self, request: Request, *args: object, **kwargs: object) -> None:
         slot = kwargs.get("slot")
         if slot is not None:
-            served = ", ".join(s for s in Slot.values if s != Slot.SIMILAR)
+            served = ", ".join(s for s in Slot.values if s not in (Slot.SIMILAR, Slot.SIMILAR_SHOPS))
             raise NotFound(f"There is no slot '{str(slot)[:40]}'; the recommendation slots are {served}.")
         raise NotFound(f"There is no endpoint {request.path[:200]}; docs/api.md lists them.")
 

@@ -60,6 +60,8 @@ def _body(result: Recommendation, fields: list[str] | None = None) -> dict:
             if (details := result.details.get(entry.key))
         ]
         return {**_head(result), "features": features}
+    if result.slot == "similar_shops":
+        return {**_head(result), "shops": _entries(result, "shop_id")}
     if result.slot == "shops":
         shops = _entries(result, "shop_id")
         # `items` repeats the shops for API v1 clients written before the `shops` key (docs/api.md)
@@ -153,7 +155,8 @@ class SimilarItemsApi(APIView):
         operation_id="similar_items",
         summary="Items similar to an item",
         description=(
-            "Items viewed in the same sessions (co-visitation), then popular items of the same category; with the "
+            "Items viewed in the same sessions (co-visitation), then items alike in title, category, shop and price "
+            "(content), then popular items of its category from the finest level up, to the limit asked; with the "
             "same NG, stock and (given user_id) purchase filters as the user lists. 404 for an unknown item. "
             "Given user_id, the page is logged as an impression of the `similar` slot and later pages come from "
             "`recommendation_id` with `offset`."
@@ -176,3 +179,35 @@ class SimilarItemsApi(APIView):
             explain=False,
         )
         return Response(_body(result, query.get("fields")))
+
+
+class SimilarShopsApi(APIView):
+    required_scopes = [Scope.RECOMMENDATIONS_READ]
+
+    @extend_schema(
+        operation_id="similar_shops",
+        summary="Shops similar to a shop",
+        description=(
+            "Shops whose items are viewed in the same sessions as this shop's, then shops selling alike items, then "
+            "the popular shops of its main category and of all, to the limit asked; NG shops and `exclude` left "
+            "out. 404 for an unknown shop. Given user_id, the page is logged as an impression of the "
+            "`similar_shops` slot and later pages come from `recommendation_id` with `offset`."
+        ),
+        parameters=[s.SimilarShopsQuerySerializer, OpenApiParameter("shop_id", str, OpenApiParameter.PATH)],
+        responses={200: s.SimilarShopsSerializer, 400: s.ErrorSerializer, 404: s.ErrorSerializer},
+        tags=["recommendations"],
+    )
+    def get(self, request: Request, shop_id: str) -> Response:
+        query = query_values(request.query_params, s.SimilarShopsQuerySerializer)
+        rid = query.get("recommendation_id")
+        result = recommend(
+            "similar_shops",
+            query["user_id"],
+            item_id=path_id(shop_id, "shop_id"),
+            limit=query["limit"],
+            offset=query["offset"],
+            recommendation_id=str(rid) if rid else None,
+            filters=request_filter(query, slot="shops"),
+            explain=False,
+        )
+        return Response(_body(result))

@@ -262,12 +262,31 @@ class SimilarQuerySerializer(ItemFilterSerializer):
     )
 
 
+class SimilarShopsQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
+    offset = serializers.IntegerField(min_value=0, max_value=1000, default=0, help_text="Position to start from.")
+    user_id = serializers.CharField(
+        max_length=128, default="", allow_blank=True, help_text="Log the page as an impression for this user."
+    )
+    recommendation_id = serializers.UUIDField(
+        required=False, help_text="Page through this earlier answer (with offset and the same user_id)."
+    )
+    exclude = IdListField(
+        max_length=20_000, required=False, help_text=f"Shop ids to leave out (at most {EXCLUDE_MAX}, comma-separated)."
+    )
+
+
 class RecommendedEntrySerializer(serializers.Serializer):
     item_id = serializers.CharField(required=False, help_text="Items slot and similar items.")
     shop_id = serializers.CharField(required=False, help_text="Shops slot; for an item, its shop (fields=shop_id).")
     rank = serializers.IntegerField(help_text="1-based position in the whole list (offset included).")
     score = serializers.FloatField(help_text="The proposing source's own score; comparable only within a source.")
-    source = serializers.CharField(help_text="What put it there: an algorithm, 'session' or 'pinned'.")
+    source = serializers.CharField(
+        help_text=(
+            "What put it there: an algorithm, 'session', 'exploration' (a new item at an exploration position) or "
+            "'pinned'; for similar items and shops 'covisitation', 'content' or 'popularity'."
+        )
+    )
     title = serializers.CharField(required=False, help_text="With fields=title.")
     price = serializers.FloatField(required=False, allow_null=True, help_text="With fields=price; null: no price.")
     image_url = serializers.CharField(required=False, allow_blank=True, help_text="With fields=image_url.")
@@ -296,6 +315,10 @@ class ShopRecommendationSerializer(PageSerializer):
     items = RecommendedEntrySerializer(
         many=True, help_text="Deprecated: the same shops, for clients written before `shops`."
     )
+
+
+class SimilarShopsSerializer(PageSerializer):
+    shops = RecommendedEntrySerializer(many=True, help_text="Each with shop_id.")
 
 
 class FeatureItemSerializer(serializers.Serializer):

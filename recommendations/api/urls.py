@@ -30,6 +30,7 @@ urlpatterns = [
     path("ng/shops/<str:target_id>", curation_api.NgShopApi.as_view(), name="ng-shop"),
     path("experiments/<str:slot>/report", experiments.ExperimentReportApi.as_view(), name="experiment-report"),
     path("items/<str:item_id>/similar", recommendations.SimilarItemsApi.as_view(), name="similar-items"),
+    path("shops/<str:shop_id>/similar", recommendations.SimilarShopsApi.as_view(), name="similar-shops"),
     path("users/<str:user_id>/recommendations/<str:slot>", not_found.UnknownPathApi.as_view(), name="unknown-slot"),
     re_path(r"^.*$", not_found.UnknownPathApi.as_view(), name="unknown-path"),
 ]

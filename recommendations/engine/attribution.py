@@ -21,23 +21,28 @@ IMPRESSION_COLUMNS = ["recommendation_id", "user_id", "slot", "variant", "algori
 EXPLORED_TYPES = ("view", "purchase")
 
 
-def attribute(events: pd.DataFrame, impressions: pd.DataFrame, window: pd.Timedelta) -> pd.DataFrame:
+def attribute(
+    events: pd.DataFrame, impressions: pd.DataFrame, window: pd.Timedelta, shop_slots: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """`events` with slot, variant, algorithm and attributed_to (a recommendation id) added; NaN where
     nothing attributes; and `explored`, whether the item was at an exploration position of that page.
     `impressions.keys` holds the list of item keys each impression showed (`explored`, if present, those
-    of them at exploration positions)."""
+    of them at exploration positions); pages of `shop_slots` show shops, so only an event naming them
+    is theirs (a shop's key is not an item's)."""
     out = events.copy()
     for column in [*GROUP, "attributed_to"]:
         out[column] = pd.Series([None] * len(out), index=out.index, dtype="object")
     out["explored"] = False
     if not len(out) or not len(impressions):
         return out
-    _attribute_named_or_shown(out, impressions, window)
+    _attribute_named_or_shown(out, impressions, window, shop_slots)
     _mark_explored(out, impressions)
     return out
 
 
-def _attribute_named_or_shown(out: pd.DataFrame, impressions: pd.DataFrame, window: pd.Timedelta) -> None:
+def _attribute_named_or_shown(
+    out: pd.DataFrame, impressions: pd.DataFrame, window: pd.Timedelta, shop_slots: tuple[str, ...]
+) -> None:
     # 1. the event names its recommendation
     lists = impressions.drop_duplicates("recommendation_id").set_index("recommendation_id")[GROUP]
     named = out["recommendation_id"].fillna("").astype(str)
@@ -47,8 +52,9 @@ def _attribute_named_or_shown(out: pd.DataFrame, impressions: pd.DataFrame, wind
     out.loc[known, "attributed_to"] = named[known]
     # 2. otherwise the last impression that showed the item to the user within the window
     rest = out[~known & out["type"].isin(ATTRIBUTED_TYPES)]
-    if len(rest):
-        _attribute_by_window(out, rest, impressions, window)
+    showing_items = impressions[~impressions["slot"].isin(shop_slots)] if shop_slots else impressions
+    if len(rest) and len(showing_items):
+        _attribute_by_window(out, rest, showing_items.reset_index(drop=True), window)
 
 
 def _attribute_by_window(

@@ -11,6 +11,7 @@ class Slot(models.TextChoices):
     SHOPS = "shops", _("Recommended shops")
     FEATURES = "features", _("Themed features")
     SIMILAR = "similar", _("Similar items")
+    SIMILAR_SHOPS = "similar_shops", _("Similar shops")
 
     @classmethod
     def reported(cls) -> tuple[str, ...]:

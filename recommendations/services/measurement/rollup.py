@@ -19,10 +19,14 @@ from django.utils import timezone
 
 from recommendations.bulk_copy import copy_available, copy_rows, copy_text
 from recommendations.engine.attribution import ATTRIBUTED_TYPES, attribute, daily_counts, daily_user_counts
-from recommendations.models import Event, ExperimentDay, ExperimentUserDay, Impression, RollupWatermark
+from recommendations.models import Event, ExperimentDay, ExperimentUserDay, Impression, RollupWatermark, Slot
 from recommendations.services.measurement.rollup_reads import events_between, impressions_between
 
 WATERMARK = "experiments"
+
+
+# slots whose pages show shops: an event is theirs only when it names their recommendation
+SHOP_SLOTS = (Slot.SHOPS.value, Slot.SIMILAR_SHOPS.value)
 
 
 def _window() -> dt.timedelta:
@@ -39,7 +43,7 @@ def rollup_day(day: dt.date) -> int:
     start, end = _day_start(day), _day_start(day + dt.timedelta(days=1))
     impressions = impressions_between(start - _window(), end)  # the window reaches into the day before
     events = events_between(start, end, ATTRIBUTED_TYPES)
-    attributed = attribute(events, impressions, pd.Timedelta(_window()))
+    attributed = attribute(events, impressions, pd.Timedelta(_window()), SHOP_SLOTS)
     served_today = impressions[impressions["served_at"] >= pd.Timestamp(start)] if len(impressions) else impressions
     counts = daily_counts(attributed, served_today)
     now = timezone.now()

@@ -37,7 +37,7 @@ class ServingContext:
     session_id: str = ""
     recommendation_id: str | None = None
     variant: str | None = None  # forced (the staff preview)
-    subject: str = ""  # what the list is about: the item of similar items
+    subject: str = ""  # what the list is about: the item of similar items, the shop of similar shops
     filters: RequestFilter = NO_FILTER  # what the app narrowed this request to
     # what the stages found
     spec: SlotSpec | None = None

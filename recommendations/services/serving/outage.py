@@ -15,7 +15,7 @@ from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.steps import entries_from_list, live_filter
 
 # Slots answered from memory; features need their rules read, so they wait for the database.
-FROM_MEMORY = {"items": "items", "similar": "items", "shops": "shops"}
+FROM_MEMORY = {"items": "items", "similar": "items", "shops": "shops", "similar_shops": "shops"}
 RETRY_SECONDS = 5
 
 

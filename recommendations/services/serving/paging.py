@@ -16,7 +16,7 @@ from recommendations.services.serving.steps import Entry, Trace, removed_because
 
 LIST_KEY = "serving:list:{}"
 # Slots without NG entries of their own obey another slot's.
-NG_SLOT_OF = {"similar": "items"}
+NG_SLOT_OF = {"similar": "items", "similar_shops": "shops"}
 
 
 def slot_ng(state: ServingState, slot: str) -> NgView:
@@ -26,7 +26,7 @@ def slot_ng(state: ServingState, slot: str) -> NgView:
 
 def _live(slot: str, keys: list[int], ng: NgView) -> dict[int, str]:
     """Of `keys`, those that may be served now, with their external ids (a feature's: its slug)."""
-    if slot == "shops":
+    if slot in ("shops", "similar_shops"):
         return {k: name for k, name in reads.existing_shops(keys).items() if k not in ng.shops}
     if slot == "features":
         return dict(live_features().filter(pk__in=keys).values_list("pk", "slug"))

@@ -9,7 +9,9 @@ of one signature. A slot's list says which stages it runs:
   backfill, boosts and buries, pins) -> page
 - shops: the same, with the shops fill (NG shops, backfill, boosts, pins)
 - similar: stored page -> the item asked about -> user (what they bought or turned down) -> fill
-  (co-visited items, then popular ones of its category, filtered) -> page
+  (co-visited items, then alike ones, then popular ones of its category, filtered) -> page
+- similar_shops: the shop asked about -> stored page -> user -> fill (shops whose items are co-visited or
+  alike, then popular shops of its main category, then of all; NG shops left out) -> page
 - features: slot settings -> stored page -> variant -> fill (live features with servable items, ranked and
   ordered for the user by their model's list and category affinity) -> page
 
@@ -41,6 +43,7 @@ from recommendations.services.serving.recommendation_ids import new_recommendati
 from recommendations.services.serving.request_filter import NO_FILTER, RequestFilter
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.similar import similar_fill, subject_item
+from recommendations.services.serving.similar_shops import similar_shops_fill, subject_shop
 from recommendations.services.serving.state import current_state
 from recommendations.services.serving.steps import Trace
 
@@ -78,6 +81,7 @@ SLOT_STAGES: dict[str, tuple[Stage, ...]] = {
     "items": (stages.slot_settings, stored_page, stages.variant, stages.user, stages.candidates, items_fill, page),
     "shops": (stages.slot_settings, stored_page, stages.variant, stages.user, stages.candidates, shops_fill, page),
     "similar": (subject_item, stored_page, stages.user, similar_fill, page),
+    "similar_shops": (subject_shop, stored_page, stages.user, similar_shops_fill, page),
     "features": (stages.slot_settings, stored_page, stages.variant, features_fill, page),
 }
 # What the page of a slot carries besides its entries.
@@ -100,8 +104,8 @@ def recommend(
     explain: bool = True,
 ) -> Recommendation:
     """The `slot` list for a user as the API serves it; `variant` forces one (the staff preview); `item_id`
-    is the item of similar items; `filters` narrow the list (request_filter). With `explain`, the trace says why
-    each removed entry went."""
+    is the item of similar items (the shop of similar shops); `filters` narrow the list (request_filter). With
+    `explain`, the trace says why each removed entry went."""
     slot_stages = SLOT_STAGES.get(slot)
     if slot_stages is None:
         raise NotFound(f"There is no slot '{slot[:40]}'; the slots are {', '.join(SLOT_STAGES)}.")

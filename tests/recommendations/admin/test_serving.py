@@ -123,3 +123,33 @@ def test_ng_item_added_in_the_admin_is_attributed_and_applies_at_once(staff_clie
     assert items[0].pk not in [e.key for e in result.entries]
     assert result.trace.removed[items[0].pk] == "removed: NG item: counterfeit reports (added by mika)"
     assert not Impression.objects.exists()  # log=False, as the preview calls it
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("exploration_share", "80", "Ensure this value is less than or equal to 50."),
+        ("fatigue_days", "0", "Ensure this value is greater than or equal to 1."),
+        ("new_item_days", "-3", "Ensure this value is greater than or equal to"),
+        ("per_category_cap", "x", "Enter a whole number."),
+    ],
+)
+def test_a_bad_variety_or_exploration_setting_is_named_and_nothing_is_saved(staff_client, field, value, message):
+    slot = SlotConfig.objects.get(slot="items")
+    url = f"/admin/recommendations/slotconfig/{slot.pk}/change/"
+    form = {
+        "size": 20,
+        "per_shop_cap": 2,
+        "experiment": "default",
+        **SLOT_SETTINGS,
+        field: value,
+        "variants-TOTAL_FORMS": 0,
+        "variants-INITIAL_FORMS": 0,
+        "variants-MIN_NUM_FORMS": 0,
+        "variants-MAX_NUM_FORMS": 1000,
+    }
+    response = staff_client.post(url, form)
+    assert response.status_code == 200
+    assert message in response.context["adminform"].form.errors[field][0]
+    slot.refresh_from_db()
+    assert (slot.exploration_share, slot.fatigue_days, slot.new_item_days) == (0, 7, 7)

@@ -71,3 +71,11 @@ def test_daily_counts_per_variant():
     assert b["view_items"] == 2  # items 11 and 12
     assert counts.loc[("items", "A")]["view_events"] == 0
     assert counts.loc[("shops", "A")]["view_users"] == 1
+
+
+def test_a_shops_page_takes_only_events_that_name_it_since_its_keys_are_shops():
+    # user 2's shops page showed shop 50; item 50 is a different thing altogether
+    event = _events((2, 50, "view", T0 + pd.Timedelta(hours=1), ""))
+    assert attribute(event, IMPRESSIONS, DAY, shop_slots=("shops",)).loc[0, "attributed_to"] is None
+    named = _events((2, 7, "view", T0 + pd.Timedelta(hours=1), "r3"))
+    assert attribute(named, IMPRESSIONS, DAY, shop_slots=("shops",)).loc[0, "attributed_to"] == "r3"

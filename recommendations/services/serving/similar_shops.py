@@ -1,0 +1,122 @@
+"""The similar-shops slot: shops whose items are viewed with this shop's, then shops selling alike items, then
+the popular shops of its main category, then the popular shops of all; NG shops and the shop itself left out.
+
+A shop is as near another as the links between their items: the co-visitation (then content) neighbour lists
+of the shop's items are read in one query and summed by the neighbours' shops.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+import numpy as np
+from django.utils.translation import gettext as _
+
+from recommendations.engine.algorithms.popularity import GLOBAL, category_segment
+from recommendations.errors import NotFound
+from recommendations.models import Shop
+from recommendations.services.serving import reads
+from recommendations.services.serving.context import ServingContext
+from recommendations.services.serving.item_flags import ItemFlags, item_flags
+from recommendations.services.serving.steps import Entry, live_filter, shop_ref
+
+ITEMS_READ = 30  # the shop's items whose neighbour lists speak for it (one query)
+
+
+def subject_shop(ctx: ServingContext) -> None:
+    """Stage: the shop the list is about; NotFound for a shop recsite does not have."""
+    key = Shop.objects.filter(external_id=ctx.subject).values_list("pk", flat=True).first()
+    if key is None:
+        raise NotFound(f"No shop with shop_id '{ctx.subject[:128]}'.")
+    ctx.subject_key = key
+    ctx.limit = ctx.limit or 10
+
+
+def similar_shops_fill(ctx: ServingContext) -> None:
+    """Stage: the tiers in order until the list holds `ctx.need`, each filtered (NG shops, exclude, itself)."""
+    shop = ctx.subject_key
+    assert shop is not None  # the subject_shop stage ran
+    ng = ctx.state.ng["shops"]
+
+    def allowed(key: int) -> str | None:
+        if key == shop:
+            return _("the shop itself")
+        if key in ctx.filters.exclude:
+            return _("outside the request's filter: exclude")
+        return ng.shops.get(key)
+
+    pool: list[Entry] = []
+    seen: set[int] = set()
+    for group, (label, entries) in enumerate(_tiers(ctx, item_flags(), allowed)):
+        fresh = [e for e in entries if e.key not in seen]
+        seen.update(e.key for e in fresh)
+        for entry in fresh:
+            entry.group = group
+        kept = live_filter(fresh, allowed, ctx.trace, label)
+        if kept and not pool:
+            ctx.algorithm, ctx.model_version = kept[0].source, kept[0].version
+        pool += kept
+        if len(pool) >= ctx.need:
+            break
+    if not pool:
+        ctx.algorithm = "covisitation"
+    ctx.pool = pool
+
+
+def _tiers(
+    ctx: ServingContext, flags: ItemFlags, allowed: Callable[[int], str | None]
+) -> Iterator[tuple[str, list[Entry]]]:
+    state, shop = ctx.state, ctx.subject_key
+    assert shop is not None
+    own = np.flatnonzero((flags.shop == shop) & flags.servable)[:ITEMS_READ].tolist()
+    if state.neighbours_version is not None and own:
+        found = reads.item_neighbours(state.neighbours_version, own)
+        label = _("shops whose items are viewed with %(shop)s's (version %(version)s)") % {
+            "shop": shop_ref(shop),
+            "version": state.neighbours_version,
+        }
+        ctx.trace.step("candidates", label)
+        yield label, _by_shop(found, flags, "covisitation", state.neighbours_version)
+    if own:
+        label = _("shops selling items alike to %(shop)s's") % {"shop": shop_ref(shop)}
+        ctx.trace.step("backfill", label)
+        yield label, _by_shop(reads.content_neighbours(own), flags, "content", None)
+    tops = Counter(flags.top_categories_of(np.asarray(own, dtype=np.int64)).tolist())
+    tops.pop(-1, None)
+    if tops:
+        top = flags.top_categories[tops.most_common(1)[0][0]]
+        popular = state.segment_lists.get(("items", category_segment(top)))
+        if popular is not None:
+            label = _("popular shops in %(category)s") % {"category": top}
+            ctx.trace.step("backfill", label)
+            shops = list(dict.fromkeys(s for s in flags.shops_of(popular[0]).tolist() if s >= 0))
+            n = max(len(shops), 1)
+            yield label, [Entry(s, 0.0, "popularity", 1.0 - i / n, state.segment_version) for i, s in enumerate(shops)]
+    popular = state.segment_lists.get(("shops", GLOBAL))
+    if popular is not None:
+        label = _("popular shops")
+        ctx.trace.step("backfill", label)
+        keys, scores = popular
+        n = max(len(keys), 1)
+        yield (
+            label,
+            [
+                Entry(k, s, "popularity", 1.0 - i / n, state.segment_version)
+                for i, (k, s) in enumerate(zip(keys.tolist(), scores.tolist(), strict=True))
+            ],
+        )
+
+
+def _by_shop(
+    lists: dict[int, tuple[np.ndarray, np.ndarray]], flags: ItemFlags, source: str, version: int | None
+) -> list[Entry]:
+    """The neighbour lists of a shop's items summed by each neighbour's shop, strongest first."""
+    strength: Counter[int] = Counter()
+    for keys, scores in lists.values():
+        for neighbour_shop, score in zip(flags.shops_of(keys).tolist(), scores.tolist(), strict=True):
+            if neighbour_shop >= 0:
+                strength[neighbour_shop] += score
+    ranked = strength.most_common()
+    n = max(len(ranked), 1)
+    return [Entry(s, float(v), source, 1.0 - i / n, version) for i, (s, v) in enumerate(ranked)]
