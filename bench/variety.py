@@ -110,7 +110,16 @@ def evaluate(cut: dt.datetime, held: dict[str, set[str]], slot_settings: dict) -
         "diversity": float(np.mean(diversities)),
         "new_exposure": new_positions / max(positions, 1),
         "ms_per_list": 1000 * (time.perf_counter() - started) / max(len(held), 1),
+        "per_user": np.asarray(ndcgs),
     }
+
+
+def difference_interval(a: np.ndarray, b: np.ndarray, rounds: int = 2000) -> tuple[float, float]:
+    """95% paired bootstrap interval of mean(a - b) over users."""
+    rng = np.random.default_rng(0)
+    diff = a - b
+    means = diff[rng.integers(0, len(diff), (rounds, len(diff)))].mean(axis=1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
 def main() -> None:
@@ -132,14 +141,16 @@ def main() -> None:
         f"{args.holdout_days} days, {len(held):,} users with a held-out event served through the pipeline as of "
         "the cut, 20 items each.",
         "",
-        "| items slot setting | NDCG@10 | vs shipped | recall@20 | coverage | category diversity | new-item exposure |"
-        " ms per list |",
+        "| items slot setting | NDCG@10 | vs shipped (95% interval of the difference) | recall@20 | coverage |"
+        " category diversity | new-item exposure | ms per list |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, r in results.items():
+        low, high = difference_interval(r["per_user"], base["per_user"])
         lines.append(
-            f"| {name} | {r['ndcg']:.4f} | {r['ndcg'] / base['ndcg']:.2f} | {r['recall']:.4f} | {r['coverage']:.1%} | "
-            f"{r['diversity']:.3f} | {r['new_exposure']:.1%} | {r['ms_per_list']:.1f} |"
+            f"| {name} | {r['ndcg']:.4f} | {r['ndcg'] / base['ndcg']:.2f} ({low:+.4f} to {high:+.4f}) | "
+            f"{r['recall']:.4f} | {r['coverage']:.1%} | {r['diversity']:.3f} | {r['new_exposure']:.1%} | "
+            f"{r['ms_per_list']:.1f} |"
         )
     text = "\n".join(lines)
     print(text)

@@ -148,9 +148,32 @@ class UserFeaturesApi(UserRecommendationsApi):
     slot = "features"
 
 
-class SimilarItemsApi(APIView):
-    required_scopes = [Scope.RECOMMENDATIONS_READ]
+class _AboutOneApi(APIView):
+    """Similar items and similar shops: a list about one item or shop, for an optional user."""
 
+    required_scopes = [Scope.RECOMMENDATIONS_READ]
+    slot = "similar"
+    query_serializer: type[serializers.Serializer] = s.SimilarQuerySerializer
+    subject_field = "item_id"
+    filter_slot = "items"  # what `exclude` names
+
+    def answer(self, request: Request, subject: str) -> Response:
+        query = query_values(request.query_params, self.query_serializer)
+        rid = query.get("recommendation_id")
+        result = recommend(
+            self.slot,
+            query["user_id"],
+            item_id=path_id(subject, self.subject_field),
+            limit=query["limit"],
+            offset=query["offset"],
+            recommendation_id=str(rid) if rid else None,
+            filters=request_filter(query, slot=self.filter_slot),
+            explain=False,
+        )
+        return Response(_body(result, query.get("fields")))
+
+
+class SimilarItemsApi(_AboutOneApi):
     @extend_schema(
         operation_id="similar_items",
         summary="Items similar to an item",
@@ -166,23 +189,14 @@ class SimilarItemsApi(APIView):
         tags=["recommendations"],
     )
     def get(self, request: Request, item_id: str) -> Response:
-        query = query_values(request.query_params, s.SimilarQuerySerializer)
-        rid = query.get("recommendation_id")
-        result = recommend(
-            "similar",
-            query["user_id"],
-            item_id=path_id(item_id, "item_id"),
-            limit=query["limit"],
-            offset=query["offset"],
-            recommendation_id=str(rid) if rid else None,
-            filters=request_filter(query),
-            explain=False,
-        )
-        return Response(_body(result, query.get("fields")))
+        return self.answer(request, item_id)
 
 
-class SimilarShopsApi(APIView):
-    required_scopes = [Scope.RECOMMENDATIONS_READ]
+class SimilarShopsApi(_AboutOneApi):
+    slot = "similar_shops"
+    query_serializer = s.SimilarShopsQuerySerializer
+    subject_field = "shop_id"
+    filter_slot = "shops"
 
     @extend_schema(
         operation_id="similar_shops",
@@ -198,16 +212,4 @@ class SimilarShopsApi(APIView):
         tags=["recommendations"],
     )
     def get(self, request: Request, shop_id: str) -> Response:
-        query = query_values(request.query_params, s.SimilarShopsQuerySerializer)
-        rid = query.get("recommendation_id")
-        result = recommend(
-            "similar_shops",
-            query["user_id"],
-            item_id=path_id(shop_id, "shop_id"),
-            limit=query["limit"],
-            offset=query["offset"],
-            recommendation_id=str(rid) if rid else None,
-            filters=request_filter(query, slot="shops"),
-            explain=False,
-        )
-        return Response(_body(result))
+        return self.answer(request, shop_id)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import normalize
 
 from recommendations.engine.categories import category_levels
@@ -75,17 +76,13 @@ def item_descriptions(items: pd.DataFrame, separator: str, weights: ContentWeigh
 
 
 def content_neighbours(
-    descriptions: sp.csr_matrix,
-    groups: np.ndarray | None = None,
-    n: int = 20,
-    min_score: float = 0.05,
-    block: int = 1024,
+    descriptions: sp.csr_matrix, groups: np.ndarray | None = None, n: int = 20, min_score: float = 0.05
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's n most similar other rows as (columns, cosine scores), best first, -1 / 0 padded.
 
     With `groups` (one code per row, e.g. the top-level category), rows are compared only within their
-    group: at 100,000 items that is the difference between minutes and seconds (BENCHMARKS.md). Rows are
-    compared a block at a time, so memory stays at block x group size however large the catalogue.
+    group: at 100,000 items that is the difference between minutes and seconds (BENCHMARKS.md). The search
+    is scikit-learn's brute-force cosine NearestNeighbors, which works through each group in chunks.
     """
     rows = descriptions.shape[0]
     columns = np.full((rows, n), -1, dtype=np.int64)
@@ -95,25 +92,16 @@ def content_neighbours(
     if groups is None:
         groups = np.zeros(rows, dtype=np.int64)
     order = np.argsort(groups, kind="stable")
-    bounds = np.flatnonzero(np.diff(groups[order])) + 1
-    for members in np.split(order, bounds):
+    for members in np.split(order, np.flatnonzero(np.diff(groups[order])) + 1):
         if len(members) < 2:
             continue
-        own = descriptions[members]
-        transposed = own.T.tocsc()
         k = min(n, len(members) - 1)
-        for start in range(0, len(members), block):
-            stop = min(start + block, len(members))
-            similarity = (own[start:stop] @ transposed).toarray()
-            similarity[np.arange(stop - start), np.arange(start, stop)] = -1.0  # an item is not its own neighbour
-            top = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
-            top_scores = np.take_along_axis(similarity, top, axis=1)
-            best = np.argsort(-top_scores, axis=1, kind="stable")
-            top, top_scores = np.take_along_axis(top, best, axis=1), np.take_along_axis(top_scores, best, axis=1)
-            keep = top_scores >= min_score  # a prefix of each row: the scores are sorted
-            rows_here = members[start:stop]
-            columns[rows_here, :k] = np.where(keep, members[top], -1)
-            scores[rows_here, :k] = np.where(keep, top_scores, 0.0)
+        search = NearestNeighbors(metric="cosine", algorithm="brute").fit(descriptions[members])
+        distances, found = search.kneighbors(n_neighbors=k)  # no query: a row is not its own neighbour
+        similarity = 1.0 - distances
+        keep = similarity >= min_score  # a prefix of each row: neighbours come nearest first
+        columns[members, :k] = np.where(keep, members[found], -1)
+        scores[members, :k] = np.where(keep, similarity, 0.0)
     return columns, scores
 
 

@@ -20,6 +20,7 @@ from django.db import connection
 from recommendations.models import AppUser, Event, Impression
 
 IMPRESSION_COLUMNS = ["recommendation_id", "user_id", "slot", "variant", "algorithm", "served_at", "keys", "explored"]
+_STORED_COLUMNS = [*IMPRESSION_COLUMNS[:2], "user_ref", *IMPRESSION_COLUMNS[2:]]  # user_ref: the id of a stranger
 EVENT_COLUMNS = ["user_id", "item_id", "type", "occurred_at", "recommendation_id", "value"]
 
 
@@ -75,17 +76,7 @@ def impressions_between(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
             f"{_micros('i.served_at')}, encode(i.keys, 'hex'), encode(i.explored, 'hex') "
             f"FROM {Impression._meta.db_table} i WHERE i.served_at >= %s AND i.served_at < %s",
             [since, until],
-            [
-                "recommendation_id",
-                "user_id",
-                "user_ref",
-                "slot",
-                "variant",
-                "algorithm",
-                "served_at",
-                "keys",
-                "explored",
-            ],
+            _STORED_COLUMNS,
             {
                 "recommendation_id": "str",
                 "user_id": "float64",
@@ -102,22 +93,10 @@ def impressions_between(since: dt.datetime, until: dt.datetime) -> pd.DataFrame:
         frame["keys"] = _unpacked_hex(frame["keys"].fillna(""))
         frame["explored"] = _unpacked_hex(frame["explored"].fillna(""))
     else:
-        rows = Impression.objects.filter(served_at__gte=since, served_at__lt=until).values_list(
-            "recommendation_id", "user_id", "user_ref", "slot", "variant", "algorithm", "served_at", "keys", "explored"
-        )
+        rows = Impression.objects.filter(served_at__gte=since, served_at__lt=until).values_list(*_STORED_COLUMNS)
         frame = pd.DataFrame.from_records(
             [(str(r), u, ref, s, v, a, t, _unpacked(k), _unpacked(x)) for r, u, ref, s, v, a, t, k, x in rows],
-            columns=[
-                "recommendation_id",
-                "user_id",
-                "user_ref",
-                "slot",
-                "variant",
-                "algorithm",
-                "served_at",
-                "keys",
-                "explored",
-            ],
+            columns=_STORED_COLUMNS,
         )
         frame["served_at"] = pd.to_datetime(frame["served_at"], utc=True)
     frame["user_id"] = _user_keys(frame["user_id"], frame["user_ref"])

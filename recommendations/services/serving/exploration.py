@@ -56,9 +56,9 @@ def explore(
     fresh = fresh[~np.isin(fresh, in_pool)]
     seeds = list(dict.fromkeys([*session_items, *(e.key for e in pool[:SEEDS_FROM_LIST])]))
     chosen: list[Entry] = []
-    for entry in _candidates(fresh, seeds, flags, user_id, now):
-        if allowed(entry.key) is None:
-            chosen.append(entry)
+    for key, score, why in _candidates(fresh, seeds, flags, user_id, now):
+        if allowed(key) is None:
+            chosen.append(_entry(key, score, flags, why if trace.explain else None))
             if len(chosen) == len(positions):
                 break
     out = list(pool)
@@ -84,8 +84,9 @@ def explore(
 
 def _candidates(
     fresh: np.ndarray, seeds: list[int], flags: ItemFlags, user_id: str, now: dt.datetime
-) -> Iterator[Entry]:
-    """New items best first for this user: like their seeds, then of their seeds' categories, then any."""
+) -> Iterator[tuple[int, float, Callable[[], str]]]:
+    """New items best first for this user, as (key, score, why): like their seeds, then of their seeds'
+    categories, then any. `why` is called only for the entries placed, and only for the preview's notes."""
     strength: dict[int, tuple[float, int]] = {}
     if len(fresh) and seeds:
         wanted = set(fresh.tolist())
@@ -97,20 +98,40 @@ def _candidates(
                 if key in wanted and value > strength.get(key, (0.0, 0))[0]:
                     strength[key] = (value, seed)
     for key, (value, seed) in sorted(strength.items(), key=lambda kv: -kv[1][0]):
-        yield _entry(
-            key, value, flags, _("like %(item)s (%(score)s)") % {"item": item_ref(seed), "score": f"{value:.2f}"}
+        yield (
+            key,
+            value,
+            lambda seed=seed, value=value: (
+                _("like %(item)s (%(score)s)")
+                % {
+                    "item": item_ref(seed),
+                    "score": f"{value:.2f}",
+                }
+            ),
         )
     rest = fresh[~np.isin(fresh, np.fromiter(strength, dtype=np.int64, count=len(strength)))]
     # shuffled per user and day: new items share the exposure, and a user's list is stable within a day
     rng = np.random.default_rng(variant_bucket(f"exploration:{timezone.localdate(now)}", user_id))
     liked = np.isin(flags.top_categories_of(rest), flags.top_categories_of(np.asarray(seeds, dtype=np.int64)))
-    for tier, why in ((rest[liked], _("new in a category the list favours")), (rest[~liked], _("new"))):
+    for tier, why in ((rest[liked], _of_a_liked_category), (rest[~liked], _new)):
         for key in rng.permutation(tier).tolist():
-            yield _entry(key, 0.0, flags, why)
+            yield key, 0.0, why
 
 
-def _entry(key: int, score: float, flags: ItemFlags, why: str) -> Entry:
+def _of_a_liked_category() -> str:
+    return _("new in a category the list favours")
+
+
+def _new() -> str:
+    return _("new")
+
+
+def _entry(key: int, score: float, flags: ItemFlags, why: Callable[[], str] | None) -> Entry:
+    """An exploration entry; with `why` (the preview), a note of when it was listed and why it was chosen."""
+    if why is None:
+        return Entry(key, score, SOURCE, 0.0)
     listed = dt.datetime.fromtimestamp(int(flags.listed[key]), tz=dt.UTC)
     day = timezone.localtime(listed).strftime("%Y/%m/%d")
-    note = _("exploration: listed %(day)s, %(why)s") % {"day": day, "why": why}
-    return Entry(key, score, SOURCE, 0.0, None, [note])
+    return Entry(
+        key, score, SOURCE, 0.0, None, [_("exploration: listed %(day)s, %(why)s") % {"day": day, "why": why()}]
+    )
