@@ -27,6 +27,7 @@ from recommendations.services.serving.steps import Entry, Trace, item_ref, varia
 SOURCE = "exploration"
 SEEDS_FROM_LIST = 5  # the list's first entries stand for the user's taste besides their session
 SEED_FADE = 0.8  # each later seed counts this much less
+DRAWN_PER_TIER = 200  # new items considered per tier, at random
 
 
 def exploration_positions(length: int, share: int, after: int) -> list[int]:
@@ -51,13 +52,13 @@ def explore(
     positions = exploration_positions(len(pool), spec.exploration_share, spec.exploration_after)
     if not positions:
         return pool
-    fresh = flags.new_since(now - dt.timedelta(days=spec.new_item_days))
-    in_pool = np.fromiter((e.key for e in pool), dtype=np.int64, count=len(pool))
-    fresh = fresh[~np.isin(fresh, in_pool)]
+    fresh, tops, fresh_keys = flags.new_since(now - dt.timedelta(days=spec.new_item_days))
+    in_pool = {e.key for e in pool}
     seeds = list(dict.fromkeys([*session_items, *(e.key for e in pool[:SEEDS_FROM_LIST])]))
     chosen: list[Entry] = []
-    for key, score, why in _candidates(fresh, seeds, flags, user_id, now):
-        if allowed(key) is None:
+    for key, score, why in _candidates(fresh, tops, fresh_keys, seeds, flags, user_id, now):
+        if key not in in_pool and allowed(key) is None:
+            in_pool.add(key)
             chosen.append(_entry(key, score, flags, why if trace.explain else None))
             if len(chosen) == len(positions):
                 break
@@ -83,19 +84,27 @@ def explore(
 
 
 def _candidates(
-    fresh: np.ndarray, seeds: list[int], flags: ItemFlags, user_id: str, now: dt.datetime
+    fresh: np.ndarray,
+    tops: np.ndarray,
+    fresh_keys: frozenset[int],
+    seeds: list[int],
+    flags: ItemFlags,
+    user_id: str,
+    now: dt.datetime,
 ) -> Iterator[tuple[int, float, Callable[[], str]]]:
     """New items best first for this user, as (key, score, why): like their seeds, then of their seeds'
-    categories, then any. `why` is called only for the entries placed, and only for the preview's notes."""
+    categories, then any (`tops`: each fresh item's top-level category). `why` is called only for the
+    entries placed, and only for the preview's notes."""
+    if not len(fresh):
+        return
     strength: dict[int, tuple[float, int]] = {}
-    if len(fresh) and seeds:
-        wanted = set(fresh.tolist())
+    if seeds:
         found = reads.content_neighbours(seeds)
         for age, seed in enumerate(seeds):
             keys, scores = found.get(seed, (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)))
             for key, score in zip(keys.tolist(), scores.tolist(), strict=True):
                 value = score * SEED_FADE**age
-                if key in wanted and value > strength.get(key, (0.0, 0))[0]:
+                if key in fresh_keys and value > strength.get(key, (0.0, 0))[0]:
                     strength[key] = (value, seed)
     for key, (value, seed) in sorted(strength.items(), key=lambda kv: -kv[1][0]):
         yield (
@@ -109,13 +118,15 @@ def _candidates(
                 }
             ),
         )
-    rest = fresh[~np.isin(fresh, np.fromiter(strength, dtype=np.int64, count=len(strength)))]
-    # shuffled per user and day: new items share the exposure, and a user's list is stable within a day
+    # shuffled per user and day: new items share the exposure, and a user's list is stable within a day; a
+    # bounded draw, since a page needs a handful of the thousands a busy marketplace lists in a week
     rng = np.random.default_rng(variant_bucket(f"exploration:{timezone.localdate(now)}", user_id))
-    liked = np.isin(flags.top_categories_of(rest), flags.top_categories_of(np.asarray(seeds, dtype=np.int64)))
-    for tier, why in ((rest[liked], _of_a_liked_category), (rest[~liked], _new)):
-        for key in rng.permutation(tier).tolist():
-            yield key, 0.0, why
+    liked = np.isin(tops, flags.top_categories_of(np.asarray(seeds, dtype=np.int64)))
+    for tier, why in ((fresh[liked], _of_a_liked_category), (fresh[~liked], _new)):
+        drawn = rng.choice(len(tier), size=min(len(tier), DRAWN_PER_TIER), replace=False) if len(tier) else []
+        for key in tier[drawn].tolist():
+            if key not in strength:
+                yield key, 0.0, why
 
 
 def _of_a_liked_category() -> str:
