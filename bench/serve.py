@@ -174,6 +174,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--write", action="store_true", help="write the figures into BENCHMARKS.md")
     parser.add_argument("--reuse", action="store_true", help="serve the database the last run built (faster tries)")
+    parser.add_argument(
+        "--plain-slot",
+        action="store_true",
+        help="turn the items slot's exploration, fatigue and category cap off (what they cost)",
+    )
     args = parser.parse_args()
 
     setup_django(fresh=not args.reuse)
@@ -185,8 +190,12 @@ def main() -> None:
         key = api_key_create(name="bench", scopes=[Scope.RECOMMENDATIONS_READ], throttle_rate="100000000/minute")[1]
     else:
         users, key = build_world(args.users, args.items)
-    from recommendations.models import Item
+    from recommendations.models import Item, SlotConfig
 
+    if args.plain_slot:
+        config = SlotConfig.objects.get(slot="items")
+        config.exploration_share = config.fatigue_shows = config.per_category_cap = 0
+        config.save()
     rng = random.Random(1)
     sample = rng.sample(users, min(len(users), 5000))
     items = list(Item.objects.values_list("external_id", flat=True))
