@@ -3,7 +3,7 @@ category, shop and price: items with few or no views have these), then popular i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -38,13 +38,21 @@ def similar_fill(ctx: ServingContext) -> None:
     items of the item's category from the finest level up, until the list holds `ctx.need`; filtered as
     user lists are (NG of the items slot, stock) and, for a given user, without what they bought or turned
     down."""
-    state, key, trace = ctx.state, ctx.subject_key, ctx.trace
+    state, key = ctx.state, ctx.subject_key
     assert key is not None  # the subject_item stage ran
     flags = item_flags()
     excluded: dict[int, str] = {key: "the item itself"}
     excluded.update(excluded_by_history(ctx.activity))
     allowed = item_filter(slot_ng(state, ctx.slot), flags, excluded, ctx.filters)
-    tiers = _tiers(ctx)
+    ctx.algorithm, ctx.model_version = SOURCE, state.neighbours_version  # unless a tier has something
+    ctx.pool = tiers_fill(ctx, _tiers(ctx), allowed)
+
+
+def tiers_fill(
+    ctx: ServingContext, tiers: Iterator[tuple[str, list[Entry]]], allowed: Callable[[int], str | None]
+) -> list[Entry]:
+    """Each tier's entries not seen in an earlier one and `allowed`, until the list holds `ctx.need`; the
+    first tier with something names the list's algorithm and version. A tier is read only when reached."""
     pool: list[Entry] = []
     seen: set[int] = set()
     for group, (label, entries) in enumerate(tiers):
@@ -52,15 +60,13 @@ def similar_fill(ctx: ServingContext) -> None:
         seen.update(e.key for e in fresh)
         for entry in fresh:
             entry.group = group
-        kept = live_filter(fresh, allowed, trace, label)
+        kept = live_filter(fresh, allowed, ctx.trace, label)
         if kept and not pool:
             ctx.algorithm, ctx.model_version = kept[0].source, kept[0].version
         pool += kept
         if len(pool) >= ctx.need:
             break
-    if not pool:
-        ctx.algorithm, ctx.model_version = SOURCE, state.neighbours_version
-    ctx.pool = pool
+    return pool
 
 
 def _tiers(ctx: ServingContext) -> Iterator[tuple[str, list[Entry]]]:

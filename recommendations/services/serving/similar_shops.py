@@ -19,7 +19,8 @@ from recommendations.models import Shop
 from recommendations.services.serving import reads
 from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.item_flags import ItemFlags, item_flags
-from recommendations.services.serving.steps import Entry, live_filter, shop_ref
+from recommendations.services.serving.similar import tiers_fill
+from recommendations.services.serving.steps import Entry, shop_ref
 
 ITEMS_READ = 30  # the shop's items whose neighbour lists speak for it (one query)
 
@@ -46,22 +47,8 @@ def similar_shops_fill(ctx: ServingContext) -> None:
             return _("outside the request's filter: exclude")
         return ng.shops.get(key)
 
-    pool: list[Entry] = []
-    seen: set[int] = set()
-    for group, (label, entries) in enumerate(_tiers(ctx, item_flags(), allowed)):
-        fresh = [e for e in entries if e.key not in seen]
-        seen.update(e.key for e in fresh)
-        for entry in fresh:
-            entry.group = group
-        kept = live_filter(fresh, allowed, ctx.trace, label)
-        if kept and not pool:
-            ctx.algorithm, ctx.model_version = kept[0].source, kept[0].version
-        pool += kept
-        if len(pool) >= ctx.need:
-            break
-    if not pool:
-        ctx.algorithm = "covisitation"
-    ctx.pool = pool
+    ctx.algorithm, ctx.model_version = "covisitation", ctx.state.neighbours_version  # unless a tier has something
+    ctx.pool = tiers_fill(ctx, _tiers(ctx, item_flags(), allowed), allowed)
 
 
 def _tiers(

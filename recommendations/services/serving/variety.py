@@ -5,6 +5,8 @@ Each is a pure function over a ranked list that notes what it did in the Trace, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from django.utils.translation import gettext as _
 
@@ -24,19 +26,34 @@ def _ranks_within(groups: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def _capped(
+    entries: list[Entry], groups: np.ndarray, cap: int, trace: Trace, why: Callable[[int], str]
+) -> tuple[list[Entry], int]:
+    """The entries past the `cap`-th of their group removed (a negative group is never capped), each removal
+    noted with `why(group)`; and how many went."""
+    keep = (_ranks_within(groups) < cap) | (groups < 0)
+    if keep.all():
+        return entries, 0
+    if trace.explain:
+        for i in np.flatnonzero(~keep).tolist():
+            trace.remove(entries[i].key, removed_because(why(int(groups[i]))))
+    return [entries[i] for i in np.flatnonzero(keep).tolist()], int((~keep).sum())
+
+
 def shop_cap(entries: list[Entry], shops: np.ndarray, cap: int, trace: Trace) -> list[Entry]:
     """At most `cap` entries of any one shop (`shops`: each entry's shop, -1 if unknown); 0 means no cap."""
     if cap <= 0 or not entries:
         return entries
-    keep = (_ranks_within(shops) < cap) | (shops < 0)
-    if keep.all():
-        return entries
-    if trace.explain:
-        for i in np.flatnonzero(~keep).tolist():
-            why = _("%(shop)s already has %(cap)s item(s) in the list") % {"shop": shop_ref(int(shops[i])), "cap": cap}
-            trace.remove(entries[i].key, removed_because(why))
-    trace.step("rules", _("per-shop cap %(cap)s removed %(count)s") % {"cap": cap, "count": int((~keep).sum())})
-    return [entries[i] for i in np.flatnonzero(keep).tolist()]
+    kept, removed = _capped(
+        entries,
+        shops,
+        cap,
+        trace,
+        lambda shop: _("%(shop)s already has %(cap)s item(s) in the list") % {"shop": shop_ref(shop), "cap": cap},
+    )
+    if removed:
+        trace.step("rules", _("per-shop cap %(cap)s removed %(count)s") % {"cap": cap, "count": removed})
+    return kept
 
 
 def category_cap(entries: list[Entry], tops: np.ndarray, names: list[str], cap: int, trace: Trace) -> list[Entry]:
@@ -44,18 +61,18 @@ def category_cap(entries: list[Entry], tops: np.ndarray, names: list[str], cap: 
     has none, never capped); 0 means no cap."""
     if cap <= 0 or not entries:
         return entries
-    keep = (_ranks_within(tops) < cap) | (tops < 0)
-    if keep.all():
-        return entries
-    if trace.explain:
-        for i in np.flatnonzero(~keep).tolist():
-            why = _("category %(category)s already has %(cap)s item(s) in the list") % {
-                "category": names[int(tops[i])],
-                "cap": cap,
-            }
-            trace.remove(entries[i].key, removed_because(why))
-    trace.step("diversity", _("per-category cap %(cap)s removed %(count)s") % {"cap": cap, "count": int((~keep).sum())})
-    return [entries[i] for i in np.flatnonzero(keep).tolist()]
+    kept, removed = _capped(
+        entries,
+        tops,
+        cap,
+        trace,
+        lambda top: (
+            _("category %(category)s already has %(cap)s item(s) in the list") % {"category": names[top], "cap": cap}
+        ),
+    )
+    if removed:
+        trace.step("diversity", _("per-category cap %(cap)s removed %(count)s") % {"cap": cap, "count": removed})
+    return kept
 
 
 def fatigue_demote(entries: list[Entry], shown: dict[int, int], shows: int, days: int, trace: Trace) -> list[Entry]:
