@@ -251,26 +251,28 @@ class ShopRecommendationQuerySerializer(RecommendationQuerySerializer):
     )
 
 
-class SimilarQuerySerializer(ItemFilterSerializer):
+class AboutOneQuerySerializer(serializers.Serializer):
+    """Paging and the user of a list about one item or shop (similar items, similar shops)."""
+
+    offset = serializers.IntegerField(min_value=0, max_value=1000, default=0, help_text="Position to start from.")
+    user_id = serializers.CharField(
+        max_length=128,
+        default="",
+        allow_blank=True,
+        help_text="Who the list is for: the page is logged as their impression; similar items also leave out what "
+        "they bought or turned down.",
+    )
+    recommendation_id = serializers.UUIDField(
+        required=False, help_text="Page through this earlier answer (with offset and the same user_id)."
+    )
+
+
+class SimilarQuerySerializer(ItemFilterSerializer, AboutOneQuerySerializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
-    offset = serializers.IntegerField(min_value=0, max_value=1000, default=0, help_text="Position to start from.")
-    user_id = serializers.CharField(
-        max_length=128, default="", allow_blank=True, help_text="Leave out what this user bought or turned down."
-    )
-    recommendation_id = serializers.UUIDField(
-        required=False, help_text="Page through this earlier answer (with offset and the same user_id)."
-    )
 
 
-class SimilarShopsQuerySerializer(serializers.Serializer):
+class SimilarShopsQuerySerializer(AboutOneQuerySerializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
-    offset = serializers.IntegerField(min_value=0, max_value=1000, default=0, help_text="Position to start from.")
-    user_id = serializers.CharField(
-        max_length=128, default="", allow_blank=True, help_text="Log the page as an impression for this user."
-    )
-    recommendation_id = serializers.UUIDField(
-        required=False, help_text="Page through this earlier answer (with offset and the same user_id)."
-    )
     exclude = IdListField(
         max_length=20_000, required=False, help_text=f"Shop ids to leave out (at most {EXCLUDE_MAX}, comma-separated)."
     )
