@@ -18,7 +18,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import normalize
 
-from recommendations.engine.categories import category_levels
+from recommendations.engine.categories import category_levels, top_category
 
 
 @dataclass(frozen=True)
@@ -107,5 +107,5 @@ def content_neighbours(
 
 def top_level_groups(category_paths: pd.Series, separator: str) -> np.ndarray:
     """A code per item for its top-level category (items without one share a code)."""
-    top = category_paths.fillna("").astype(str).str.split(separator, n=1).str[0].str.strip()
-    return pd.factorize(top)[0].astype(np.int64)
+    tops = [top_category(path, separator) for path in category_paths.fillna("").astype(str)]
+    return pd.factorize(pd.Series(tops, dtype=object))[0].astype(np.int64)

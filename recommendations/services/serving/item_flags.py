@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from recommendations.engine.categories import top_category
 from recommendations.models import Item
 from recommendations.models.catalog import CATEGORY_SEPARATOR
 
@@ -133,7 +134,7 @@ class ItemFlags:
         self.listed[keys] = np.fromiter((_seconds(r[5]) for r in rows), dtype=np.int64, count=len(rows))
 
     def _top_code(self, category: str) -> int:
-        top = category.split(CATEGORY_SEPARATOR)[0].strip()
+        top = top_category(category, CATEGORY_SEPARATOR)
         if not top:
             return -1
         if top not in self.top_codes:

@@ -215,6 +215,17 @@ def item_filter(
     return allowed
 
 
+def shop_filter(ng: NgView, filters: RequestFilter = NO_FILTER) -> Callable[[int], str | None]:
+    """Why a shop may not be served (the request's exclude, NG), or None."""
+
+    def allowed(key: int) -> str | None:
+        if key in filters.exclude:
+            return _("outside the request's filter: exclude")
+        return ng.shops.get(key)
+
+    return allowed
+
+
 def _with_pins(
     pool: list[Entry], pins: list[PinSpec], allowed: Callable[[int], str | None], trace: Trace
 ) -> list[Entry]:
@@ -246,12 +257,7 @@ def shops_list(
 ) -> list[Entry]:
     pins = pins_for(state, "shops", segments, now, trace)
 
-    ng = state.ng["shops"]
-
-    def allowed(key: int) -> str | None:
-        if key in filters.exclude:
-            return _("outside the request's filter: exclude")
-        return ng.shops.get(key)
+    allowed = shop_filter(state.ng["shops"], filters)
 
     def take(group: int, source: Source, seen: set[int]) -> list[Entry]:
         # a shop already considered (kept or removed) is not considered again from a later source

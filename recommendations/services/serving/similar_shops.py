@@ -8,7 +8,7 @@ of the shop's items are read in one query and summed by the neighbours' shops.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -19,8 +19,9 @@ from recommendations.models import Shop
 from recommendations.services.serving import reads
 from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.item_flags import ItemFlags, item_flags
+from recommendations.services.serving.lists import shop_filter
 from recommendations.services.serving.similar import tiers_fill
-from recommendations.services.serving.steps import Entry, shop_ref
+from recommendations.services.serving.steps import Entry, entries_from_list, shop_ref
 
 ITEMS_READ = 30  # the shop's items whose neighbour lists speak for it (one query)
 
@@ -38,22 +39,16 @@ def similar_shops_fill(ctx: ServingContext) -> None:
     """Stage: the tiers in order until the list holds `ctx.need`, each filtered (NG shops, exclude, itself)."""
     shop = ctx.subject_key
     assert shop is not None  # the subject_shop stage ran
-    ng = ctx.state.ng["shops"]
+    servable = shop_filter(ctx.state.ng["shops"], ctx.filters)
 
     def allowed(key: int) -> str | None:
-        if key == shop:
-            return _("the shop itself")
-        if key in ctx.filters.exclude:
-            return _("outside the request's filter: exclude")
-        return ng.shops.get(key)
+        return _("the shop itself") if key == shop else servable(key)
 
     ctx.algorithm, ctx.model_version = "covisitation", ctx.state.neighbours_version  # unless a tier has something
-    ctx.pool = tiers_fill(ctx, _tiers(ctx, item_flags(), allowed), allowed)
+    ctx.pool = tiers_fill(ctx, _tiers(ctx, item_flags()), allowed)
 
 
-def _tiers(
-    ctx: ServingContext, flags: ItemFlags, allowed: Callable[[int], str | None]
-) -> Iterator[tuple[str, list[Entry]]]:
+def _tiers(ctx: ServingContext, flags: ItemFlags) -> Iterator[tuple[str, list[Entry]]]:
     state, shop = ctx.state, ctx.subject_key
     assert shop is not None
     own = np.flatnonzero((flags.shop == shop) & flags.servable)[:ITEMS_READ].tolist()
@@ -77,22 +72,13 @@ def _tiers(
         if popular is not None:
             label = _("popular shops in %(category)s") % {"category": top}
             ctx.trace.step("backfill", label)
-            shops = list(dict.fromkeys(s for s in flags.shops_of(popular[0]).tolist() if s >= 0))
-            n = max(len(shops), 1)
-            yield label, [Entry(s, 0.0, "popularity", 1.0 - i / n, state.segment_version) for i, s in enumerate(shops)]
+            shops = np.fromiter(dict.fromkeys(s for s in flags.shops_of(popular[0]).tolist() if s >= 0), np.int64)
+            yield label, entries_from_list(shops, np.zeros(len(shops), np.float32), "popularity", state.segment_version)
     popular = state.segment_lists.get(("shops", GLOBAL))
     if popular is not None:
         label = _("popular shops")
         ctx.trace.step("backfill", label)
-        keys, scores = popular
-        n = max(len(keys), 1)
-        yield (
-            label,
-            [
-                Entry(k, s, "popularity", 1.0 - i / n, state.segment_version)
-                for i, (k, s) in enumerate(zip(keys.tolist(), scores.tolist(), strict=True))
-            ],
-        )
+        yield label, entries_from_list(*popular, "popularity", state.segment_version)
 
 
 def _by_shop(
@@ -105,5 +91,5 @@ def _by_shop(
             if neighbour_shop >= 0:
                 strength[neighbour_shop] += score
     ranked = strength.most_common()
-    n = max(len(ranked), 1)
-    return [Entry(s, float(v), source, 1.0 - i / n, version) for i, (s, v) in enumerate(ranked)]
+    keys = np.fromiter((s for s, _v in ranked), dtype=np.int64, count=len(ranked))
+    return entries_from_list(keys, np.fromiter((v for _s, v in ranked), np.float32, len(ranked)), source, version)

@@ -64,3 +64,27 @@ def test_an_unknown_shop_is_a_404_and_a_bad_limit_a_400(reader, world):
     assert missing.status_code == 404 and "nope" in missing.json()["message"]
     bad = reader.get(SIMILAR.format("shop-a"), {"limit": 0})
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "limit"
+
+
+@pytest.mark.parametrize(
+    ("shop_id", "params", "status", "field"),
+    [
+        ("shop-a\x00", {}, 400, "shop_id"),
+        ("x" * 5000, {}, 400, "shop_id"),
+        ("\u30b7\u30e7\u30c3\u30d7\U0001f600", {}, 404, None),
+        ("shop-a", {"offset": "1001"}, 400, "offset"),
+        ("shop-a", {"recommendation_id": "not-a-uuid"}, 400, "recommendation_id"),
+        ("shop-a", {"user_id": "u\x00"}, 400, "user_id"),
+        ("shop-a", {"exclude": "shop-b,,\u200b"}, 200, None),
+    ],
+)
+def test_careless_requests_get_a_4xx_naming_the_field_and_reads_still_work(
+    reader, world, shop_id, params, status, field
+):
+    from urllib.parse import quote
+
+    response = reader.get(SIMILAR.format(quote(shop_id, safe="")), params)
+    assert response.status_code == status, response.content[:300]
+    if field:
+        assert field in {e["field"] for e in response.json()["errors"]}
+    assert reader.get(SIMILAR.format("shop-a")).status_code == 200
