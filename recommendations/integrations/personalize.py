@@ -252,6 +252,12 @@ def request_filter_expressions() -> list[tuple[str, str]]:
     ]
 
 
+def filter_takes_request_values(expression: str) -> bool:
+    """Whether a filter's expression has the request filters' placeholders (one made before them has none,
+    and must not be sent values it has no place for)."""
+    return all(f"${parameter}" in expression for parameter, _expression in request_filter_expressions())
+
+
 def request_filter_values(exclude_ids: list[str], shop_id: str, category_levels: list[str]) -> dict[str, str]:
     """The filterValues for a request: each value quoted, several joined by commas; a value with a quote or a
     backslash, and category levels past CATEGORY_LEVELS, are left to recsite's own filter (Personalize's

@@ -21,6 +21,7 @@ from django.utils import timezone
 from curation.selectors import boosts_in_order, pins_in_order
 from recommendations.engine.algorithms.popularity import GLOBAL
 from recommendations.generation import current_generation, generation_changed
+from recommendations.integrations import personalize as gateway
 from recommendations.models.catalog import within_category
 from recommendations.services.serving.ng_view import NgView, ng_views
 
@@ -269,8 +270,7 @@ def _build(generation: str) -> ServingState:
     ng_filter, filter_details = active.filter(kind=PersonalizeResource.Kind.FILTER).values_list(
         "arn", "details"
     ).first() or (None, None)
-    # a filter made before request filters had placeholders must not be sent values it has no place for
-    takes_values = "$EXCLUDE_IDS" in str((filter_details or {}).get("expression", ""))
+    takes_values = gateway.filter_takes_request_values(str((filter_details or {}).get("expression", "")))
     return ServingState(
         generation=generation,
         slots=slots,

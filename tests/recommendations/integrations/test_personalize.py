@@ -75,3 +75,10 @@ def test_request_filter_values_are_quoted_and_what_cannot_be_quoted_is_left_to_r
         "CATEGORY_L3": '"C"',
     }
     assert gateway.request_filter_values([], "", []) == {}
+
+
+def test_only_a_filter_with_every_placeholder_takes_request_values():
+    full = " | ".join(expression for _parameter, expression in gateway.request_filter_expressions())
+    assert gateway.filter_takes_request_values(full + ' | EXCLUDE ItemID WHERE Items.SHOP_ID IN ("s-1")')
+    assert not gateway.filter_takes_request_values('EXCLUDE ItemID WHERE Items.ITEM_ID IN ("i-1")')
+    assert not gateway.filter_takes_request_values(full.split(" | CATEGORY")[0].replace("($CATEGORY_L3)", "()"))

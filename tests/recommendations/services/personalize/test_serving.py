@@ -142,7 +142,7 @@ def test_request_filters_go_to_personalize_as_the_filters_values_and_recsite_app
         name="shop1-ng-abc",
         arn=f"{CAMPAIGN}-filter",
         status="ACTIVE",
-        details={"expression": "EXCLUDE ItemID WHERE Items.ITEM_ID IN ($EXCLUDE_IDS) | ..."},
+        details={"expression": " | ".join(e for _p, e in gateway.request_filter_expressions())},
     )
     filters = request_filter({"category": "Home > Kitchen > Knives", "exclude": ["item-4", "nope"], "price_max": 10**6})
     runtime = _runtime()
