@@ -356,6 +356,10 @@ SESSION_WINDOW_MINUTES = env.int("SESSION_WINDOW_MINUTES", default=30)
 SESSION_BOOST = env.float("SESSION_BOOST", default=0.5)
 # How often each worker re-reads the items updated since its last look (which items may be served).
 ITEM_FLAGS_REFRESH_SECONDS = env.float("ITEM_FLAGS_REFRESH_SECONDS", default=2.0)
+# Each worker keeps the co-visitation and content neighbour lists it read this long, for this many items
+# (kind by kind): what they name is checked live anyway (services/serving/neighbour_cache.py).
+NEIGHBOUR_CACHE_SECONDS = env.float("NEIGHBOUR_CACHE_SECONDS", default=300.0)
+NEIGHBOUR_CACHE_ITEMS = env.int("NEIGHBOUR_CACHE_ITEMS", default=20_000)
 # Seconds a served list is kept so `offset` pages through the same recommendation_id.
 RECOMMENDATION_LIST_TTL = env.int("RECOMMENDATION_LIST_TTL", default=3600)
 # Impressions are written off the request path: "background" batches them in a thread each

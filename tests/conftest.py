@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 from recommendations.models import Scope
 from recommendations.services.api_keys import api_key_create
 from recommendations.services.serving.item_flags import item_flags_reset
+from recommendations.services.serving.neighbour_cache import neighbour_cache_reset
 from recommendations.services.serving.state import serving_state_reset
 from recsite.celery import app as celery_app
 
@@ -24,6 +25,7 @@ def _isolated_runtime(settings):
     cache.clear()
     serving_state_reset()
     item_flags_reset()
+    neighbour_cache_reset()
     yield
     celery_app.conf.task_always_eager = eager
 

@@ -11,7 +11,6 @@ from rest_framework.views import APIView
 from recommendations.api import serializers as s
 from recommendations.api.query import path_id, query_values
 from recommendations.models import Scope
-from recommendations.services.serving.item_details import item_details
 from recommendations.services.serving.pipeline import recommend
 from recommendations.services.serving.request_filter import request_filter
 from recommendations.services.serving.result import Recommendation
@@ -30,14 +29,16 @@ def _head(result: Recommendation) -> dict:
 
 
 def _entries(result: Recommendation, id_field: str, fields: list[str] | None = None) -> list[dict]:
-    details = item_details([e.key for e in result.entries], fields) if fields else {}
+    # an answer from memory (the database down) has no details: the fields asked for are sent as null
+    missing = dict.fromkeys(fields or ())
+    details = result.details if fields else {}
     return [
         {
             id_field: result.external_ids.get(entry.key, ""),
             "rank": result.offset + i + 1,
             "score": round(entry.score, 6),
             "source": entry.source,
-            **details.get(entry.key, {}),
+            **details.get(entry.key, missing),
         }
         for i, entry in enumerate(result.entries)
     ]
@@ -87,6 +88,7 @@ class UserRecommendationsApi(APIView):
             session_id=query["session_id"],
             recommendation_id=str(rid) if rid else None,
             filters=request_filter(query, slot=self.slot),
+            fields=tuple(query.get("fields") or ()),
             explain=False,
         )
         return Response(_body(result, query.get("fields")))
@@ -168,6 +170,7 @@ class _AboutOneApi(APIView):
             offset=query["offset"],
             recommendation_id=str(rid) if rid else None,
             filters=request_filter(query, slot=self.filter_slot),
+            fields=tuple(query.get("fields") or ()),
             explain=False,
         )
         return Response(_body(result, query.get("fields")))

@@ -39,6 +39,7 @@ class ServingContext:
     variant: str | None = None  # forced (the staff preview)
     subject: str = ""  # what the list is about: the item of similar items, the shop of similar shops
     filters: RequestFilter = NO_FILTER  # what the app narrowed this request to
+    fields: tuple[str, ...] = ()  # the catalogue fields the app wants beside each item (item_details)
     # what the stages found
     spec: SlotSpec | None = None
     chosen: VariantSpec | None = None
@@ -46,6 +47,7 @@ class ServingContext:
     user: reads.UserRow | None = None
     lists: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     activity: list[reads.Activity] = field(default_factory=list)
+    shown: dict[int, int] = field(default_factory=dict)  # items shown to the user unopened: pages, by key (fatigue)
     segments: list[str] = field(default_factory=lambda: [GLOBAL])
     sources: list[Source] = field(default_factory=list)
     # what supplied the list (the first source that had one), for the answer and its impression

@@ -19,7 +19,7 @@ import numpy as np
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from recommendations.services.serving import reads
+from recommendations.services.serving import neighbour_cache
 from recommendations.services.serving.item_flags import ItemFlags
 from recommendations.services.serving.state import SlotSpec
 from recommendations.services.serving.steps import Entry, Trace, item_ref, variant_bucket
@@ -99,7 +99,7 @@ def _candidates(
         return
     strength: dict[int, tuple[float, int]] = {}
     if seeds:
-        found = reads.content_neighbours(seeds)
+        found = neighbour_cache.alike(seeds)
         for age, seed in enumerate(seeds):
             keys, scores = found.get(seed, (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)))
             for key, score in zip(keys.tolist(), scores.tolist(), strict=True):

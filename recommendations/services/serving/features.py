@@ -68,7 +68,7 @@ def _user_item_weights(ctx: ServingContext) -> tuple[dict[int, float], str]:
     versions = {a: state.live_versions[a] for a in ctx.chain if a in state.live_versions}
     if not ctx.user_id or not versions:
         return {}, ""
-    _user, lists, _activity = reads.user_context(ctx.user_id, "items", list(versions.values()))
+    lists = reads.user_context(ctx.user_id, "items", list(versions.values())).lists
     for algorithm, version in versions.items():
         if version in lists:
             keys = lists[version][0].tolist()

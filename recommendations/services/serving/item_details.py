@@ -1,31 +1,18 @@
 """What the app shows of a recommended item, sent beside its id when asked (`fields=`), so a list needs no
-second call to the catalogue."""
+second call to the catalogue. They are read with the page's live check (reads.servable_items), in the same
+query."""
 
 from __future__ import annotations
 
-from recommendations.models import Item
+from decimal import Decimal
 
-# the name in `fields=` -> the column it reads
-ITEM_FIELDS = {
-    "title": "title",
-    "price": "price",
-    "image_url": "image_url",
-    "category": "category_path",
-    "shop_id": "shop__external_id",
-    "shop_name": "shop__name",
-}
+# the names `fields=` accepts, in the order of reads.DETAIL_COLUMNS
+ITEM_FIELDS = ("title", "price", "image_url", "category", "shop_id", "shop_name")
 
 
-def item_details(keys: list[int], fields: list[str]) -> dict[int, dict]:
-    """Each item key's asked-for fields (one query for the page); a price as a number, or null."""
-    if not keys or not fields:
-        return {}
-    columns = [ITEM_FIELDS[name] for name in fields]
-    rows = Item.objects.filter(pk__in=keys).values_list("pk", *columns)
-    details = {}
-    for pk, *values in rows:
-        shown = dict(zip(fields, values, strict=True))
-        if "price" in shown:
-            shown["price"] = float(shown["price"]) if shown["price"] is not None else None
-        details[pk] = shown
-    return details
+def item_details(values: tuple, fields: tuple[str, ...]) -> dict:
+    """The asked-for fields of one item from its detail columns; a price as a number, or null."""
+    row = dict(zip(ITEM_FIELDS, values, strict=True))
+    price = row["price"]
+    row["price"] = float(price) if isinstance(price, Decimal | float | int) else None
+    return {name: row[name] for name in fields}

@@ -8,15 +8,17 @@ from collections.abc import Callable
 import numpy as np
 from django.conf import settings
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from recommendations.models import EventType
-from recommendations.services.serving import reads
+from recommendations.services.serving import neighbour_cache, reads
 from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.exploration import explore
 from recommendations.services.serving.item_flags import ItemFlags, item_flags
 from recommendations.services.serving.ng_view import NgView, mask_lookup
-from recommendations.services.serving.request_filter import NO_FILTER, RequestFilter
+from recommendations.services.serving.request_filter import NO_FILTER, OUTSIDE, RequestFilter
 from recommendations.services.serving.sources import Source
 from recommendations.services.serving.state import PinSpec, ServingState, SlotSpec
 from recommendations.services.serving.steps import (
@@ -65,7 +67,7 @@ def items_fill(ctx: ServingContext) -> None:
         ctx.now,
         ctx.trace,
         ctx.filters,
-        user_pk=ctx.user.pk if ctx.user else None,
+        shown=ctx.shown,
         user_id=ctx.user_id,
     )
 
@@ -75,14 +77,28 @@ def shops_fill(ctx: ServingContext) -> None:
     ctx.pool = shops_list(ctx.state, ctx.sources, ctx.segments, ctx.need, ctx.now, ctx.trace, ctx.filters)
 
 
+# Why an item may not be served, worded only when shown (the preview): the API asks for hundreds a request.
+NOT_SERVABLE = gettext_lazy("not servable: unpublished, sold out or no longer listed")
+NOT_INTERESTED = gettext_lazy("marked not interested")
+
+
+def _bought_on(moment: dt.datetime) -> str:
+    return _("bought on %(day)s") % {"day": timezone.localtime(moment).strftime("%Y/%m/%d")}
+
+
+_bought_on_lazy = lazy(_bought_on, str)
+
+
 def excluded_by_history(activity: list[reads.Activity]) -> dict[int, str]:
+    """The items the user bought or marked not interested, with why they are left out."""
     excluded: dict[int, str] = {}
     for event in activity:
+        if event.item in excluded:
+            continue
         if event.type == EventType.PURCHASE:
-            bought = timezone.localtime(event.occurred_at).strftime("%Y/%m/%d")
-            excluded.setdefault(event.item, _("bought on %(day)s") % {"day": bought})
+            excluded[event.item] = _bought_on_lazy(event.occurred_at)
         elif event.type == EventType.NOT_INTERESTED:
-            excluded.setdefault(event.item, _("marked not interested"))
+            excluded[event.item] = NOT_INTERESTED
     return excluded
 
 
@@ -96,11 +112,12 @@ def items_list(
     now: dt.datetime,
     trace: Trace,
     filters: RequestFilter = NO_FILTER,
-    user_pk: int | None = None,
+    shown: dict[int, int] | None = None,
     user_id: str = "",
 ) -> list[Entry]:
     """The ranked items list: sources re-ranked by the session, filtered, capped, backfilled to `need`, tired
-    items moved down, boosts applied, new items explored and pins placed."""
+    items moved down (`shown`: the user's unopened impressions, reads.user_context), boosts applied, new items
+    explored and pins placed."""
     excluded = excluded_by_history(activity)
     session_items = list(dict.fromkeys(a.item for a in activity if a.in_session and a.type in SESSION_TYPES))
     session_items = session_items[:SESSION_ITEMS]
@@ -134,7 +151,7 @@ def items_list(
         if group == 0:
             neighbours = {}
             if session_items and state.neighbours_version is not None:
-                neighbours = reads.item_neighbours(state.neighbours_version, session_items)
+                neighbours = neighbour_cache.covisited(state.neighbours_version, session_items)
             new = session_rerank(new, session_items, neighbours, settings.SESSION_BOOST, trace)
             new = [e for e in new if e.source != "session" or _keep_added(e, allowed, trace)]
         return [e for e in new if e.key not in seen]
@@ -148,8 +165,7 @@ def items_list(
         return pool
 
     pool = _backfilled(sources, need, trace, take, capped)
-    if spec.fatigue_shows and user_pk is not None:
-        shown = reads.shown_unopened(user_pk, "items", now - dt.timedelta(days=spec.fatigue_days))
+    if spec.fatigue_shows and shown is not None:
         pool = fatigue_demote(pool, shown, spec.fatigue_shows, spec.fatigue_days, trace)
     boosts = state.rules_for(state.boosts, "items", segments, now)
     pool = boosts_apply(pool, boosts, lambda k: (flags.shop_of(k), flags.category_of(k)), trace)
@@ -209,7 +225,7 @@ def item_filter(
         if key in ng.items:
             return ng.items[key]
         if not flags.is_servable(key):
-            return _("not servable: unpublished, sold out or no longer listed")
+            return NOT_SERVABLE
         return ng.item_reason(key, flags.shop_of(key), flags.category_of(key)) or excluded.get(key) or outside(key)
 
     return allowed
@@ -220,7 +236,7 @@ def shop_filter(ng: NgView, filters: RequestFilter = NO_FILTER) -> Callable[[int
 
     def allowed(key: int) -> str | None:
         if key in filters.exclude:
-            return _("outside the request's filter: exclude")
+            return OUTSIDE["exclude"]
         return ng.shops.get(key)
 
     return allowed
@@ -238,7 +254,7 @@ def _with_pins(
         why = allowed(pin.key)
         if why is None:
             placed.append((pin, by_key.get(pin.key) or Entry(pin.key, 0.0, "pinned", 0.0)))
-        else:
+        elif trace.explain:
             trace.removed[pin.key] = _("pin at position %(position)s not placed: %(why)s") % {
                 "position": pin.position,
                 "why": why,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from curation.selectors import live_features
 from recommendations.services.serving import reads
 from recommendations.services.serving.context import ServingContext
+from recommendations.services.serving.item_details import item_details
 from recommendations.services.serving.ng_view import NgView
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.state import ServingState
@@ -24,29 +25,39 @@ def slot_ng(state: ServingState, slot: str) -> NgView:
     return state.ng[NG_SLOT_OF.get(slot, slot)]
 
 
-def _live(slot: str, keys: list[int], ng: NgView) -> dict[int, str]:
-    """Of `keys`, those that may be served now, with their external ids (a feature's: its slug)."""
+def _live(slot: str, keys: list[int], ng: NgView, fields: tuple[str, ...] = ()) -> dict[int, tuple[str, dict]]:
+    """Of `keys`, those that may be served now, with their external ids (a feature's: its slug) and, for
+    items, the `fields` asked for."""
     if slot in ("shops", "similar_shops"):
-        return {k: name for k, name in reads.existing_shops(keys).items() if k not in ng.shops}
+        return {k: (name, {}) for k, name in reads.existing_shops(keys).items() if k not in ng.shops}
     if slot == "features":
-        return dict(live_features().filter(pk__in=keys).values_list("pk", "slug"))
-    rows = reads.servable_items(keys)
-    return {k: r.external_id for k, r in rows.items() if ng.item_reason(k, r.shop, r.category) is None}
+        return {k: (slug, {}) for k, slug in live_features().filter(pk__in=keys).values_list("pk", "slug")}
+    rows = reads.servable_items(keys, with_details=bool(fields))
+    return {
+        k: (r.external_id, item_details(r.details, fields) if fields else {})
+        for k, r in rows.items()
+        if ng.item_reason(k, r.shop, r.category) is None
+    }
 
 
 def live_page(
-    slot: str, pool: list[Entry], offset: int, limit: int, ng: NgView, trace: Trace
-) -> tuple[list[Entry], dict[int, str]]:
+    slot: str, pool: list[Entry], offset: int, limit: int, ng: NgView, trace: Trace, fields: tuple[str, ...] = ()
+) -> tuple[list[Entry], dict[int, str], dict[int, dict]]:
     """The page at `offset`, each entry checked live against the database (and the NG lists) as it is
-    served; entries found unservable are dropped from `pool` and the page fills from the entries after."""
+    served, with the external ids and the `fields` asked for; entries found unservable are dropped from
+    `pool` and the page fills from the entries after."""
     external_ids: dict[int, str] = {}
+    details: dict[int, dict] = {}
     start = offset
     while True:
         window = [e for e in pool[start : offset + limit] if e.key not in external_ids]
         if not window:
             break
-        found = _live(slot, [e.key for e in window], ng)
-        external_ids.update(found)
+        found = _live(slot, [e.key for e in window], ng, fields)
+        for key, (external_id, shown) in found.items():
+            external_ids[key] = external_id
+            if shown:
+                details[key] = shown
         gone = [e for e in window if e.key not in found]
         if not gone:
             break
@@ -55,7 +66,7 @@ def live_page(
         gone_keys = {e.key for e in gone}
         pool[:] = [e for e in pool if e.key not in gone_keys]
         start = offset + limit - len(gone)
-    return pool[offset : offset + limit], external_ids
+    return pool[offset : offset + limit], external_ids, details
 
 
 def stored_list(
@@ -104,7 +115,9 @@ def stored_page(ctx: ServingContext) -> None:
     scores = np.frombuffer(stored["scores"], dtype="<f4").tolist()
     sources = [stored["sources"][code] for code in stored["source_codes"]]
     ctx.pool = [Entry(k, score, source, 0.0) for k, score, source in zip(keys, scores, sources, strict=True)]
-    page, external_ids = live_page(ctx.slot, ctx.pool, ctx.offset, ctx.limit, slot_ng(ctx.state, ctx.slot), ctx.trace)
+    page, external_ids, details = live_page(
+        ctx.slot, ctx.pool, ctx.offset, ctx.limit, slot_ng(ctx.state, ctx.slot), ctx.trace, ctx.fields
+    )
     ctx.trace.step(
         "paging",
         _("page at %(position)s of recommendation %(id)s") % {"position": ctx.offset + 1, "id": ctx.recommendation_id},
@@ -121,4 +134,5 @@ def stored_page(ctx: ServingContext) -> None:
         external_ids=external_ids,
         total=len(keys),
         trace=ctx.trace,
+        details=details,
     )

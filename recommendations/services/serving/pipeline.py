@@ -53,8 +53,8 @@ logger = logging.getLogger(__name__)
 
 def page(ctx: ServingContext) -> None:
     """Stage: the page at `offset`, checked live as it is served, as the answer to the request."""
-    entries, external_ids = live_page(
-        ctx.slot, ctx.pool, ctx.offset, ctx.limit, slot_ng(ctx.state, ctx.slot), ctx.trace
+    entries, external_ids, details = live_page(
+        ctx.slot, ctx.pool, ctx.offset, ctx.limit, slot_ng(ctx.state, ctx.slot), ctx.trace, ctx.fields
     )
     ctx.result = Recommendation(
         recommendation_id=ctx.recommendation_id or new_recommendation_id(ctx.user_id, ctx.slot),
@@ -68,6 +68,7 @@ def page(ctx: ServingContext) -> None:
         total=len(ctx.pool),
         trace=ctx.trace,
         user_known=ctx.user is not None,
+        details=details,
         ranked_keys=[e.key for e in ctx.pool] if ctx.trace.explain else [],
     )
     ctx.trace.step(
@@ -99,13 +100,15 @@ def recommend(
     variant: str | None = None,
     item_id: str = "",
     filters: RequestFilter = NO_FILTER,
+    fields: tuple[str, ...] = (),
     now: dt.datetime | None = None,
     log: bool = True,
     explain: bool = True,
 ) -> Recommendation:
     """The `slot` list for a user as the API serves it; `variant` forces one (the staff preview); `item_id`
-    is the item of similar items (the shop of similar shops); `filters` narrow the list (request_filter). With
-    `explain`, the trace says why each removed entry went."""
+    is the item of similar items (the shop of similar shops); `filters` narrow the list (request_filter);
+    `fields` are the catalogue fields sent beside each item (item_details). With `explain`, the trace says
+    why each removed entry went."""
     slot_stages = SLOT_STAGES.get(slot)
     if slot_stages is None:
         raise NotFound(f"There is no slot '{slot[:40]}'; the slots are {', '.join(SLOT_STAGES)}.")
@@ -122,6 +125,7 @@ def recommend(
         variant=variant,
         subject=item_id,
         filters=filters,
+        fields=fields,
     )
     if recommendation_id and not recommendation_id_belongs(recommendation_id, user_id, slot):
         # made up, or another user's or slot's: paging it would show (and credit) a list not made for them

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from curation.vocabulary import categories
 from recommendations.errors import FieldError, ValidationFailed
@@ -22,6 +22,13 @@ from recommendations.models.catalog import CATEGORY_SEPARATOR
 from recommendations.services.serving.item_flags import ItemFlags, item_flags
 
 EXCLUDE_MAX = 100  # ids in one `exclude`: a screenful and a cart, not a catalogue
+# Why an item is outside the filter, by parameter; worded only when shown (the preview's trace).
+OUTSIDE = {
+    "category": gettext_lazy("outside the request's filter: category"),
+    "price": gettext_lazy("outside the request's filter: price"),
+    "shop_id": gettext_lazy("outside the request's filter: shop_id"),
+    "exclude": gettext_lazy("outside the request's filter: exclude"),
+}
 
 
 @dataclass(frozen=True)
@@ -81,16 +88,16 @@ class RequestFilter:
         def reason(key: int) -> str | None:
             one = np.array([key], dtype=np.int64)
             if self.category and int(flags.category_codes_of(one)[0]) not in codes:
-                return _("outside the request's filter: category")
+                return OUTSIDE["category"]
             if self.price_min is not None or self.price_max is not None:
                 price = float(flags.prices_of(one)[0])
                 low = self.price_min is not None and not price >= float(self.price_min)
                 if low or (self.price_max is not None and not price <= float(self.price_max)):
-                    return _("outside the request's filter: price")
+                    return OUTSIDE["price"]
             if self.shop_key is not None and int(flags.shops_of(one)[0]) != self.shop_key:
-                return _("outside the request's filter: shop_id")
+                return OUTSIDE["shop_id"]
             if key in self.exclude:
-                return _("outside the request's filter: exclude")
+                return OUTSIDE["exclude"]
             return None
 
         return reason

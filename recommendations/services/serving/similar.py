@@ -13,7 +13,7 @@ from recommendations.engine.categories import category_levels
 from recommendations.errors import NotFound
 from recommendations.models import Item
 from recommendations.models.catalog import CATEGORY_SEPARATOR
-from recommendations.services.serving import reads
+from recommendations.services.serving import neighbour_cache
 from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.item_flags import item_flags
 from recommendations.services.serving.lists import excluded_by_history, item_filter
@@ -75,7 +75,7 @@ def _tiers(ctx: ServingContext) -> Iterator[tuple[str, list[Entry]]]:
     assert key is not None
     covisited: list[Entry] = []
     if state.neighbours_version is not None:
-        found = reads.item_neighbours(state.neighbours_version, [key]).get(key)
+        found = neighbour_cache.covisited(state.neighbours_version, [key]).get(key)
         if found is not None:
             covisited = entries_from_list(*found, SOURCE, state.neighbours_version)
     label = _("%(count)s co-visited item(s) (version %(version)s)") % {
@@ -84,7 +84,7 @@ def _tiers(ctx: ServingContext) -> Iterator[tuple[str, list[Entry]]]:
     }
     ctx.trace.step("candidates", label)
     yield label, covisited
-    alike = reads.content_neighbours([key]).get(key)
+    alike = neighbour_cache.alike([key]).get(key)
     entries = entries_from_list(*alike, CONTENT, None) if alike is not None else []
     label = _("%(count)s item(s) alike in title, category, shop and price") % {"count": len(entries)}
     ctx.trace.step("backfill", label)

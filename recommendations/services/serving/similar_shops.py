@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from recommendations.engine.algorithms.popularity import GLOBAL, category_segment
 from recommendations.errors import NotFound
 from recommendations.models import Shop
-from recommendations.services.serving import reads
+from recommendations.services.serving import neighbour_cache
 from recommendations.services.serving.context import ServingContext
 from recommendations.services.serving.item_flags import ItemFlags, item_flags
 from recommendations.services.serving.lists import shop_filter
@@ -53,7 +53,7 @@ def _tiers(ctx: ServingContext, flags: ItemFlags) -> Iterator[tuple[str, list[En
     assert shop is not None
     own = np.flatnonzero((flags.shop == shop) & flags.servable)[:ITEMS_READ].tolist()
     if state.neighbours_version is not None and own:
-        found = reads.item_neighbours(state.neighbours_version, own)
+        found = neighbour_cache.covisited(state.neighbours_version, own)
         label = _("shops whose items are viewed with %(shop)s's (version %(version)s)") % {
             "shop": shop_ref(shop),
             "version": state.neighbours_version,
@@ -63,7 +63,7 @@ def _tiers(ctx: ServingContext, flags: ItemFlags) -> Iterator[tuple[str, list[En
     if own:
         label = _("shops selling items alike to %(shop)s's") % {"shop": shop_ref(shop)}
         ctx.trace.step("backfill", label)
-        yield label, _by_shop(reads.content_neighbours(own), flags, "content", None)
+        yield label, _by_shop(neighbour_cache.alike(own), flags, "content", None)
     tops = Counter(flags.top_categories_of(np.asarray(own, dtype=np.int64)).tolist())
     tops.pop(-1, None)
     if tops:

@@ -47,12 +47,16 @@ def user(ctx: ServingContext) -> None:
         return
     if ctx.slot in LIST_SLOTS:
         versions = [ctx.state.live_versions[a] for a in ctx.chain if a in ctx.state.live_versions]
-        since = ctx.now - dt.timedelta(minutes=settings.SESSION_WINDOW_MINUTES) if ctx.slot == "items" else None
-        ctx.user, ctx.lists, ctx.activity = reads.user_context(ctx.user_id, ctx.slot, versions, since, ctx.session_id)
+        since = shown_since = None
+        if ctx.slot == "items":
+            since = ctx.now - dt.timedelta(minutes=settings.SESSION_WINDOW_MINUTES)
+            if ctx.spec is not None and ctx.spec.fatigue_shows:
+                shown_since = ctx.now - dt.timedelta(days=ctx.spec.fatigue_days)
+        found = reads.user_context(ctx.user_id, ctx.slot, versions, since, ctx.session_id, shown_since=shown_since)
+        ctx.lists, ctx.shown = found.lists, found.shown
     else:  # a slot that ranks from the catalog needs who the user is and what they bought or turned down
-        ctx.user, _lists, _activity = reads.user_context(ctx.user_id, "items", [])
-        if ctx.user is not None:
-            ctx.activity = reads.user_activity(ctx.user.pk, None)
+        found = reads.user_context(ctx.user_id, "items", [], history=True)
+    ctx.user, ctx.activity = found.user, found.activity
     ctx.segments = user_segments(ctx.user, ctx.now)
 
 

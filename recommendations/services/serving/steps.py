@@ -245,8 +245,9 @@ def boosts_apply(
         for boost in boosts:
             if boost.matches(entry.key, shop, category):
                 entry.weight *= boost.factor
-                kind = _("boost") if boost.factor >= 1 else _("bury")
-                entry.notes.append(f"{kind} x{boost.factor:g}" + (f" ({boost.note})" if boost.note else ""))
+                if trace.explain:
+                    kind = _("boost") if boost.factor >= 1 else _("bury")
+                    entry.notes.append(f"{kind} x{boost.factor:g}" + (f" ({boost.note})" if boost.note else ""))
                 touched += 1
     entries.sort(key=lambda e: (e.group, -e.weight))
     trace.step(
@@ -269,8 +270,9 @@ def pins_place(entries: list[Entry], pins: list[tuple[PinSpec, Entry]], trace: T
         if pin.position - 1 <= len(out):
             queue.pop(0)
             entry.source = "pinned"
-            pinned = _("pinned at position %(position)s") % {"position": pin.position}
-            entry.notes.append(pinned + (f" ({pin.note})" if pin.note else ""))
+            if trace.explain:
+                pinned = _("pinned at position %(position)s") % {"position": pin.position}
+                entry.notes.append(pinned + (f" ({pin.note})" if pin.note else ""))
             out.append(entry)
             continue
         following = next(rest, None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -148,6 +150,11 @@ def test_fields_send_what_the_app_shows_beside_each_id(reader, world):
     }  # fmt: skip
     similar = reader.get("/api/v1/items/item-0/similar", {"limit": 1, "fields": "price"}).json()
     assert similar["items"][0]["price"] == 500.0
+    with CaptureQueriesContext(connection) as plain:
+        reader.get(ITEMS, {"limit": 5})
+    with CaptureQueriesContext(connection) as detailed:
+        reader.get(ITEMS, {"limit": 5, "fields": "title,price,shop_name"})
+    assert len(detailed) == len(plain)  # read with the page's live check: no second call to the catalogue
     bad = reader.get(ITEMS, {"fields": "title,cost"})
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "fields"
     assert "'cost'" in bad.json()["errors"][0]["message"]

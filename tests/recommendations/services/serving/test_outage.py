@@ -55,6 +55,16 @@ def test_items_and_shops_come_from_memory_with_ng_still_applied(make_client, wor
     assert client.get("/api/v1/items/item-0/similar").status_code == 200
 
 
+def test_fields_asked_for_while_the_database_is_down_come_as_null(make_client, world, database_down):
+    client = make_client(Scope.RECOMMENDATIONS_READ)
+    assert client.get("/api/v1/users/alice/recommendations/items").status_code == 200
+    database_down()
+    response = client.get("/api/v1/users/alice/recommendations/items", {"limit": 2, "fields": "title,price"})
+    assert response.status_code == 200, response.json()
+    first = response.json()["items"][0]
+    assert (first["item_id"], first["source"], first["title"], first["price"]) == ("item-0", "popularity", None, None)
+
+
 def test_the_preview_trace_says_why(world, database_down):
     from recommendations.services.serving.pipeline import recommend
 

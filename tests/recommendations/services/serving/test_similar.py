@@ -6,6 +6,7 @@ import pytest
 
 from curation.models import NgItem
 from recommendations.engine.algorithms.popularity import category_segment
+from recommendations.services.serving.neighbour_cache import neighbour_cache_reset
 from recommendations.services.serving.pipeline import recommend
 from tests.factories import ContentNeighboursFactory, ItemFactory
 from tests.recommendations.services.serving.world import live_version, neighbours, segment_list
@@ -47,6 +48,9 @@ def test_an_item_nobody_has_viewed_gets_a_full_list_from_content_and_category(wo
     result = recommend("similar", "", item_id="k-5", limit=10)
     assert len(result.entries) == 10 and result.algorithm == "popularity"
     ContentNeighboursFactory(item=world["kitchen"][5], keys=[world["kitchen"][3].pk])
+    # a worker keeps the lists it read for NEIGHBOUR_CACHE_SECONDS: a refresh shows once they expire
+    assert recommend("similar", "", item_id="k-5", limit=10).algorithm == "popularity"
+    neighbour_cache_reset()
     result = recommend("similar", "", item_id="k-5", limit=10)
     assert _ids(result)[0] == "k-3" and result.algorithm == "content"
 
