@@ -4,13 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-check test install lint format bench-ingest bench-train bench-serve clean
+.PHONY: demo demo-check test install lock lint format bench-ingest bench-train bench-serve clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# Installs exactly what the lock files name (every transitive dependency pinned); `make lock` remakes them
+# from requirements.txt and requirements-dev.txt, the versions people choose.
+$(STAMP): requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
 	touch $(STAMP)
+
+LOCK_FLAGS := --quiet --strip-extras --no-emit-index-url --no-emit-find-links --annotation-style line
+
+lock: $(STAMP)
+	$(BIN)/pip-compile $(LOCK_FLAGS) --output-file requirements.lock requirements.txt
+	$(BIN)/pip-compile $(LOCK_FLAGS) --output-file requirements-dev.lock requirements-dev.txt
 
 # Translations: locale/*.po are in the repository; their compiled .mo files are made here (Babel, no GNU gettext)
 MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
@@ -20,6 +28,8 @@ MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
 install: $(STAMP) $(MO)
 
+# a person reads the demo's logs at a terminal; production logs are JSON (docs/operations.md#logs)
+demo: export LOG_FORMAT ?= text
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py generate_demo

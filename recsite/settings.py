@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: the request id and the request's metrics cover everything after it
+    "recsite.observability.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -112,7 +114,10 @@ CONTENT_SECURITY_POLICY = {
 
 if not DEBUG:
     # Serves collected static files (admin, API docs) from gunicorn; runserver does it under DEBUG.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "recsite.urls"
 WSGI_APPLICATION = "recsite.wsgi.application"
@@ -262,7 +267,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # --- HTTPS and cookies: strict whenever DEBUG is off ----------------------------------------
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 # Load balancers probe /healthz over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$", r"^metrics$"]
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("DJANGO_BEHIND_PROXY", default=False) else None
 )
@@ -403,9 +408,45 @@ PERSONALIZE_RECIPE_ARN = env.str(
 # Events older than this are deleted by the daily prune task; 0 keeps them forever.
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=400)
 
+# --- logs, metrics, errors -----------------------------------------------------------------
+# One JSON object a line (for a log collector), or `text` for a person at a terminal (make demo); every
+# line carries the request id and the recommendation_id served (docs/operations.md#logs).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "recommendations.log_context.LogContextFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s %(request_id)s %(recommendation_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601 in UTC
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+# Celery workers log through the same handler (JSON, with the ids) instead of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` when set; else anyone who reaches it
+# (keep it off the public load balancer).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# A Celery worker serves its own /metrics on this port (0: off; docs/operations.md#metrics).
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
+# The queues whose waiting tasks /metrics reports.
+CELERY_QUEUES_MEASURED = [CELERY_TASK_DEFAULT_QUEUE, "training"]
+# Errors and their traces to Sentry when a DSN is given (nothing is sent otherwise; no personal data).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )

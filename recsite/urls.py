@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from recsite.demo_images import demo_image
 from recsite.health import healthz, live, ready
+from recsite.observability import metrics_view
 
 admin.site.site_header = "recsite"
 # The list pages get the whole width of a 1,366 px laptop screen: the app list is one click away on the
@@ -27,4 +28,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("healthz/live", live, name="healthz-live"),
     path("healthz/ready", ready, name="healthz-ready"),
+    path("metrics", metrics_view, name="metrics"),
 ]

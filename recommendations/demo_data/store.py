@@ -39,7 +39,7 @@ def events_store(rows: list[dict], progress: Progress | None = None) -> IngestRe
     total = IngestResult(0, 0, 0)
     for chunk in _chunks(rows):
         with transaction.atomic():
-            total += event_batch_write(event_batch_check(chunk, max_rows=CHUNK))
+            total += event_batch_write(event_batch_check(chunk, max_rows=CHUNK), path="demo")
         if progress:
             progress(len(chunk))
     return total

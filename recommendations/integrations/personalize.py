@@ -11,6 +11,7 @@ the real service model; S3 is tested with moto.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any, ParamSpec, TypeVar
@@ -20,6 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 from django.conf import settings
 
+from recommendations import metrics
 from recommendations.errors import Unavailable
 
 P = ParamSpec("P")
@@ -44,15 +46,19 @@ def _gateway(call: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(call)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        started = time.perf_counter()
         try:
             return call(*args, **kwargs)
         except (PersonalizeUnavailable, AssertionError):  # AssertionError: a botocore Stubber's mismatch in tests
             raise
         except Exception as exc:  # any failure of the outside service is one condition for its callers
             reason = _reason(exc)
+            metrics.personalize_errors.labels(call.__name__, reason[:40]).inc()
             raise PersonalizeUnavailable(
                 f"Amazon Personalize: {call.__name__} failed ({reason}): {exc}", reason=reason
             ) from exc
+        finally:
+            metrics.personalize_seconds.labels(call.__name__).observe(time.perf_counter() - started)
 
     return guarded
 

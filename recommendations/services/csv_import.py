@@ -179,7 +179,7 @@ def _events_chunk(
             return
         checked = event_ingest.event_batch_check(good, max_rows=chunk_size)
     with transaction.atomic():
-        result: IngestResult = event_ingest.event_batch_write(checked)
+        result: IngestResult = event_ingest.event_batch_write(checked, path="file")
     report.stored += result.stored
     report.duplicates += result.duplicates
     report.users_created += result.users_created

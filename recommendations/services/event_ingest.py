@@ -17,6 +17,7 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recommendations import metrics
 from recommendations import row_validation as rv
 from recommendations.errors import FieldError, ValidationFailed
 from recommendations.models import AppUser, EventType, Item
@@ -62,6 +63,9 @@ class CheckedEvents:
     item_pks: dict[str, int]
 
 
+EVENT_FIELD_NAMES = frozenset(EVENT_FIELDS)
+
+
 def event_batch_check(rows: Any, *, max_rows: int | None = None) -> CheckedEvents:
     """Validate every event and resolve its item; raise ValidationFailed listing every bad event and field."""
     limit = max_rows or settings.API_MAX_BATCH_ROWS
@@ -93,6 +97,8 @@ def event_batch_check(rows: Any, *, max_rows: int | None = None) -> CheckedEvent
             errors.append(FieldError(index, "item_id", f"unknown item '{item_id}': upsert it to the catalog first"))
     if errors:
         errors.sort(key=lambda e: (e.index if e.index is not None else -1, e.field))
+        for error in errors:
+            metrics.events_rejected.labels(error.field if error.field in EVENT_FIELD_NAMES else "other").inc()
         raise ValidationFailed(f"The event batch was rejected: {len(errors)} problem(s); nothing was saved.", errors)
     return CheckedEvents(clean, item_pks)
 
@@ -108,8 +114,9 @@ def _user_pks(external_ids: set[str]) -> tuple[dict[str, int], int]:
     return pks, len(missing)
 
 
-def event_batch_write(checked: CheckedEvents) -> IngestResult:
-    """Store the events not stored before, in one transaction; returns what was stored and skipped.
+def event_batch_write(checked: CheckedEvents, *, path: str = "api") -> IngestResult:
+    """Store the events not stored before, in one transaction; returns what was stored and skipped (counted
+    in the metrics under `path`: api, file, demo or simulation).
 
     Overlapping batches sent at once (a client retrying while the first try still runs) insert their
     events in event_id order, so neither waits for the other in a ring; should the database still pick
@@ -123,11 +130,15 @@ def event_batch_write(checked: CheckedEvents) -> IngestResult:
     retries = 0 if transaction.get_connection().in_atomic_block else DEADLOCK_RETRIES
     for attempt in range(retries + 1):
         try:
-            return _batch_write(checked, unique)
+            result = _batch_write(checked, unique)
         except OperationalError as exc:
             if attempt == retries or getattr(exc.__cause__, "pgcode", None) not in RETRIED_PGCODES:
                 raise
             time.sleep(0.01 * (attempt + 1))
+            continue
+        metrics.events_stored.labels(path).inc(result.stored)
+        metrics.events_duplicates.inc(result.duplicates)
+        return result
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
@@ -157,6 +168,6 @@ def _batch_write(checked: CheckedEvents, unique: dict[Any, dict[str, Any]]) -> I
     return IngestResult(stored=stored, duplicates=len(checked.rows) - stored, users_created=users_created)
 
 
-def event_batch_ingest(rows: Any) -> IngestResult:
+def event_batch_ingest(rows: Any, *, path: str = "api") -> IngestResult:
     """Validate and store one batch of events; all or nothing."""
-    return event_batch_write(event_batch_check(rows))
+    return event_batch_write(event_batch_check(rows), path=path)

@@ -2,7 +2,9 @@
 
 import datetime as dt
 import os
+import socket
 import time
+import urllib.request
 
 import pytest
 from django.utils import timezone
@@ -60,6 +62,12 @@ def test_the_nightly_task_trains_every_enabled_algorithm(demo, django_capture_on
     assert set(runs.values_list("trigger", flat=True)) == {"schedule"}
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_training_worker_killed_mid_run_is_replaced_and_the_run_finishes_once(demo, settings, tmp_path):
@@ -85,10 +93,12 @@ def test_a_training_worker_killed_mid_run_is_replaced_and_the_run_finishes_once(
         "TRAINING_HEARTBEAT_SECONDS": "0.5",
     }
 
-    def worker() -> subprocess.Popen:
+    def worker(**env: str) -> subprocess.Popen:
         command = [sys.executable, "-m", "celery", "-A", "recsite", "worker", "-Q", "training", "-P", "solo"]
         command += ["--without-mingle", "--without-gossip", "-l", "warning"]
-        return subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            command, env={**environment, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
 
     def wait_for(condition, seconds: float) -> bool:
         deadline = time.monotonic() + seconds
@@ -111,9 +121,21 @@ def test_a_training_worker_killed_mid_run_is_replaced_and_the_run_finishes_once(
     finally:
         if first.poll() is None:
             first.kill()
-    second = worker()
+    port = _free_port()
+    second = worker(CELERY_METRICS_PORT=str(port))
     try:
         assert wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status in ("succeeded", "failed"), 150)
+
+        # the worker's own /metrics: what its run took, stage by stage, and the queues it serves (the run is
+        # counted once its candidates are written, after it shows as succeeded)
+        def scrape() -> str:
+            return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+
+        assert wait_for(lambda: 'recsite_training_runs_total{algorithm="als",status="succeeded"} 1.0' in scrape(), 60)
+        scraped = scrape()
+        assert 'recsite_training_stage_seconds_count{algorithm="als",stage="tune"} 1.0' in scraped
+        assert 'recsite_training_stage_seconds_count{algorithm="als",stage="candidates"} 1.0' in scraped
+        assert 'recsite_queue_length{queue="training"}' in scraped
     finally:
         second.terminate()
         second.wait(timeout=30)

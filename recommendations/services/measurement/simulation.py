@@ -111,7 +111,7 @@ def simulate_traffic(
                 progress(1)
         impressions_flush()
         for start_row in range(0, len(events), BATCH):
-            stored += event_batch_ingest(events[start_row : start_row + BATCH]).stored
+            stored += event_batch_ingest(events[start_row : start_row + BATCH], path="simulation").stored
         events = []
     return {"lists_served": served, "events_stored": stored}
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recommendations import log_context, metrics
 from recommendations.errors import NotFound
 from recommendations.services.serving import stages
 from recommendations.services.serving.context import ServingContext
@@ -112,6 +114,7 @@ def recommend(
     slot_stages = SLOT_STAGES.get(slot)
     if slot_stages is None:
         raise NotFound(f"There is no slot '{slot[:40]}'; the slots are {', '.join(SLOT_STAGES)}.")
+    started = time.perf_counter()
     ctx = ServingContext(
         slot=slot,
         user_id=user_id,
@@ -147,9 +150,11 @@ def recommend(
     except (OperationalError, InterfaceError) as exc:  # the database is down or restarting
         logger.warning("serving %s from memory: %s", slot, exc)
         result = answer_from_memory(ctx, exc)
+        _measure(ctx, result, started, outage=True)
         if log and user_id and settings.IMPRESSION_LOG_MODE != "inline":  # inline would need the database now
             _log(result, user_id, None, None, served_at=ctx.now)
         return result
+    _measure(ctx, result, started)
     if log and user_id:
         stored = None
         if not ctx.paged and len(ctx.pool) > ctx.offset + ctx.limit:
@@ -157,6 +162,19 @@ def recommend(
             stored = stored_list(result, ctx.pool[:MAX_LIST], user_id, ctx.subject, ctx.filters.signature)
         _log(result, user_id, ctx.user.pk if ctx.user else None, stored, served_at=ctx.now)
     return result
+
+
+def _measure(ctx: ServingContext, result: Recommendation, started: float, outage: bool = False) -> None:
+    """Count the page in the metrics (a fallback when the variant's first algorithm did not supply it) and
+    name its recommendation_id in the request's log lines."""
+    log_context.recommendation_served(result.recommendation_id)
+    labels = (result.slot, result.variant, result.algorithm)
+    metrics.recommendations.labels(*labels).inc()
+    metrics.recommendation_seconds.labels(*labels).observe(time.perf_counter() - started)
+    if outage:
+        metrics.recommendation_fallbacks.labels(*labels, "database").inc()
+    elif ctx.chain and not ctx.paged and result.algorithm != ctx.chain[0]:
+        metrics.recommendation_fallbacks.labels(*labels, "chain").inc()
 
 
 def _log(

@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from recommendations.engine.algorithms.popularity import GLOBAL, segment_path
@@ -134,13 +133,8 @@ def personalize_source(
 
 
 def _fell_back(reason: str, started: float) -> str:
-    """Count a fallback (for the admin and alerts) and say why, with how long it took."""
-    key = f"personalize:fallbacks:{reason}"
-    if not cache.add(key, 1, None):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, None)
+    """Why the chain went on without Personalize, with how long it took (the gateway counts the error, the
+    pipeline the fallback: recsite_personalize_errors, recsite_recommendation_fallbacks)."""
     return _("%(reason)s after %(ms)s ms, fell back") % {
         "reason": reason,
         "ms": f"{1000 * (time.perf_counter() - started):.0f}",

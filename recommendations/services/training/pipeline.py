@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from recommendations import metrics
 from recommendations.engine.algorithms.popularity import GlobalPopularity
 from recommendations.engine.evaluation import evaluate_fitted, fit_and_evaluate
 from recommendations.engine.split import HOLDOUT_FRACTION, last_interactions_split
@@ -94,6 +95,7 @@ def _stage(run: TrainingRun, name: str, on_stage: Stage | None, beat: Heartbeat)
     started = time.perf_counter()
     yield
     run.timings[name] = round(time.perf_counter() - started, 3)
+    metrics.training_stage_seconds.labels(run.algorithm, name).observe(run.timings[name])
     held(run.pk, run.attempt, beat.status or run.status).update(timings=run.timings)
     beat.check()
 
@@ -119,6 +121,7 @@ def training_run_execute(run_id: int, *, on_stage: Stage | None = None) -> Train
             lease_expires_at=None,
         )
     run.refresh_from_db()
+    metrics.training_runs.labels(run.algorithm, run.status).inc()
     return run
 
 

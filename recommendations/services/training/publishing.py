@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -14,6 +16,11 @@ from recommendations.models import ItemNeighbours, ModelVersion, SegmentCandidat
 from recommendations.services.training.artifacts import artifact_load
 from recommendations.services.training.candidates import DataLists, candidates_write
 from recommendations.services.training.data_load import TrainingFrames, training_frames
+
+
+def live_versions_published() -> list[tuple[str, dt.datetime]]:
+    """Each algorithm with a live version, and when that version was published."""
+    return list(ModelVersion.objects.filter(is_live=True).values_list("algorithm", "published_at"))
 
 
 def live_version(algorithm: str) -> ModelVersion | None:

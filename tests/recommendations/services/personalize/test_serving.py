@@ -9,7 +9,7 @@ import boto3
 import pytest
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
-from django.core.cache import cache
+from prometheus_client import REGISTRY
 
 from curation.models import NgItem
 from recommendations.integrations import personalize as gateway
@@ -78,6 +78,9 @@ def test_personalize_list_is_served_and_still_loses_ng_items(world):
     ("error_code", "reason"), [("ThrottlingException", "throttled"), ("InvalidInputException", "InvalidInputException")]
 )
 def test_errors_fall_back_within_the_budget(world, error_code, reason):
+    errors = {"operation": "recommendations_get", "reason": reason}
+    errors_before = _sample("recsite_personalize_errors_total", errors)
+    fallbacks_before = {v: _sample("recsite_recommendation_fallbacks_total", _fallback(v)) for v in ("A", "B")}
     runtime = _runtime()
     with Stubber(runtime) as stub:
         stub.add_client_error("get_recommendations", service_error_code=error_code, http_status_code=400)
@@ -87,8 +90,19 @@ def test_errors_fall_back_within_the_budget(world, error_code, reason):
         elapsed_ms = 1000 * (time.perf_counter() - started)
     assert result.algorithm == "segment_popularity" and len(result.entries) == 3
     assert f"personalize: {reason} after" in result.trace.steps[1] and "fell back" in result.trace.steps[1]
-    assert cache.get(f"personalize:fallbacks:{reason}") == 1
+    # an operator sees both on /metrics: the failed call by reason, and the page served by the next algorithm
+    assert _sample("recsite_personalize_errors_total", errors) == errors_before + 1
+    fallbacks = _sample("recsite_recommendation_fallbacks_total", _fallback(result.variant))
+    assert fallbacks == fallbacks_before[result.variant] + 1
     assert elapsed_ms < BUDGET_MS * 3  # the fallback itself adds no waiting
+
+
+def _sample(name: str, labels: dict) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def _fallback(variant: str) -> dict:
+    return {"slot": "items", "variant": variant, "algorithm": "segment_popularity", "reason": "chain"}
 
 
 def test_timeout_falls_back(world):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from prometheus_client import REGISTRY
 
 from recommendations.engine.algorithms.popularity import category_segment
 from recommendations.models import (
@@ -52,6 +53,22 @@ def test_demo_data_trains_publishes_and_writes_candidates(demo, monkeypatch):
     fashion = SegmentCandidates.objects.get(version=version, slot=Slot.ITEMS, segment=category_segment("Fashion"))
     paths = dict(Item.objects.filter(pk__in=fashion.keys).values_list("pk", "category_path"))
     assert fashion.keys and all(paths[k].startswith("Fashion > ") for k in fashion.keys)
+
+
+def test_each_stage_and_outcome_is_measured_for_metrics(demo):
+    def count(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    stages = ("load", "split", "fit", "evaluate", "store", "candidates")
+    before = {s: count("recsite_training_stage_seconds_count", algorithm="popularity", stage=s) for s in stages}
+    runs = count("recsite_training_runs_total", algorithm="popularity", status="succeeded")
+    run = train("popularity")
+    assert run.status == "succeeded", run.error
+    for stage in stages:
+        assert count("recsite_training_stage_seconds_count", algorithm="popularity", stage=stage) == before[stage] + 1
+    assert count("recsite_training_runs_total", algorithm="popularity", status="succeeded") == runs + 1
+    took = count("recsite_training_stage_seconds_sum", algorithm="popularity", stage="fit")
+    assert took >= run.timings["fit"]  # the histogram holds what the run's page shows
 
 
 def test_a_worse_run_is_not_published_and_the_live_version_keeps_serving(demo, settings):
