@@ -38,6 +38,14 @@ recommendation_fallbacks = Counter(
     "'database' (the popular list from memory while the database was down).",
     ["slot", "variant", "algorithm", "reason"],
 )
+catalog_rows = Counter(
+    "recsite_catalog_rows", "Catalogue rows written, by kind (shops, items, users) and outcome.", ["kind", "outcome"]
+)
+catalog_rejected = Counter(
+    "recsite_catalog_rejected",
+    "Problems that rejected a catalogue batch, by kind and the field named.",
+    ["kind", "field"],
+)
 events_stored = Counter("recsite_events_stored", "Events stored, by how they came in.", ["path"])
 events_duplicates = Counter("recsite_events_duplicates", "Events sent again (same event_id) and not stored twice.")
 events_rejected = Counter(

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from recommendations import metrics
 from recommendations import row_validation as rv
 from recommendations.errors import FieldError, ValidationFailed
 from recommendations.models import AppUser, Gender, Item, Shop
@@ -137,6 +138,9 @@ def catalog_rows_check(entity: CatalogEntity, rows: Any, *, max_rows: int | None
         errors += _resolve_shops(clean)
     if errors:
         errors.sort(key=lambda e: (e.index if e.index is not None else -1, e.field))
+        for error in errors:
+            field = error.field if error.field in entity.fields else "other"
+            metrics.catalog_rejected.labels(entity.what, field).inc()
         raise ValidationFailed(
             f"The '{entity.what}' batch was rejected: {len(errors)} problem(s); nothing was saved.", errors
         )
@@ -182,6 +186,8 @@ def catalog_rows_write(checked: CheckedRows) -> UpsertResult:
         for given, objs in updates.items():
             entity.model.objects.bulk_update(objs, [*sorted(given), "updated_at"], batch_size=500)
     created = sum(len(objs) for objs in inserts.values())
+    metrics.catalog_rows.labels(entity.what, "created").inc(created)
+    metrics.catalog_rows.labels(entity.what, "updated").inc(len(checked.rows) - created)
     return UpsertResult(created=created, updated=len(checked.rows) - created)
 
 

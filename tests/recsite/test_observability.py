@@ -57,6 +57,10 @@ def test_metrics_count_what_was_served_ingested_and_rejected(make_client, client
     for _sent_again in range(2):
         answer = writer.post("/api/v1/events", {"events": [event]}, format="json")
         assert answer.status_code == 200, answer.json()
+    catalog = make_client(Scope.CATALOG_WRITE)
+    shops = [{"shop_id": "shop-new", "name": "New shop"}, {"shop_id": "shop-bad"}]
+    assert catalog.post("/api/v1/shops", {"shops": shops[:1]}, format="json").status_code == 200
+    assert catalog.post("/api/v1/shops", {"shops": shops[1:]}, format="json").status_code == 400
     bad = dict(event, event_id=str(uuid.uuid4()), type="teleport")
     assert writer.post("/api/v1/events", {"events": [bad]}, format="json").status_code == 400
     after = _scrape(client)
@@ -75,6 +79,8 @@ def test_metrics_count_what_was_served_ingested_and_rejected(make_client, client
     assert grew("recsite_events_stored_total", path="api") == 1
     assert grew("recsite_events_duplicates_total") == 1
     assert grew("recsite_events_rejected_total", field="type") == 1
+    assert grew("recsite_catalog_rows_total", kind="shops", outcome="created") == 1
+    assert grew("recsite_catalog_rejected_total", kind="shops", field="name") == 1
     # a made-up path is counted under one series, not one per path a client tries
     client.get(f"/no/such/{uuid.uuid4()}")
     assert _value(_scrape(client), "recsite_http_requests_total", route="unmatched", method="GET", status="404") >= 1
