@@ -37,10 +37,25 @@ def _clean(ids: np.ndarray, scores: np.ndarray, n: int) -> tuple[np.ndarray, np.
     return np.where(bad, -1, ids), np.where(bad, -np.inf, scores).astype(np.float32)
 
 
+def on_cpu(model: Any) -> Any:
+    """The model as a CPU one: implicit's wheels fit ALS and BPR on an NVIDIA GPU when they find one
+    (implicit.gpu.HAS_CUDA), and only its GPU models have `to_cpu`."""
+    to_cpu = getattr(model, "to_cpu", None)
+    return to_cpu() if callable(to_cpu) else model
+
+
 class _ImplicitModel(Recommender):
     supports_similar_items: ClassVar[bool] = True
     recalculate_user: ClassVar[bool] = False
     pads_with_seen: ClassVar[bool] = False
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a model fitted on a GPU is stored as a CPU one: the web server, a rollback or a later run loads it
+        # on a machine that may have no GPU (the run that fitted it ranks its users on the GPU first)
+        state = self.__dict__.copy()
+        if "model" in state:
+            state["model"] = on_cpu(state["model"])
+        return state
 
     def _make(self) -> Any:
         raise NotImplementedError

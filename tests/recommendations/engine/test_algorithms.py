@@ -167,3 +167,24 @@ def test_top_n_skips_excluded_columns_and_pads_short_lists():
 def test_unknown_parameters_are_refused_by_name():
     with pytest.raises(ValueError, match="factorz"):
         ALGORITHMS["als"](factorz=3)
+
+
+def test_a_model_fitted_on_a_gpu_is_stored_as_a_cpu_one():
+    """implicit fits ALS on an NVIDIA GPU when one is present; the pickled artifact must load anywhere."""
+    import pickle
+
+    data = co_bought_data()
+    model = ALGORITHMS["als"](factors=8, iterations=30)
+    model.fit(data)
+    cpu_model = model.model
+
+    class GpuModel:  # what implicit.gpu.als.AlternatingLeastSquares offers for this: to_cpu()
+        def to_cpu(self):
+            return cpu_model
+
+    model.model = GpuModel()
+    restored = pickle.loads(pickle.dumps(model))
+    assert restored.model is not model.model and type(restored.model) is type(cpu_model)
+    probe = data.user_index["probe"]
+    ids, _scores = restored.recommend(np.array([probe]), data.matrix[[probe]], 2)
+    assert data.item_ids[ids[0][0]] == "B"  # the stored model still ranks as the fitted one did
