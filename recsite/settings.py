@@ -153,6 +153,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+# A PostgreSQL read replica (streaming replication) for serving's per-request reads: the user's lists and
+# history, the page's live check, neighbour lists (docs/scaling.md). Everything else, and every write, stays
+# on the primary; while the replica fails, serving reads the primary for REPLICA_RETRY_SECONDS.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].update(
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=True,
+        TEST={"MIRROR": "default"},  # tests read the test database through it
+    )
+SERVING_READ_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
+REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=30.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

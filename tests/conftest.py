@@ -20,6 +20,8 @@ def _isolated_runtime(settings):
     # a test's rows live in its open transaction, which other threads' connections cannot see
     settings.ROLLUP_WORKERS = 1
     settings.ITEM_FLAGS_REFRESH_SECONDS = 0
+    # a replica connection cannot see a test's open transaction: tests/.../test_read_replica.py commits
+    settings.SERVING_READ_DATABASE = "default"
     # English unless a test asks for Japanese (the site's default, tests/recsite/test_translations.py)
     settings.LANGUAGE_CODE = "en"
     cache.clear()

@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection
 
 from recommendations.models import ContentNeighbours, Item, ItemNeighbours, Shop
-from recommendations.services.serving.reads.statements import any_of, execute, unpack
+from recommendations.services.serving.reads.statements import any_of, query, unpack
 
 
 @dataclass(frozen=True)
@@ -36,12 +35,10 @@ def servable_items(keys: list[int], with_details: bool = False) -> dict[int, Ite
         sql = f"SELECT i.id, i.external_id, i.shop_id, i.category_path, {', '.join(DETAIL_COLUMNS)} FROM {source}"
     else:
         sql = f"SELECT i.id, i.external_id, i.shop_id, i.category_path FROM {items} i"
-    with connection.cursor() as cursor:
-        execute(cursor, f"{sql} WHERE {where} AND i.published AND i.in_stock", params)
-        return {
-            pk: ItemRow(external_id, shop, category, tuple(details))
-            for pk, external_id, shop, category, *details in cursor.fetchall()
-        }
+    rows = query(f"{sql} WHERE {where} AND i.published AND i.in_stock", params)
+    return {
+        pk: ItemRow(external_id, shop, category, tuple(details)) for pk, external_id, shop, category, *details in rows
+    }
 
 
 def existing_shops(keys: list[int]) -> dict[int, str]:
@@ -49,9 +46,7 @@ def existing_shops(keys: list[int]) -> dict[int, str]:
     if not keys:
         return {}
     where, params = any_of("id", keys)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, external_id FROM {Shop._meta.db_table} WHERE {where}", params)
-        return dict(cursor.fetchall())
+    return dict(query(f"SELECT id, external_id FROM {Shop._meta.db_table} WHERE {where}", params, prepared=False))
 
 
 def item_neighbours(version: int, items: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -60,9 +55,7 @@ def item_neighbours(version: int, items: list[int]) -> dict[int, tuple[np.ndarra
         return {}
     where, params = any_of("item_id", items)
     sql = f"SELECT item_id, ids, scores FROM {ItemNeighbours._meta.db_table} WHERE version_id = %s AND {where}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [version, *params])
-        return {item: unpack(ids, scores) for item, ids, scores in cursor.fetchall()}
+    return {item: unpack(ids, scores) for item, ids, scores in query(sql, [version, *params], prepared=False)}
 
 
 def content_neighbours(items: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -70,9 +63,8 @@ def content_neighbours(items: list[int]) -> dict[int, tuple[np.ndarray, np.ndarr
     if not items:
         return {}
     where, params = any_of("item_id", items)
-    with connection.cursor() as cursor:
-        execute(cursor, f"SELECT item_id, ids, scores FROM {ContentNeighbours._meta.db_table} WHERE {where}", params)
-        return {item: unpack(ids, scores) for item, ids, scores in cursor.fetchall()}
+    rows = query(f"SELECT item_id, ids, scores FROM {ContentNeighbours._meta.db_table} WHERE {where}", params)
+    return {item: unpack(ids, scores) for item, ids, scores in rows}
 
 
 def item_keys_of(external_ids: list[str]) -> dict[str, int]:
@@ -80,6 +72,4 @@ def item_keys_of(external_ids: list[str]) -> dict[str, int]:
     if not external_ids:
         return {}
     where, params = any_of("external_id", external_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT external_id, id FROM {Item._meta.db_table} WHERE {where}", params)
-        return dict(cursor.fetchall())
+    return dict(query(f"SELECT external_id, id FROM {Item._meta.db_table} WHERE {where}", params, prepared=False))

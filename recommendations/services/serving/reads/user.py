@@ -11,7 +11,7 @@ from django.db import connection
 
 from recommendations.models import AppUser, Event, EventType, Impression, UserCandidates
 from recommendations.row_validation import EARLIEST
-from recommendations.services.serving.reads.statements import any_of, aware, execute, unpack
+from recommendations.services.serving.reads.statements import any_of, aware, query, unpack
 
 # Event types that remove an item from a user's lists for good.
 _EXCLUDING = [EventType.PURCHASE.value, EventType.NOT_INTERESTED.value]
@@ -116,9 +116,7 @@ def user_context(
         "WHERE u.external_id = %s"
     )
     params = [*extra_params, external_id, *join_params] if postgresql else [*join_params, external_id]
-    with connection.cursor() as cursor:
-        execute(cursor, sql, params)
-        rows = cursor.fetchall()
+    rows = query(sql, params)
     if not rows:
         return UserReads()
     pk, gender, birth_year, region, activity_json, shown_bytes, opened = rows[0][:7]
@@ -148,28 +146,20 @@ def user_activity(user: int, since: dt.datetime | None, session_id: str = "") ->
         f"FROM {Event._meta.db_table} e WHERE e.user_id = %s AND ({recent} OR e.type IN (%s, %s)) "
         "ORDER BY e.occurred_at DESC"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*recent_params, user, *recent_params, *_EXCLUDING])
-        return [Activity(item, kind, aware(at), bool(flag)) for item, kind, at, flag in cursor.fetchall()]
+    rows = query(sql, [*recent_params, user, *recent_params, *_EXCLUDING], prepared=False)
+    return [Activity(item, kind, aware(at), bool(flag)) for item, kind, at, flag in rows]
 
 
 def shown_unopened(user: int, slot: str, since: dt.datetime) -> dict[int, int]:
     """Items shown to the user in `slot` since `since` that they have had no event on since then, with how
     many pages showed each: the impression fatigue counts (user_context reads them in its round trip)."""
     since_value = connection.ops.adapt_datetimefield_value(since)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT keys FROM {Impression._meta.db_table} WHERE user_id = %s AND served_at >= %s AND slot = %s",
-            [user, since_value, slot],
-        )
-        pages = [bytes(keys) for (keys,) in cursor.fetchall()]
-        if not pages:
-            return {}
-        cursor.execute(
-            f"SELECT DISTINCT item_id FROM {Event._meta.db_table} WHERE user_id = %s AND occurred_at >= %s",
-            [user, since_value],
-        )
-        opened = [item for (item,) in cursor.fetchall()]
+    pages_sql = f"SELECT keys FROM {Impression._meta.db_table} WHERE user_id = %s AND served_at >= %s AND slot = %s"
+    pages = [bytes(keys) for (keys,) in query(pages_sql, [user, since_value, slot], prepared=False)]
+    if not pages:
+        return {}
+    opened_sql = f"SELECT DISTINCT item_id FROM {Event._meta.db_table} WHERE user_id = %s AND occurred_at >= %s"
+    opened = [item for (item,) in query(opened_sql, [user, since_value], prepared=False)]
     return _unopened_counts(pages, opened)
 
 
