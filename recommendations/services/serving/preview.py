@@ -73,6 +73,14 @@ def recommendations_preview(user_id: str) -> dict:
         _name_references(column)
         heading = _("Similar to %(title)s (%(item)s)") % {"title": latest.title, "item": latest.external_id}
         slots.append(SlotPreview("similar", None, [column], heading))
+        # and shops like its shop, as the shop page would show them
+        shop = latest.shop
+        alike = recommend("similar_shops", user_id, item_id=shop.external_id, log=False, explain=True)
+        column = PreviewColumn("", alike.algorithm, True, alike)
+        _describe("similar_shops", column)
+        _name_references(column)
+        heading = _("Shops like %(shop)s (%(id)s)") % {"shop": shop.name, "id": shop.external_id}
+        slots.append(SlotPreview("similar_shops", None, [column], heading))
     # "previewed", not "user": the admin's templates read `user` as the signed-in staff member
     return {"previewed": user, "user_id": user_id, "slots": slots, "events": events}
 
@@ -82,7 +90,7 @@ def _describe(slot: str, column: PreviewColumn) -> None:
     result = column.result
     keys = [e.key for e in result.entries]
     removed_keys = list(result.trace.removed)[:REMOVED_SHOWN]
-    model = {"shops": Shop, "features": Feature}.get(slot, Item)
+    model = {"shops": Shop, "similar_shops": Shop, "features": Feature}.get(slot, Item)
     related = ("shop",) if model is Item else ()
     objects = model.objects.select_related(*related).in_bulk(keys + removed_keys)
     children = [k for keys_of in result.children.values() for k in keys_of]

@@ -66,7 +66,7 @@ def test_preview_shows_features_and_similar_items_with_their_traces(staff, world
     from tests.recommendations.services.serving.world import neighbours
 
     Feature.objects.create(title="Bags week", slug="bags-week", status="published", rule_categories=["Fashion"])
-    neighbours(live_version("segment_popularity"), world["items"][3], [world["items"][7].pk])
+    neighbours(live_version("segment_popularity"), world["items"][3], [world["items"][7].pk, world["items"][4].pk])
     page = staff.get("/admin/recommendations/appuser/preview/", {"user_id": "alice"})
     slots = {s.slot: s for s in page.context["slots"]}
 
@@ -77,8 +77,13 @@ def test_preview_shows_features_and_similar_items_with_their_traces(staff, world
     assert similar.heading.startswith("Similar to Thing 3")
     assert similar.columns[0].rows[0]["obj"] == world["items"][7]
     assert any("co-visited" in step for step in similar.columns[0].result.trace.steps)
+    # shops like the shop of what the user looked at last, as its shop page shows them
+    alike = slots["similar_shops"]
+    assert alike.heading == "Shops like Shop 3 (shop-3)"
+    assert alike.columns[0].rows[0]["obj"] == world["shops"][0]  # Thing 4's shop, viewed with Thing 3
+    assert alike.columns[0].rows[0]["title"] == "Shop 0"
     text = page.content.decode()
-    assert "Bags week" in text and "Similar to Thing 3" in text
+    assert "Bags week" in text and "Similar to Thing 3" in text and "Shops like Shop 3" in text
 
 
 def test_choosing_a_user_from_the_autocomplete_previews_them_and_keeps_the_header(staff, world):
