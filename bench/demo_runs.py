@@ -26,7 +26,13 @@ from pathlib import Path
 from common import ROOT, machine, write_block
 
 # Variables that would point the demo at services instead of its embedded defaults
-SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER")
+SERVICE_VARIABLES = (
+    "DATABASE_URL",
+    "DATABASE_REPLICA_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_TASK_ALWAYS_EAGER",
+)
 
 
 def demo_steps() -> list[list[str]]:

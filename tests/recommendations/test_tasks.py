@@ -86,7 +86,7 @@ def test_a_training_worker_killed_mid_run_is_replaced_and_the_run_finishes_once(
         pytest.skip("needs the broker in CELERY_BROKER_URL and PostgreSQL for a worker process (CI sets both)")
     database = connection.settings_dict
     environment = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_REPLICA_URL"},  # a worker reads no serving data
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "TRAINING_LEASE_SECONDS": "3",

@@ -148,7 +148,7 @@ def test_gunicorn_workers_are_added_up(tmp_path):
     """Requests spread over two gunicorn workers; /metrics counts them all, whichever worker answers."""
     port = _free_port()
     env = dict(
-        os.environ,
+        {k: v for k, v in os.environ.items() if k != "DATABASE_REPLICA_URL"},
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",  # empty: /healthz/live and /metrics need no table
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
         DJANGO_DEBUG="true",

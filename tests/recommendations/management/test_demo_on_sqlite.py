@@ -13,8 +13,12 @@ ROOT = PROJECT
 RUNS = 3
 
 
+# what would point a subprocess at the suite's services instead of its own SQLite file
+SERVICE_VARIABLES = {"DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "CELERY_BROKER_URL"}
+
+
 def _manage(db: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
+    environment = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
     environment.update(DATABASE_URL=f"sqlite:///{db}", **env)
     return subprocess.run(
         [sys.executable, "manage.py", *args, "--verbosity", "0"],
@@ -66,7 +70,7 @@ def test_the_embedded_default_writes_impressions_inline_on_sqlite():
         ],
         cwd=ROOT,
         env={
-            **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "IMPRESSION_LOG_MODE"}},
+            **{k: v for k, v in os.environ.items() if k not in {*SERVICE_VARIABLES, "IMPRESSION_LOG_MODE"}},
             "DJANGO_SETTINGS_MODULE": "recsite.settings",
         },
         capture_output=True,
