@@ -63,3 +63,16 @@ def test_debug_off_starts_with_a_strong_secret_key():
     }
     started = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=PROJECT, env=env)
     assert started.returncode == 0
+
+
+def test_a_replica_of_another_kind_of_database_is_refused_at_start(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DATABASE_REPLICA_URL": "postgres://reader@replica.internal:5432/recsite",
+        "DJANGO_SETTINGS_MODULE": "recsite.settings",
+    }
+    started = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], cwd=PROJECT, env=env, capture_output=True, text=True
+    )
+    assert started.returncode != 0 and "DATABASE_REPLICA_URL must be a replica of DATABASE_URL" in started.stderr
