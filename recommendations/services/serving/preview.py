@@ -65,24 +65,24 @@ def recommendations_preview(user_id: str) -> dict:
             .select_related("item", "item__shop")
             .order_by("-occurred_at")[:RECENT_EVENTS]
         )
-    if events:  # similar items of what the user looked at last, as the item page would show them
+    if events:  # what the page of the item they looked at last, and of its shop, would show
         latest = events[0].item
-        similar = recommend("similar", user_id, item_id=latest.external_id, log=False, explain=True)
-        column = PreviewColumn("", similar.algorithm, True, similar)
-        _describe("similar", column)
-        _name_references(column)
         heading = _("Similar to %(title)s (%(item)s)") % {"title": latest.title, "item": latest.external_id}
-        slots.append(SlotPreview("similar", None, [column], heading))
-        # and shops like its shop, as the shop page would show them
+        slots.append(_about_one("similar", user_id, latest.external_id, heading))
         shop = latest.shop
-        alike = recommend("similar_shops", user_id, item_id=shop.external_id, log=False, explain=True)
-        column = PreviewColumn("", alike.algorithm, True, alike)
-        _describe("similar_shops", column)
-        _name_references(column)
         heading = _("Shops like %(shop)s (%(id)s)") % {"shop": shop.name, "id": shop.external_id}
-        slots.append(SlotPreview("similar_shops", None, [column], heading))
+        slots.append(_about_one("similar_shops", user_id, shop.external_id, heading))
     # "previewed", not "user": the admin's templates read `user` as the signed-in staff member
     return {"previewed": user, "user_id": user_id, "slots": slots, "events": events}
+
+
+def _about_one(slot: str, user_id: str, subject: str, heading: str) -> SlotPreview:
+    """A list about one item or shop (similar items, similar shops) as the API serves it to this user."""
+    result = recommend(slot, user_id, item_id=subject, log=False, explain=True)
+    column = PreviewColumn("", result.algorithm, True, result)
+    _describe(slot, column)
+    _name_references(column)
+    return SlotPreview(slot, None, [column], heading)
 
 
 def _describe(slot: str, column: PreviewColumn) -> None:
