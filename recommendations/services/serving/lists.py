@@ -165,8 +165,8 @@ def items_list(
         return pool
 
     pool = _backfilled(sources, need, trace, take, capped)
-    if spec.fatigue_shows and shown is not None:
-        pool = fatigue_demote(pool, shown, spec.fatigue_shows, spec.fatigue_days, trace)
+    if spec.fatigue_shows:
+        pool = fatigue_demote(pool, shown or {}, spec.fatigue_shows, spec.fatigue_days, trace)
     boosts = state.rules_for(state.boosts, "items", segments, now)
     pool = boosts_apply(pool, boosts, lambda k: (flags.shop_of(k), flags.category_of(k)), trace)
     if spec.exploration_share:

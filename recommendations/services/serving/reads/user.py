@@ -62,6 +62,23 @@ def _activity_condition(since: dt.datetime | None, session_id: str) -> tuple[str
     return "e.occurred_at >= %s", [since_value]
 
 
+# Each read below is written once, for a user given as a column (u.id, inside user_context's one query) or as
+# a parameter (%s, its own query elsewhere).
+def _activity_from(user: str, recent: str) -> str:
+    """The user's events of the session (`recent`) and their purchases and not_interested; 2 parameters."""
+    return f"FROM {Event._meta.db_table} e WHERE e.user_id = {user} AND ({recent} OR e.type IN (%s, %s))"
+
+
+def _shown_from(user: str) -> str:
+    """The pages of a slot shown to the user since a time; 2 parameters (since, slot)."""
+    return f"FROM {Impression._meta.db_table} i WHERE i.user_id = {user} AND i.served_at >= %s AND i.slot = %s"
+
+
+def _opened_from(user: str) -> str:
+    """The user's events since a time; 1 parameter."""
+    return f"FROM {Event._meta.db_table} e WHERE e.user_id = {user} AND e.occurred_at >= %s"
+
+
 def user_context(
     external_id: str,
     slot: str,
@@ -75,7 +92,7 @@ def user_context(
     """The user's attributes and candidate lists for the slot in the given versions; given `since` (or
     `history`), the activity of `user_activity`; given `shown_since`, the fatigue counts of `shown_unopened`
     for the slot. One round trip on PostgreSQL (the activity as a JSON aggregate), more elsewhere."""
-    users, lists, events = AppUser._meta.db_table, UserCandidates._meta.db_table, Event._meta.db_table
+    users, lists = AppUser._meta.db_table, UserCandidates._meta.db_table
     if version_ids:
         in_versions, version_params = any_of("c.version_id", version_ids)
         join = f"LEFT JOIN {lists} c ON c.user_id = u.id AND c.slot = %s AND {in_versions}"
@@ -92,20 +109,15 @@ def user_context(
         if wants_activity:
             activity_sql = (
                 f"(SELECT json_agg(json_build_array(e.item_id, e.type, {_occurred_at()}, {recent}) ORDER BY "
-                f"e.occurred_at DESC) FROM {events} e WHERE e.user_id = u.id AND ({recent} OR e.type IN (%s, %s)))"
+                f"e.occurred_at DESC) {_activity_from('u.id', recent)})"
             )
             extra_params += [*recent_params, *recent_params, *_EXCLUDING]
         shown_sql = opened_sql = "NULL"
         if shown_since is not None:
             since_value = connection.ops.adapt_datetimefield_value(shown_since)
             # a damaged page (not whole int64 keys) is left out rather than misread
-            shown_sql = (
-                f"(SELECT string_agg(i.keys, ''::bytea) FROM {Impression._meta.db_table} i WHERE i.user_id = u.id "
-                "AND i.served_at >= %s AND i.slot = %s AND mod(length(i.keys), 8) = 0)"
-            )
-            opened_sql = (
-                f"(SELECT array_agg(DISTINCT e.item_id) FROM {events} e WHERE e.user_id = u.id AND e.occurred_at >= %s)"
-            )
+            shown_sql = f"(SELECT string_agg(i.keys, ''::bytea) {_shown_from('u.id')} AND mod(length(i.keys), 8) = 0)"
+            opened_sql = f"(SELECT array_agg(DISTINCT e.item_id) {_opened_from('u.id')})"
             extra_params += [since_value, slot, since_value]
         extra = f"{activity_sql} AS activity, {shown_sql} AS shown, {opened_sql} AS opened"
     sql = (
@@ -143,8 +155,7 @@ def user_activity(user: int, since: dt.datetime | None, session_id: str = "") ->
     recent, recent_params = _activity_condition(since, session_id)
     sql = (
         f"SELECT e.item_id, e.type, {_occurred_at()}, CASE WHEN {recent} THEN 1 ELSE 0 END "
-        f"FROM {Event._meta.db_table} e WHERE e.user_id = %s AND ({recent} OR e.type IN (%s, %s)) "
-        "ORDER BY e.occurred_at DESC"
+        f"{_activity_from('%s', recent)} ORDER BY e.occurred_at DESC"
     )
     rows = query(sql, [*recent_params, user, *recent_params, *_EXCLUDING], prepared=False)
     return [Activity(item, kind, aware(at), bool(flag)) for item, kind, at, flag in rows]
@@ -154,11 +165,11 @@ def shown_unopened(user: int, slot: str, since: dt.datetime) -> dict[int, int]:
     """Items shown to the user in `slot` since `since` that they have had no event on since then, with how
     many pages showed each: the impression fatigue counts (user_context reads them in its round trip)."""
     since_value = connection.ops.adapt_datetimefield_value(since)
-    pages_sql = f"SELECT keys FROM {Impression._meta.db_table} WHERE user_id = %s AND served_at >= %s AND slot = %s"
+    pages_sql = f"SELECT i.keys {_shown_from('%s')}"
     pages = [bytes(keys) for (keys,) in query(pages_sql, [user, since_value, slot], prepared=False)]
     if not pages:
         return {}
-    opened_sql = f"SELECT DISTINCT item_id FROM {Event._meta.db_table} WHERE user_id = %s AND occurred_at >= %s"
+    opened_sql = f"SELECT DISTINCT e.item_id {_opened_from('%s')}"
     opened = [item for (item,) in query(opened_sql, [user, since_value], prepared=False)]
     return _unopened_counts(pages, opened)
 
