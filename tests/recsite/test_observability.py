@@ -86,6 +86,14 @@ def test_metrics_count_what_was_served_ingested_and_rejected(make_client, client
     assert _value(_scrape(client), "recsite_http_requests_total", route="unmatched", method="GET", status="404") >= 1
 
 
+def test_a_staff_preview_is_not_counted_as_served(staff, client, world):
+    served = {"slot": "items", "variant": "A", "algorithm": "segment_popularity"}
+    before = {v: _value(_scrape(client), "recsite_recommendations_total", **dict(served, variant=v)) for v in "AB"}
+    assert staff.get("/admin/recommendations/appuser/preview/", {"user_id": "alice"}).status_code == 200
+    after = _scrape(client)
+    assert all(_value(after, "recsite_recommendations_total", **dict(served, variant=v)) == before[v] for v in "AB")
+
+
 def test_the_age_of_each_live_version_is_read_when_scraped(client, world):
     age = _value(_scrape(client), "recsite_live_version_age_seconds", algorithm="segment_popularity")
     assert 0 <= age < 60

@@ -150,11 +150,13 @@ def recommend(
     except (OperationalError, InterfaceError) as exc:  # the database is down or restarting
         logger.warning("serving %s from memory: %s", slot, exc)
         result = answer_from_memory(ctx, exc)
-        _measure(ctx, result, started, outage=True)
+        if log:
+            _measure(ctx, result, started, outage=True)
         if log and user_id and settings.IMPRESSION_LOG_MODE != "inline":  # inline would need the database now
             _log(result, user_id, None, None, served_at=ctx.now)
         return result
-    _measure(ctx, result, started)
+    if log:  # a page served, not a staff preview
+        _measure(ctx, result, started)
     if log and user_id:
         stored = None
         if not ctx.paged and len(ctx.pool) > ctx.offset + ctx.limit:
