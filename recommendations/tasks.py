@@ -24,7 +24,7 @@ def events_prune_task(retention_days: int | None = None) -> int:
 
 @shared_task(
     name="recommendations.training_run_execute",
-    queue="training",
+    queue=settings.TRAINING_QUEUE,
     acks_late=True,
     # A worker killed mid-run redelivers the message; the claim makes the second delivery harmless.
     reject_on_worker_lost=True,
@@ -62,7 +62,9 @@ def training_runs_reap_task() -> dict:
     return {"requeued": requeued, "failed": failed}
 
 
-@shared_task(name="recommendations.content_neighbours_refresh", queue="training", acks_late=True, expires=1800)
+@shared_task(
+    name="recommendations.content_neighbours_refresh", queue=settings.TRAINING_QUEUE, acks_late=True, expires=1800
+)
 def content_neighbours_refresh_task() -> dict:
     """Recompute every servable item's content neighbours (similar items, new-item exploration)."""
     from recommendations.services.training.content_lists import content_neighbours_refresh
@@ -149,7 +151,12 @@ def personalize_training_nightly_task() -> int | None:
     return personalize_training_queue(trigger="schedule").pk
 
 
-@shared_task(name="recommendations.training_run_publish", queue="training", acks_late=True, reject_on_worker_lost=True)
+@shared_task(
+    name="recommendations.training_run_publish",
+    queue=settings.TRAINING_QUEUE,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def training_run_publish_task(run_id: int) -> int | None:
     """Finish publishing a stored run whose worker died while writing its version (sent by the reaper)."""
     from recommendations.services.training.pipeline import training_run_publish

@@ -241,6 +241,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Training has its own queue (run a worker with -Q training), so long fits never delay short tasks.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+TRAINING_QUEUE = "training"
 
 # --- auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -456,7 +457,7 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # A Celery worker serves its own /metrics on this port (0: off; docs/operations.md#metrics).
 CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
 # The queues whose waiting tasks /metrics reports.
-CELERY_QUEUES_MEASURED = [CELERY_TASK_DEFAULT_QUEUE, "training"]
+CELERY_QUEUES_MEASURED = [CELERY_TASK_DEFAULT_QUEUE, TRAINING_QUEUE]
 # Errors and their traces to Sentry when a DSN is given (nothing is sent otherwise; no personal data).
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
