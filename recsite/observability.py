@@ -28,11 +28,11 @@ from prometheus_client.registry import Collector
 
 from recommendations import log_context, metrics
 from recommendations.services.training.publishing import live_versions_published
+from recsite.health import BROKER_TIMEOUT_SECONDS
 
 logger = logging.getLogger(__name__)
 # A request id the client sends is kept (so its logs and ours join up) when it looks like one.
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-BROKER_TIMEOUT_SECONDS = 2
 # Any other method a client makes up is counted as "other": one series each would let clients grow them.
 KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
@@ -72,11 +72,10 @@ def registry(*, close_connections: bool = False) -> CollectorRegistry:
     """What /metrics shows: every process of this host that writes to PROMETHEUS_MULTIPROC_DIR, else this
     process's own series; both with the series read at scrape time (`close_connections`: outside a request,
     the database connection each scrape opens is closed after it)."""
+    shown = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        shown = CollectorRegistry()
         multiprocess.MultiProcessCollector(shown)
     else:
-        shown = CollectorRegistry()
         shown.register(_Own())
     shown.register(ScrapeTimeCollector(close_connections))
     return shown
