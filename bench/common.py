@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import importlib
 import os
 import platform
 import re
@@ -37,6 +38,10 @@ def setup_django(db_url: str | None = None, *, fresh: bool = True) -> str:
     """Point Django at the benchmark database (recreated when `fresh`), production-like, and migrate."""
     db_url = db_url or os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     if fresh:
+        if "django.db" in sys.modules:  # a section before this one left a connection open
+            from django.db import connections
+
+            connections.close_all()
         recreate_database(db_url)
     os.environ.update(
         DATABASE_URL=db_url,
@@ -49,6 +54,8 @@ def setup_django(db_url: str | None = None, *, fresh: bool = True) -> str:
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/2")
     os.environ.setdefault("MEDIA_ROOT", str(ROOT / "bench" / "out" / "media"))
     sys.path.insert(0, str(ROOT))
+    if "recsite.settings" in sys.modules:  # read before the environment above was set (bench/train.py's profile)
+        importlib.reload(sys.modules["recsite.settings"])
     import django
 
     django.setup()

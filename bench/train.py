@@ -13,6 +13,8 @@
    1 million demo events, against a bare `implicit` ALS fit with the same parameters on the same data,
    and against that fit plus implicit's own exact top-N for every user with events (the work no
    pipeline that writes every known user's candidates can skip).
+4. Incremental training at the same size (bench/incremental.py): a full run against that floor, and a
+   fold-in and a refit after 10% of the users did something, against the full run.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import time
 import numpy as np
 import pandas as pd
 from common import ROOT, SHARED_DATA, machine, setup_django, write_block
+from incremental import incremental, marketplace
 
 sys.path.insert(0, str(ROOT))
 
@@ -178,22 +181,14 @@ def cold() -> str:
 
 def pipeline(users: int, rounds: int) -> str:
     setup_django()
-    from django.utils import timezone
     from threadpoolctl import threadpool_limits
 
-    from recommendations.demo_data.store import catalog_store, trusted_events_store
     from recommendations.engine.interactions import interaction_matrix
     from recommendations.services.training.candidates import matrix_options
     from recommendations.services.training.data_load import training_frames
     from recommendations.services.training.pipeline import training_run_create, training_run_execute
 
-    scale = users / DemoSize().users
-    size = DemoSize(shops=int(200 * scale / 4), items=int(5000 * scale / 2), users=users, days=30)
-    end = timezone.now().replace(minute=0, second=0, microsecond=0)
-    data = generate(size, seed=7, end=end)
-    for kind in ("shops", "items", "users"):
-        catalog_store(kind, getattr(data, kind))
-    trusted_events_store(data.events)
+    size, data = marketplace(users)
     frames_ = training_frames()
     matrix, _u, _i = interaction_matrix(frames_.events, now=frames_.now, **matrix_options())
     import implicit
@@ -251,11 +246,14 @@ def main() -> None:
     parser.add_argument("--sections", default="movielens,cold,pipeline")
     parser.add_argument("--pipeline-users", type=int, default=26_000, help="demo users; 26,000 give ~1M events")
     parser.add_argument("--rounds", type=int, default=3, help="pipeline runs and bare fits, interleaved")
+    parser.add_argument("--active-share", type=float, default=0.1, help="users active before an incremental run")
     parser.add_argument("--write", action="store_true", help="write the figures into BENCHMARKS.md")
     args = parser.parse_args()
     sections = args.sections.split(",")
-    rounds = f" --rounds {args.rounds}" if "pipeline" in sections else ""
+    rounds = f" --rounds {args.rounds}" if {"pipeline", "incremental"} & set(sections) else ""
     command = f"`.venv/bin/python bench/train.py --sections {args.sections}{rounds}`"
+    if {"pipeline", "incremental"} & set(sections):
+        setup_django()  # before machine(), whose database question would otherwise settle Django on SQLite
     header = f"Command: {command}. Machine: {machine()}; run {dt.date.today()}."
     for name, make in [("train-movielens", movielens), ("train-cold", cold)]:
         if name.split("-")[1] in sections:
@@ -267,7 +265,12 @@ def main() -> None:
         text = f"{header}\n\n{pipeline(args.pipeline_users, args.rounds)}"
         print(text)
         if args.write:
-            write_block("train-pipeline", text.replace(header, f"{header} (PostgreSQL)"))
+            write_block("train-pipeline", text)
+    if "incremental" in sections:
+        text = f"{header}\n\n{incremental(args.pipeline_users, args.rounds, args.active_share)}"
+        print(text)
+        if args.write:
+            write_block("train-incremental", text)
 
 
 if __name__ == "__main__":

@@ -41,9 +41,10 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], lines: list[str
     _copy_in(model, columns, io.StringIO("\n".join(lines) + "\n"))
 
 
-def copy_rows_new(model: type[models.Model], columns: Sequence[str], lines: list[str], conflict: str) -> int:
+def copy_rows_new(model: type[models.Model], columns: Sequence[str], lines: list[str], conflict: Sequence[str]) -> int:
     """COPY the lines into a temporary twin of the model's table, then insert the rows whose `conflict`
-    column is not taken yet (PostgreSQL only); returns how many were inserted, whoever else writes at once."""
+    columns (a unique key) are not taken yet (PostgreSQL only); returns how many were inserted, whoever else
+    writes at once."""
     if not lines:
         return 0
     table = connection.ops.quote_name(model._meta.db_table)
@@ -59,7 +60,7 @@ def copy_rows_new(model: type[models.Model], columns: Sequence[str], lines: list
         cursor.cursor.copy_expert(f"COPY {staging} ({names}) FROM STDIN", io.StringIO("\n".join(lines) + "\n"))
         cursor.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "
-            f"ON CONFLICT ({connection.ops.quote_name(conflict)}) DO NOTHING"
+            f"ON CONFLICT ({', '.join(connection.ops.quote_name(c) for c in conflict)}) DO NOTHING"
         )
         return cursor.rowcount
 

@@ -22,6 +22,16 @@ def events_prune_task(retention_days: int | None = None) -> int:
     return deleted
 
 
+@shared_task(name="recommendations.event_partitions_ensure", acks_late=True, expires=3600)
+def event_partitions_ensure_task() -> list[str]:
+    """Make the events table's monthly partitions for this month and the next few (PostgreSQL)."""
+    from recommendations.services.event_partitions import partitions_ensure
+
+    made = partitions_ensure()
+    logger.info("event partitions made: %s", ", ".join(made) or "none needed")
+    return made
+
+
 @shared_task(
     name="recommendations.training_run_execute",
     queue=settings.TRAINING_QUEUE,
@@ -45,10 +55,18 @@ def training_run_execute_task(run_id: int) -> str:
 
 @shared_task(name="recommendations.training_nightly", acks_late=True, expires=6 * 3600)
 def training_nightly_task() -> list[int]:
-    """Queue a run for every enabled algorithm."""
-    from recommendations.services.training.pipeline import training_runs_nightly
+    """Queue a refit for every enabled algorithm."""
+    from recommendations.services.training.schedule import training_runs_nightly
 
     return training_runs_nightly()
+
+
+@shared_task(name="recommendations.training_fold_in", acks_late=True, expires=1800)
+def training_fold_in_task() -> list[int]:
+    """Queue a fold-in of the latest events for every enabled algorithm that folds in (TRAINING_FOLD_IN)."""
+    from recommendations.services.training.schedule import training_runs_fold_in
+
+    return training_runs_fold_in()
 
 
 @shared_task(name="recommendations.training_runs_reap", acks_late=True, expires=600)

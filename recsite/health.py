@@ -46,7 +46,11 @@ def _broker() -> dict:
     from kombu import Connection
 
     try:
-        with Connection(settings.CELERY_BROKER_URL, connect_timeout=BROKER_TIMEOUT_SECONDS) as conn:
+        with Connection(
+            settings.CELERY_BROKER_URL,
+            connect_timeout=BROKER_TIMEOUT_SECONDS,
+            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+        ) as conn:
             conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
             transport = conn.transport_cls
         return {"ok": True, "transport": transport}

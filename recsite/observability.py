@@ -126,7 +126,11 @@ def queue_lengths() -> dict[str, int]:
 
     lengths: dict[str, int] = {}
     try:
-        with Connection(settings.CELERY_BROKER_URL, connect_timeout=BROKER_TIMEOUT_SECONDS) as conn:
+        with Connection(
+            settings.CELERY_BROKER_URL,
+            connect_timeout=BROKER_TIMEOUT_SECONDS,
+            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+        ) as conn:
             channel = conn.channel()
             for queue in settings.CELERY_QUEUES_MEASURED:
                 try:

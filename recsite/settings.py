@@ -174,6 +174,20 @@ REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=30.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis behind Sentinel (docs/scaling.md#redis): REDIS_SENTINELS lists the sentinels as host:port, and
+# REDIS_URL names the monitored master instead of a host, redis://mymaster/0.
+REDIS_SENTINELS = env.list("REDIS_SENTINELS", default=[])
+if REDIS_SENTINELS and not REDIS_URL:
+    raise ImproperlyConfigured("REDIS_SENTINELS is set but REDIS_URL is not: set REDIS_URL=redis://<master name>/0")
+
+
+def _sentinel_address(entry: str) -> tuple[str, int]:
+    host, _colon, port = entry.strip().rpartition(":")
+    if not host or not port.isdigit():
+        raise ImproperlyConfigured(f"REDIS_SENTINELS: {entry!r} is not host:port (e.g. 10.0.0.5:26379)")
+    return host, int(port)
+
+
 if REDIS_URL:
     # django-redis keeps one client per process; Django's own backend builds one per operation, which
     # cost a third of a millisecond on every cache call of a recommendation request (bench/serve.py).
@@ -194,6 +208,14 @@ if REDIS_URL:
             },
         }
     }
+    if REDIS_SENTINELS:
+        # the master is asked of the sentinels, and asked again after a failover
+        DJANGO_REDIS_CONNECTION_FACTORY = "django_redis.pool.SentinelConnectionFactory"
+        CACHES["default"]["OPTIONS"].update(
+            CLIENT_CLASS="django_redis.client.SentinelClient",
+            SENTINELS=[_sentinel_address(entry) for entry in REDIS_SENTINELS],
+            SENTINEL_KWARGS={"socket_connect_timeout": _redis_timeout, "socket_timeout": _redis_timeout},
+        )
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -201,6 +223,13 @@ else:
 # --- Celery ---------------------------------------------------------------------------------
 # No broker configured: tasks run eagerly in the calling process (the embedded default).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# A broker behind Sentinel: CELERY_BROKER_URL=sentinel://10.0.0.5:26379;sentinel://10.0.0.6:26379 and the
+# master's name here (docs/scaling.md#redis)
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"master_name": env.str("CELERY_BROKER_SENTINEL_MASTER", default="mymaster")}
+    if CELERY_BROKER_URL.startswith("sentinel://")
+    else {}
+)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 # Outcomes are recorded on our own rows (training runs, summaries), not in a result backend.
@@ -217,8 +246,15 @@ CONTENT_REFRESH_MINUTES = env.int("CONTENT_REFRESH_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE = {
     # https://crontab.guru/#17_3_*_*_*
     "events-prune-daily": {"task": "recommendations.events_prune", "schedule": crontab(hour=3, minute=17)},
+    # https://crontab.guru/#7_3_*_*_*  (PostgreSQL: the events table's monthly partitions, made ahead)
+    "event-partitions-daily": {
+        "task": "recommendations.event_partitions_ensure",
+        "schedule": crontab(hour=3, minute=7),
+    },
     # https://crontab.guru/#30_2_*_*_*
     "training-nightly": {"task": "recommendations.training_nightly", "schedule": crontab(hour=2, minute=30)},
+    # https://crontab.guru/#45_*_*_*_*  (does nothing while TRAINING_FOLD_IN is off)
+    "training-fold-in-hourly": {"task": "recommendations.training_fold_in", "schedule": crontab(minute=45)},
     # https://crontab.guru/#*_*_*_*_*  (every minute: a dead training worker is noticed within two)
     "training-runs-reap": {"task": "recommendations.training_runs_reap", "schedule": crontab(minute="*")},
     # https://crontab.guru/#*/15_*_*_*_*
@@ -356,6 +392,12 @@ PUBLISH_GUARD_MARGIN = env.float("PUBLISH_GUARD_MARGIN", default=0.10)
 # value on the 1M-event demo data (docs/training.md), well inside PUBLISH_GUARD_MARGIN.
 TRAINING_EVALUATION_USERS = env.int("TRAINING_EVALUATION_USERS", default=10_000)
 CANDIDATE_VERSIONS_KEPT = env.int("CANDIDATE_VERSIONS_KEPT", default=3)
+# Incremental training (docs/training.md): a refit or fold-in ranks only users whose data changed and carries
+# the others' lists from the live version, until the chain of versions it reads through is this long or its
+# oldest list this old; then every user is ranked again. TRAINING_FOLD_IN queues an hourly fold-in.
+TRAINING_CARRY_MAX_VERSIONS = env.int("TRAINING_CARRY_MAX_VERSIONS", default=48)
+TRAINING_RERANK_ALL_DAYS = env.float("TRAINING_RERANK_ALL_DAYS", default=7.0)
+TRAINING_FOLD_IN = env.bool("TRAINING_FOLD_IN", default=True)
 TUNING_TRIALS = env.int("TUNING_TRIALS", default=12)
 # A training attempt holds its run by a lease its heartbeat renews every TRAINING_HEARTBEAT_SECONDS; a worker
 # that dies stops renewing, and the reaper (every minute) requeues the run once the lease has run out.
@@ -426,6 +468,8 @@ PERSONALIZE_RECIPE_ARN = env.str(
 # --- data retention -------------------------------------------------------------------------
 # Events older than this are deleted by the daily prune task; 0 keeps them forever.
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=400)
+# PostgreSQL keeps events in monthly partitions, made this many months ahead by a daily task (event_partitions.py)
+EVENT_PARTITION_MONTHS_AHEAD = env.int("EVENT_PARTITION_MONTHS_AHEAD", default=3)
 
 # --- logs, metrics, errors -----------------------------------------------------------------
 # One JSON object a line (for a log collector), or `text` for a person at a terminal (make demo); every

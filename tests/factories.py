@@ -4,9 +4,11 @@ import datetime as dt
 import uuid
 
 import factory
+import numpy as np
 from django.utils import timezone
 
 from curation.models import Boost, Feature, FeatureItem, NgCategory, NgItem, NgShop, Pin
+from recommendations.engine.user_inputs import RECORD, UserInputs
 from recommendations.models import (
     AlgorithmSetting,
     ApiKey,
@@ -22,6 +24,7 @@ from recommendations.models import (
     ModelVersion,
     PackedList,
     PersonalizeResource,
+    RankedInputs,
     RollupWatermark,
     SegmentCandidates,
     Shop,
@@ -149,6 +152,26 @@ class ItemNeighboursFactory(PackedListFactory):
         model = ItemNeighbours
 
     item = factory.SubFactory(ItemFactory)
+
+
+class RankedInputsFactory(factory.django.DjangoModelFactory):
+    """What a version ranked its users from: `users` (keys) with event digests 1, 2, ... and one event each."""
+
+    class Meta:
+        model = RankedInputs
+        exclude = ("users",)
+
+    version = factory.SubFactory(ModelVersionFactory)
+    users = factory.LazyFunction(list)
+    records = factory.LazyAttribute(lambda o: _inputs(o.users))
+
+
+def _inputs(users: list[int]) -> bytes:
+    records = np.zeros(len(users), dtype=RECORD)
+    records["user"] = sorted(users)
+    records["events"] = np.arange(1, len(users) + 1, dtype=np.uint64)
+    records["count"] = 1
+    return UserInputs(records).pack()
 
 
 class ContentNeighboursFactory(factory.django.DjangoModelFactory):

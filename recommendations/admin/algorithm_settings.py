@@ -19,7 +19,7 @@ from django.utils.translation import gettext, gettext_lazy
 from recommendations.engine.algorithms import ALGORITHMS
 from recommendations.engine.algorithms.parameters import Param
 from recommendations.models import AlgorithmSetting, ModelVersion, TrainingRun
-from recommendations.services.training.pipeline import training_run_queue
+from recommendations.services.training.pipeline import folds_in, training_run_queue
 from recsite.admin_access import NamedActionPermissions
 
 
@@ -114,7 +114,7 @@ class AlgorithmSettingAdmin(NamedActionPermissions, admin.ModelAdmin):
     list_display = ("algorithm", "enabled", "live_version", "live_ndcg", "last_run", "tuned_at")
     list_editable = ("enabled",)
     readonly_fields = ("algorithm", "parameters_in_use", "params_json", "tuned_params_json", "tuned_at")
-    actions = ["train_now", "tune"]
+    actions = ["train_now", "fold_in_now", "tune"]
 
     def get_fieldsets(self, request: HttpRequest, obj: AlgorithmSetting | None = None) -> list:
         names = list(ALGORITHMS[obj.algorithm].parameters) if obj and obj.algorithm in ALGORITHMS else []
@@ -206,6 +206,36 @@ class AlgorithmSettingAdmin(NamedActionPermissions, admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Train now"), permissions=["recommendations.train_model"])
     def train_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         _queue_runs(request, list(queryset.values_list("algorithm", flat=True)), tune=False)
+
+    @admin.action(
+        description=gettext_lazy("Fold in the latest events now (no fitting)"),
+        permissions=["recommendations.train_model"],
+    )
+    def fold_in_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        live = set(ModelVersion.objects.filter(is_live=True).values_list("algorithm", flat=True))
+        chosen = []
+        for algorithm in queryset.values_list("algorithm", flat=True):
+            if not folds_in(algorithm):
+                text = gettext(
+                    "%(algorithm)s ranks only the users it was fitted on, so it cannot fold in new events: "
+                    "use Train now."
+                )
+                messages.error(request, text % {"algorithm": algorithm})
+            elif algorithm not in live:
+                text = gettext("%(algorithm)s has no live version to fold new events into: use Train now first.")
+                messages.error(request, text % {"algorithm": algorithm})
+            else:
+                chosen.append(algorithm)
+        if chosen:
+            for algorithm in chosen:
+                training_run_queue(
+                    algorithm=algorithm, trigger="admin", requested_by=request.user, kind=TrainingRun.Kind.FOLD_IN
+                )
+            text = gettext(
+                "Fold-in queued for %(algorithms)s: users whose data changed are ranked again with the live model; "
+                "follow it under Training runs."
+            )
+            messages.success(request, text % {"algorithms": ", ".join(chosen)})
 
     @admin.action(
         description=gettext_lazy("Tune parameters (costs many trainings)"), permissions=["recommendations.train_model"]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from recommendations.admin.algorithm_settings import ndcg_text
 from recommendations.admin.charts import line_chart
 from recommendations.admin.confirmation import action_confirmation
+from recommendations.admin.version_ranking import ranked_counts, ranking_text
 from recommendations.errors import ApplicationError
 from recommendations.models import ModelVersion, TrainingRun
 from recommendations.services.task_dispatch import tasks_run_inline
@@ -22,6 +23,7 @@ from recsite.admin_access import NamedActionPermissions, permission_view
 
 STAGE_NAMES = {
     "load": gettext_lazy("load"),
+    "fold_in": gettext_lazy("fold in"),
     "split": gettext_lazy("split"),
     "tune": gettext_lazy("tune"),
     "fit": gettext_lazy("fit"),
@@ -36,17 +38,24 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
     list_display = (
         "id",
         "algorithm",
+        "kind",
         "status",
         "trigger",
         "model_ndcg",
         "popularity_ndcg",
+        "users_ranked",
         "publish_note",
         "duration",
         "created_at",
     )
-    list_filter = ("algorithm", "status", "trigger")
+    list_filter = ("algorithm", "kind", "status", "trigger")
     actions = ["publish_anyway"]
-    readonly_fields = ["metrics_table", "stage_timings", *[f.name for f in TrainingRun._meta.fields]]
+    readonly_fields = [
+        "metrics_table",
+        "stage_timings",
+        "ranking",
+        *[f.name for f in TrainingRun._meta.fields],
+    ]
     change_list_template = "admin/recommendations/trainingrun/change_list.html"
 
     def get_urls(self) -> list:
@@ -83,10 +92,26 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
             )
         return back
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("version")
+
+    @admin.display(description=gettext_lazy("users ranked / carried"))
+    def users_ranked(self, obj: TrainingRun) -> str:
+        version = getattr(obj, "version", None)
+        return ranked_counts(version.ranking) if version else "-"
+
+    @admin.display(description=gettext_lazy("users ranked"))
+    def ranking(self, obj: TrainingRun) -> str:
+        version = getattr(obj, "version", None)
+        return ranking_text(version.ranking) if version else "-"
+
     @admin.display(description=gettext_lazy("offline metrics"))
     def metrics_table(self, obj: TrainingRun) -> str:
         model, popularity = obj.metrics.get("model") or {}, obj.metrics.get("popularity") or {}
         names = [n for n in model if n not in ("users", "fit_seconds")]
+        if obj.metrics.get("model_of_run"):
+            text = gettext("A fold-in fits nothing: it ranks new events with the model of run %(run)s (metrics there).")
+            return text % {"run": obj.metrics["model_of_run"]}
         if not names:
             return "-"
         rows = format_html_join(
@@ -179,11 +204,30 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(NamedActionPermissions, admin.ModelAdmin):
-    list_display = ("id", "algorithm", "is_live", "run_link", "ndcg", "forced", "published_at", "candidates_written_at")
+    list_display = (
+        "id",
+        "algorithm",
+        "is_live",
+        "run_link",
+        "ndcg",
+        "users_ranked",
+        "carried_from",
+        "forced",
+        "published_at",
+        "candidates_written_at",
+    )
     list_filter = ("algorithm", "is_live")
     list_select_related = ("run",)
     actions = ["roll_back"]
-    readonly_fields = [f.name for f in ModelVersion._meta.fields]
+    readonly_fields = ["ranking_summary", *[f.name for f in ModelVersion._meta.fields if f.name != "ranking"]]
+
+    @admin.display(description=gettext_lazy("users ranked / carried"))
+    def users_ranked(self, obj: ModelVersion) -> str:
+        return ranked_counts(obj.ranking)
+
+    @admin.display(description=gettext_lazy("users ranked"))
+    def ranking_summary(self, obj: ModelVersion) -> str:
+        return ranking_text(obj.ranking)
 
     def has_change_permission(self, request: HttpRequest, obj: ModelVersion | None = None) -> bool:
         return False  # published by training, made live again by Roll back: never edited

@@ -14,6 +14,7 @@ from django.utils import timezone
 from recommendations.models import AppUser, Event, Item, Shop, SlotConfig
 from recommendations.services.catalog_upsert import ENTITIES, catalog_rows_check, catalog_rows_write
 from recommendations.services.event_ingest import IngestResult, event_batch_check, event_batch_write
+from recommendations.services.event_partitions import partitions_ensure
 from recommendations.services.event_store import events_insert
 
 CHUNK = 1000
@@ -73,6 +74,7 @@ def trusted_events_store(rows: list[dict], progress: Progress | None = None) -> 
             )
         if progress:
             progress(len(chunk))
+    partitions_ensure()  # the generated history's months get their partitions (PostgreSQL)
     return stored
 
 

@@ -12,9 +12,11 @@ from .training import (
     ItemNeighbours,
     ModelVersion,
     PackedList,
+    RankedInputs,
     SegmentCandidates,
     TrainingRun,
     UserCandidates,
+    lineages,
 )
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "ModelVersion",
     "PackedList",
     "PersonalizeResource",
+    "RankedInputs",
     "RollupWatermark",
     "Scope",
     "SegmentCandidates",
@@ -46,5 +49,6 @@ __all__ = [
     "UserCandidates",
     "Variant",
     "VariantPin",
+    "lineages",
     "slot_choices",
 ]

@@ -50,7 +50,19 @@ class TrainingRun(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
 
+    class Kind(models.TextChoices):
+        FULL = "full", _("Full: fit, rank every user")
+        REFIT = "refit", _("Refit: fit, rank users whose data changed")
+        FOLD_IN = "fold_in", _("Fold in: the live model, rank users whose data changed")
+
     algorithm = models.CharField(_("algorithm"), max_length=32, choices=ALGORITHM_CHOICES)
+    kind = models.CharField(
+        _("kind"),
+        max_length=16,
+        choices=Kind.choices,
+        default=Kind.FULL,
+        help_text=_("Users not ranked again keep the lists of the version before (docs/training.md)."),
+    )
     params = models.JSONField(_("params"), default=dict, blank=True)
     tune = models.BooleanField(_("tune"), default=False, help_text=_("Search parameters first (costs many trainings)."))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
@@ -116,6 +128,17 @@ class ModelVersion(models.Model):
         related_name="+",
     )
     candidates_written_at = models.DateTimeField(_("candidates written at"), null=True, blank=True)
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name=_("lists carried from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Users this version did not rank again are served their lists from this version."),
+    )
+    # users ranked and carried, and why users were ranked again (engine.user_inputs.REASONS)
+    ranking = models.JSONField(_("ranking"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("model version")
@@ -131,6 +154,32 @@ class ModelVersion(models.Model):
     def __str__(self) -> str:
         name = f"{self.algorithm} v{self.pk}"
         return gettext("%(version)s (live)") % {"version": name} if self.is_live else name
+
+
+class RankedInputs(models.Model):
+    """What a version's user lists were ranked from, a digest per user (engine.user_inputs): the next
+    incremental run ranks again only the users whose digest changed."""
+
+    version = models.OneToOneField(
+        ModelVersion, verbose_name=_("version"), on_delete=models.CASCADE, related_name="ranked_inputs"
+    )
+    records = models.BinaryField(_("records"))
+
+    def __str__(self) -> str:
+        return f"ranked inputs of version {self.version_id}"
+
+
+def lineages(versions: dict[int, int | None], starts: list[int]) -> dict[int, list[int]]:
+    """For each start version, it and the versions it carries lists from, newest first, given every version's
+    `carried_from` (only versions in `versions`: a chain stops at one missing there, such as a pruned one)."""
+    out = {}
+    for start in starts:
+        chain, at = [], start
+        while at in versions and at not in chain:
+            chain.append(at)
+            at = versions.get(at)
+        out[start] = chain
+    return out
 
 
 class PackedList(models.Model):

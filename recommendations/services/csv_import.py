@@ -20,6 +20,7 @@ from recommendations import personalize_csv as fmt
 from recommendations.errors import ApplicationError, FieldError, ValidationFailed
 from recommendations.services import catalog_upsert, event_ingest
 from recommendations.services.event_ingest import IngestResult
+from recommendations.services.event_partitions import partitions_ensure
 
 Progress = Callable[[int], None]
 HEADER_ROW = 1
@@ -151,6 +152,7 @@ def events_import_csv(
         report.written = False
         return report
     report.written = True
+    partitions_ensure()  # an import of history: its months get their partitions now, not at the daily run
     return report
 
 

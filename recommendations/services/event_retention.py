@@ -1,4 +1,6 @@
-"""Delete events older than the retention period, in small batches so no lock is held for long."""
+"""Delete events older than the retention period: on PostgreSQL whole monthly partitions are dropped, and
+what is left of the oldest month (or sits in the default partition) is deleted in small batches, so no
+lock is held for long."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from recommendations.models import Event
+from recommendations.services.event_partitions import partitions_drop_before
 
 
 def events_prune(*, retention_days: int | None = None, batch_size: int = 10_000) -> int:
@@ -16,9 +19,10 @@ def events_prune(*, retention_days: int | None = None, batch_size: int = 10_000)
     if days <= 0:
         return 0
     cutoff = timezone.now() - dt.timedelta(days=days)
-    deleted = 0
+    deleted = partitions_drop_before(cutoff)
+    old = Event.objects.filter(occurred_at__lt=cutoff)
     while True:
-        ids = list(Event.objects.filter(occurred_at__lt=cutoff).values_list("id", flat=True)[:batch_size])
+        ids = list(old.values_list("id", flat=True)[:batch_size])
         if not ids:
             return deleted
-        deleted += Event.objects.filter(id__in=ids).delete()[0]
+        deleted += old.filter(id__in=ids).delete()[0]  # the time bound keeps the delete to the old partitions

@@ -6,6 +6,11 @@ while writing bench/ingest.py): the INSERT paths spend most of their time adapti
 parameters in Python. COPY cannot skip duplicates, so a batch holding events stored before goes
 through a temporary table and INSERT ... ON CONFLICT DO NOTHING, which also counts exactly what it
 stored while another client sends the same events at the same moment.
+
+On PostgreSQL the table is partitioned by month, and a partitioned table's unique keys must hold the
+partition key: `event_id` is unique together with `occurred_at`, which a retried event repeats. An id
+sent again with another time is caught by looking the batch's ids up in every partition first (an index
+on `event_id` in each); only two requests racing with one id and two different times could both store it.
 """
 
 from __future__ import annotations
@@ -41,23 +46,25 @@ def _nullable(value: object) -> str:
 def events_insert(rows: list[EventRow]) -> int:
     """Insert events given as tuples in COLUMNS order (distinct event_ids); skip those already stored.
 
-    Returns how many were stored. Most batches are new, so PostgreSQL first tries a plain COPY and
-    only looks for stored duplicates when the unique index refuses it (a retried batch).
+    Returns how many were stored. Ids stored before are left out first; PostgreSQL then tries a plain COPY
+    and goes through ON CONFLICT only when the unique key refuses it (a retry racing this one).
     """
     if not rows:
         return 0
+    stored = set(Event.objects.filter(event_id__any_of=[row[0] for row in rows]).values_list("event_id", flat=True))
+    fresh = [row for row in rows if row[0] not in stored]
+    if not fresh:
+        return 0
     if copy_available():
-        lines = _copy_lines(rows)
+        lines = _copy_lines(fresh)
         try:
             with transaction.atomic():
                 copy_rows(Event, COLUMNS, lines)
-            return len(rows)
+            return len(fresh)
         except IntegrityError:
-            pass  # some were stored before; the savepoint rolled the COPY back
-        return copy_rows_new(Event, COLUMNS, lines, conflict="event_id")
+            pass  # another request stored some of them since the look-up; the savepoint rolled the COPY back
+        return copy_rows_new(Event, COLUMNS, lines, conflict=("event_id", "occurred_at"))
     # SQLite writes one transaction at a time, so what was not there a moment ago is what this stores
-    stored = set(Event.objects.filter(event_id__any_of=[row[0] for row in rows]).values_list("event_id", flat=True))
-    fresh = [row for row in rows if row[0] not in stored]
     # ignore_conflicts covers a concurrent retry that stores some of these between our read and write
     Event.objects.bulk_create(
         [Event(**dict(zip(COLUMNS, row, strict=True))) for row in fresh], batch_size=1000, ignore_conflicts=True

@@ -17,7 +17,8 @@ from recommendations.services.serving import reads
 from recommendations.services.serving.request_filter import NO_FILTER, RequestFilter
 from recommendations.services.serving.result import Recommendation
 from recommendations.services.serving.sources import Source
-from recommendations.services.serving.state import ServingState, SlotSpec, VariantSpec
+from recommendations.services.serving.specs import SlotSpec, VariantSpec
+from recommendations.services.serving.state import ServingState
 from recommendations.services.serving.steps import Entry, Trace
 
 # Backfill fills a list to at least PAGE_POOL so a few pages of infinite scroll follow the first.

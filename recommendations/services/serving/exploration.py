@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from recommendations.services.serving import neighbour_cache
 from recommendations.services.serving.item_flags import ItemFlags
-from recommendations.services.serving.state import SlotSpec
+from recommendations.services.serving.specs import SlotSpec
 from recommendations.services.serving.steps import Entry, Trace, item_ref, variant_bucket
 
 SOURCE = "exploration"

@@ -65,14 +65,16 @@ def _user_item_weights(ctx: ServingContext) -> tuple[dict[int, float], str]:
     """The user's items list from the first algorithm of the features variant's chain that has one for them,
     as weights from 1 (first) towards 0, and which version it came from; empty for anyone else."""
     state = ctx.state
-    versions = {a: state.live_versions[a] for a in ctx.chain if a in state.live_versions}
+    versions = state.versions_for(ctx.chain)
     if not ctx.user_id or not versions:
         return {}, ""
-    lists = reads.user_context(ctx.user_id, "items", list(versions.values())).lists
-    for algorithm, version in versions.items():
-        if version in lists:
-            keys = lists[version][0].tolist()
-            return {k: 1.0 - i / len(keys) for i, k in enumerate(keys)}, f"{algorithm} v{version}"
+    lists = reads.user_context(ctx.user_id, "items", versions).lists
+    for algorithm in ctx.chain:
+        found = state.user_list(algorithm, lists)
+        if found is not None:
+            keys = found[1].tolist()
+            weights = {k: 1.0 - i / len(keys) for i, k in enumerate(keys)}
+            return weights, f"{algorithm} v{state.live_versions[algorithm]}"
     return {}, ""
 
 

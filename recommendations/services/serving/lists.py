@@ -20,7 +20,8 @@ from recommendations.services.serving.item_flags import ItemFlags, item_flags
 from recommendations.services.serving.ng_view import NgView, mask_lookup
 from recommendations.services.serving.request_filter import NO_FILTER, OUTSIDE, RequestFilter
 from recommendations.services.serving.sources import Source
-from recommendations.services.serving.state import PinSpec, ServingState, SlotSpec
+from recommendations.services.serving.specs import PinSpec, SlotSpec
+from recommendations.services.serving.state import ServingState
 from recommendations.services.serving.steps import (
     Entry,
     Trace,

@@ -50,7 +50,7 @@ def chain_sources(
     """Each chain entry's list for this user, in chain order; the trace says why an entry had none."""
     sources, missing = [], []
     for algorithm in chain:
-        if algorithm == PERSONALIZE and state.live_versions.get(PERSONALIZE) not in lists:
+        if algorithm == PERSONALIZE and state.user_list(PERSONALIZE, lists) is None:
             # no batch list for this user: ask the campaign in real time
             source, why = personalize_source(slot, user_id, state, filters)
             if source is not None:
@@ -59,9 +59,17 @@ def chain_sources(
                 missing.append(f"personalize: {why}")
             continue
         version = state.live_versions.get(algorithm)
-        if version is not None and version in lists:
-            keys, scores = lists[version]
-            sources.append(Source(algorithm, keys, scores, version, f"{algorithm} v{version}"))
+        found = state.user_list(algorithm, lists)
+        if found is not None and version is not None:
+            list_version, keys, scores = found
+            label = f"{algorithm} v{version}"
+            if list_version != version:  # the user's data has not changed since that version ranked them
+                label = _("%(algorithm)s v%(version)s (list carried from v%(from)s)") % {
+                    "algorithm": algorithm,
+                    "version": version,
+                    "from": list_version,
+                }
+            sources.append(Source(algorithm, keys, scores, version, label))
             continue
         if algorithm in POPULARITY_ALGORITHMS and state.segment_version is not None:
             path = segments if algorithm == "segment_popularity" else [GLOBAL]

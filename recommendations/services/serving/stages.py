@@ -46,7 +46,7 @@ def user(ctx: ServingContext) -> None:
         ctx.trace.step("user", _("none given: nothing of anyone's history is left out"))
         return
     if ctx.slot in LIST_SLOTS:
-        versions = [ctx.state.live_versions[a] for a in ctx.chain if a in ctx.state.live_versions]
+        versions = ctx.state.versions_for(ctx.chain)
         since = shown_since = None
         if ctx.slot == "items":
             since = ctx.now - dt.timedelta(minutes=settings.SESSION_WINDOW_MINUTES)

@@ -22,77 +22,15 @@ from curation.selectors import boosts_in_order, pins_in_order
 from recommendations.engine.algorithms.popularity import GLOBAL
 from recommendations.generation import current_generation, generation_changed
 from recommendations.integrations import personalize as gateway
-from recommendations.models.catalog import within_category
+from recommendations.models import lineages
 from recommendations.services.serving.ng_view import NgView, ng_views
+from recommendations.services.serving.specs import BoostSpec, PinSpec, SlotSpec, VariantSpec, Window
 
 logger = logging.getLogger(__name__)
 POPULAR_IN_MEMORY = 200
 
 _lock = threading.Lock()
 _state: ServingState | None = None
-
-
-@dataclass(frozen=True)
-class VariantSpec:
-    pk: int
-    name: str
-    algorithm: str
-    chain: tuple[str, ...]
-    weight: int
-
-
-@dataclass(frozen=True)
-class SlotSpec:
-    slot: str
-    size: int
-    per_shop_cap: int
-    experiment: str
-    variants: tuple[VariantSpec, ...]
-    per_category_cap: int = 0
-    exploration_share: int = 0  # percent of positions
-    exploration_after: int = 3
-    new_item_days: int = 7
-    fatigue_shows: int = 0
-    fatigue_days: int = 7
-
-    def variant(self, name: str) -> VariantSpec | None:
-        return next((v for v in self.variants if v.name == name), None)
-
-
-@dataclass(frozen=True)
-class Window:
-    starts_at: dt.datetime | None
-    ends_at: dt.datetime | None
-
-    def active(self, now: dt.datetime) -> bool:
-        return (self.starts_at is None or self.starts_at <= now) and (self.ends_at is None or now < self.ends_at)
-
-
-@dataclass(frozen=True)
-class PinSpec:
-    pk: int
-    key: int
-    position: int
-    window: Window
-    note: str
-
-
-@dataclass(frozen=True)
-class BoostSpec:
-    pk: int
-    item: int | None
-    shop: int | None
-    category: str
-    factor: float
-    window: Window
-    note: str
-
-    def matches(self, key: int, shop: int | None, category: str) -> bool:
-        if self.item is not None:
-            return key == self.item
-        if self.shop is not None:
-            return shop == self.shop
-        return within_category(category, self.category)
 
 
 @dataclass
@@ -102,6 +40,8 @@ class ServingState:
     # (slot, user id) -> variant name, for users staff put on a variant
     user_variants: dict[tuple[str, str], str]
     live_versions: dict[str, int]  # algorithm -> live ModelVersion id
+    # algorithm -> the live version and those it carries users' lists from, newest first (training/carry.py)
+    list_versions: dict[str, list[int]]
     # The version whose segment popularity lists answer users no model knows, and its lists.
     segment_version: int | None
     segment_lists: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
@@ -120,6 +60,21 @@ class ServingState:
     popular_ids: dict[str, dict[int, str]] = field(default_factory=dict)
     # stored rows the state could not use (left out, logged, shown on the admin's Slots page)
     skipped: list[str] = field(default_factory=list)
+
+    def versions_for(self, chain: list[str]) -> list[int]:
+        """Every version a user's lists for these algorithms may come from."""
+        return [pk for algorithm in chain for pk in self.list_versions.get(algorithm, ())]
+
+    def user_list(
+        self, algorithm: str, lists: dict[int, tuple[np.ndarray, np.ndarray]]
+    ) -> tuple[int, np.ndarray, np.ndarray] | None:
+        """The algorithm's list for the user among the `lists` read for them: from the newest version of its
+        lineage that has a row, as (that version, keys, scores); None when there is none or it is empty."""
+        for pk in self.list_versions.get(algorithm, ()):
+            if pk in lists:
+                keys, scores = lists[pk]
+                return (pk, keys, scores) if len(keys) else None
+        return None
 
     def rules_for(self, rules: dict, slot: str, segments: list[str], now: dt.datetime) -> list:
         """The rules of `slot` active now for a user in `segments` (coarsest first, 'all' included)."""
@@ -211,6 +166,11 @@ def _build(generation: str) -> ServingState:
         .values_list("pk", "algorithm")
     )
     live_versions = {algorithm: pk for pk, algorithm in live}
+    written = dict(
+        ModelVersion.objects.filter(candidates_written_at__isnull=False).values_list("pk", "carried_from_id")
+    )
+    chains = lineages(written, list(live_versions.values()))
+    list_versions = {algorithm: chains[pk] for algorithm, pk in live_versions.items()}
     # segment popularity's own lists if it is live, else the newest live version that wrote segment lists
     with_segments = set(
         SegmentCandidates.objects.filter(version_id__in=[pk for pk, _a in live])
@@ -276,6 +236,7 @@ def _build(generation: str) -> ServingState:
         slots=slots,
         user_variants=user_variants,
         live_versions=live_versions,
+        list_versions=list_versions,
         segment_version=segment_version,
         segment_lists=segment_lists,
         neighbours_version=neighbours_version,

@@ -14,7 +14,7 @@ import numpy as np
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from recommendations.services.serving.state import BoostSpec, PinSpec, SlotSpec, VariantSpec
+from recommendations.services.serving.specs import BoostSpec, PinSpec, SlotSpec, VariantSpec
 
 BUCKETS = 10_000
 STEP_NAMES = {

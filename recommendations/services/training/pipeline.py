@@ -23,6 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from recommendations import metrics
+from recommendations.engine.algorithms import ALGORITHMS, Recommender
 from recommendations.engine.algorithms.popularity import GlobalPopularity
 from recommendations.engine.evaluation import evaluate_fitted, fit_and_evaluate
 from recommendations.engine.split import HOLDOUT_FRACTION, last_interactions_split
@@ -30,11 +31,11 @@ from recommendations.engine.tuning import random_search
 from recommendations.errors import Conflict
 from recommendations.models import AlgorithmSetting, ModelVersion, TrainingRun
 from recommendations.services.task_dispatch import task_dispatch
-from recommendations.services.training.artifacts import artifact_save
+from recommendations.services.training.artifacts import artifact_load, artifact_save
 from recommendations.services.training.candidates import DataLists, data_lists, matrix_options
-from recommendations.services.training.data_load import training_frames
+from recommendations.services.training.data_load import TrainingFrames, training_frames
 from recommendations.services.training.lease import Heartbeat, Superseded, held, lease_until
-from recommendations.services.training.publishing import model_version_publish, publish_guard
+from recommendations.services.training.publishing import live_version, model_version_publish, publish_guard
 
 Stage = Callable[[str], None]
 MIN_EVENTS_TO_TRAIN = 10
@@ -44,33 +45,55 @@ logger = logging.getLogger(__name__)
 
 
 def training_run_create(
-    *, algorithm: str, tune: bool = False, trigger: str = "admin", requested_by: AbstractBaseUser | None = None
+    *,
+    algorithm: str,
+    tune: bool = False,
+    trigger: str = "admin",
+    requested_by: AbstractBaseUser | None = None,
+    kind: str = TrainingRun.Kind.FULL,
 ) -> TrainingRun:
     """Queue a run with the algorithm's current parameters (staff's over tuned ones)."""
+    if kind == TrainingRun.Kind.FOLD_IN:
+        if tune:
+            raise Conflict("A fold-in fits nothing, so it cannot tune: start a full run or a refit to tune.")
+        if not folds_in(algorithm):
+            raise Conflict(
+                f"{algorithm} ranks only the users it was fitted on, so new events cannot be folded in without "
+                "fitting it again: start a refit instead."
+            )
     setting, _created = AlgorithmSetting.objects.get_or_create(algorithm=algorithm)
     return TrainingRun.objects.create(
-        algorithm=algorithm, params=setting.effective_params(), tune=tune, trigger=trigger, requested_by=requested_by
+        algorithm=algorithm,
+        params=setting.effective_params(),
+        tune=tune,
+        trigger=trigger,
+        requested_by=requested_by,
+        kind=kind,
     )
 
 
 def training_run_queue(
-    *, algorithm: str, tune: bool = False, trigger: str = "admin", requested_by: AbstractBaseUser | None = None
+    *,
+    algorithm: str,
+    tune: bool = False,
+    trigger: str = "admin",
+    requested_by: AbstractBaseUser | None = None,
+    kind: str = TrainingRun.Kind.FULL,
 ) -> TrainingRun:
     """Create a run and hand it to a training worker once the transaction commits."""
-    run = training_run_create(algorithm=algorithm, tune=tune, trigger=trigger, requested_by=requested_by)
+    run = training_run_create(algorithm=algorithm, tune=tune, trigger=trigger, requested_by=requested_by, kind=kind)
     _dispatch(run.pk, EXECUTE_TASK)
     return run
+
+
+def folds_in(algorithm: str) -> bool:
+    """Whether the algorithm's fitted model ranks users from their history, so new events fold in unfitted."""
+    return ALGORITHMS[algorithm].scores_from_history
 
 
 def _dispatch(run_id: int, task: str) -> None:
     TrainingRun.objects.filter(pk=run_id).update(dispatched_at=timezone.now())
     task_dispatch(task, run_id)
-
-
-def training_runs_nightly() -> list[int]:
-    """Queue a run for every algorithm enabled in the admin; returns their ids."""
-    enabled = AlgorithmSetting.objects.filter(enabled=True).values_list("algorithm", flat=True)
-    return [training_run_queue(algorithm=algorithm, trigger="schedule").pk for algorithm in enabled]
 
 
 def training_run_claim(run_id: int) -> int | None:
@@ -139,6 +162,59 @@ def _run_stages(run: TrainingRun, on_stage: Stage | None, background: ThreadPool
     if len(frames.events) < MIN_EVENTS_TO_TRAIN:
         raise Conflict(f"only {len(frames.events)} events in the training window; nothing to learn from")
     lists: Future[DataLists] = background.submit(data_lists, frames)
+    if run.kind == TrainingRun.Kind.FOLD_IN:
+        with _stage(run, "fold_in", on_stage, beat):
+            model = _live_model(run)
+    else:
+        model = _fit_and_evaluate(run, frames, on_stage, beat)
+    allowed, why = publish_guard(run)
+    with _stage(run, "store", on_stage, beat):
+        if run.kind != TrainingRun.Kind.FOLD_IN:  # a fold-in serves the live model's own file
+            # a fresh name per attempt: a stale attempt's file never overwrites this one's
+            run.artifact.name = artifact_save(run, model)
+        with transaction.atomic():
+            stored = held(run.pk, run.attempt).update(
+                params=run.params,
+                metrics=run.metrics,
+                artifact=run.artifact.name,
+                status=TrainingRun.Status.SUCCEEDED,
+                finished_at=timezone.now(),
+                # kept while its version is written: a worker lost then leaves it for the reaper to publish
+                lease_expires_at=lease_until() if allowed else None,
+                publish_note=why[:300],
+            )
+            if not stored:
+                raise Superseded(f"Run {run.pk}: attempt {run.attempt} lost its lease before storing its model.")
+        run.status = TrainingRun.Status.SUCCEEDED
+        beat.follow(TrainingRun.Status.SUCCEEDED if allowed else None)
+    run.publish_note = why
+    if allowed:
+        with _stage(run, "candidates", on_stage, beat):
+            model_version_publish(run, model=model, frames=frames, data=lists.result())
+        beat.follow(None)
+        held(run.pk, run.attempt, TrainingRun.Status.SUCCEEDED).update(lease_expires_at=None)
+
+
+def _live_model(run: TrainingRun) -> Recommender:
+    """A fold-in's model: the live version's, which ranks users from their whole history (new events folded in
+    when ranking: ALS recomputes the user's factors, item-kNN and EASE score from the history itself)."""
+    live = live_version(run.algorithm)
+    if live is None or not live.run.artifact:
+        raise Conflict(f"{run.algorithm} has no live version to fold new events into: train it first.")
+    model = artifact_load(live.run)
+    if not model.scores_from_history:
+        raise Conflict(
+            f"{run.algorithm} ranks only the users it was fitted on, so new events cannot be folded in without "
+            "fitting it again: start a refit instead."
+        )
+    run.params = live.run.params
+    run.metrics = {"model_of_run": live.run_id, "folded_into_version": live.pk}
+    run.artifact.name = live.run.artifact.name
+    return model
+
+
+def _fit_and_evaluate(run: TrainingRun, frames: TrainingFrames, on_stage: Stage | None, beat: Heartbeat) -> Recommender:
+    """Split, fit (or tune) on the training part, and measure the model beside popularity on the held-out part."""
     with _stage(run, "split", on_stage, beat):
         split = last_interactions_split(frames.events).with_test_users_at_most(settings.TRAINING_EVALUATION_USERS)
     options = matrix_options()
@@ -175,31 +251,7 @@ def _run_stages(run: TrainingRun, on_stage: Stage | None, background: ThreadPool
             split=f"each user's last {HOLDOUT_FRACTION:.0%} of events held out",
         )
         run.metrics["model"]["fit_seconds"] = round(evaluation.fit_seconds, 3)
-    allowed, why = publish_guard(run)
-    with _stage(run, "store", on_stage, beat):
-        # a fresh name per attempt: a stale attempt's file never overwrites this one's
-        run.artifact.name = artifact_save(run, evaluation.model)
-        with transaction.atomic():
-            stored = held(run.pk, run.attempt).update(
-                params=run.params,
-                metrics=run.metrics,
-                artifact=run.artifact.name,
-                status=TrainingRun.Status.SUCCEEDED,
-                finished_at=timezone.now(),
-                # kept while its version is written: a worker lost then leaves it for the reaper to publish
-                lease_expires_at=lease_until() if allowed else None,
-                publish_note=why[:300],
-            )
-            if not stored:
-                raise Superseded(f"Run {run.pk}: attempt {run.attempt} lost its lease before storing its model.")
-        run.status = TrainingRun.Status.SUCCEEDED
-        beat.follow(TrainingRun.Status.SUCCEEDED if allowed else None)
-    run.publish_note = why
-    if allowed:
-        with _stage(run, "candidates", on_stage, beat):
-            model_version_publish(run, model=evaluation.model, frames=frames, data=lists.result())
-        beat.follow(None)
-        held(run.pk, run.attempt, TrainingRun.Status.SUCCEEDED).update(lease_expires_at=None)
+    return evaluation.model
 
 
 def training_runs_reap() -> tuple[list[int], int]:

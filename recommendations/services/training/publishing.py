@@ -12,9 +12,18 @@ from django.utils import timezone
 from recommendations.engine.algorithms import Recommender
 from recommendations.errors import Conflict
 from recommendations.generation import generation_changed
-from recommendations.models import ItemNeighbours, ModelVersion, SegmentCandidates, TrainingRun, UserCandidates
+from recommendations.models import (
+    ItemNeighbours,
+    ModelVersion,
+    RankedInputs,
+    SegmentCandidates,
+    TrainingRun,
+    UserCandidates,
+    lineages,
+)
 from recommendations.services.training.artifacts import artifact_load
 from recommendations.services.training.candidates import DataLists, candidates_write
+from recommendations.services.training.carry import FULL_RUN, REBUILT, carry_base
 from recommendations.services.training.data_load import TrainingFrames, training_frames
 
 
@@ -31,6 +40,8 @@ def publish_guard(run: TrainingRun) -> tuple[bool, str]:
     """May this run replace the live version without a person deciding? Returns (allowed, why)."""
     live = live_version(run.algorithm)
     new = run.ndcg()
+    if run.kind == TrainingRun.Kind.FOLD_IN:
+        return True, f"fold-in: the model of run {run.metrics.get('model_of_run')}, ranking new events"
     if live is None:
         return True, "first version of this algorithm"
     old = live.run.ndcg()
@@ -56,16 +67,22 @@ def model_version_make_live(version: ModelVersion) -> None:
 
 
 def _prune_old_candidates(algorithm: str) -> None:
-    """Keep candidate rows for the newest versions only; older ones are rebuilt from artifacts on rollback."""
-    keep = settings.CANDIDATE_VERSIONS_KEPT
-    old = ModelVersion.objects.filter(algorithm=algorithm, is_live=False, candidates_written_at__isnull=False).order_by(
-        "-published_at"
-    )[keep:]
-    for version in old:
-        UserCandidates.objects.filter(version=version).delete()
-        SegmentCandidates.objects.filter(version=version).delete()
-        ItemNeighbours.objects.filter(version=version).delete()
-        ModelVersion.objects.filter(pk=version.pk).update(candidates_written_at=None)
+    """Keep candidate rows for the live version and the newest others, and for every version they carry lists
+    from; older ones are rebuilt from artifacts on rollback."""
+    written = ModelVersion.objects.filter(algorithm=algorithm, candidates_written_at__isnull=False)
+    newest = list(written.filter(is_live=False).order_by("-published_at").values_list("pk", flat=True))
+    live = list(written.filter(is_live=True).values_list("pk", flat=True))
+    kept_ids = live + newest[: settings.CANDIDATE_VERSIONS_KEPT]
+    chains = lineages(dict(written.values_list("pk", "carried_from_id")), kept_ids)
+    kept = {pk for chain in chains.values() for pk in chain}
+    for pk in newest:
+        if pk in kept:
+            continue
+        UserCandidates.objects.filter(version_id=pk).delete()
+        SegmentCandidates.objects.filter(version_id=pk).delete()
+        ItemNeighbours.objects.filter(version_id=pk).delete()
+        RankedInputs.objects.filter(version_id=pk).delete()
+        ModelVersion.objects.filter(pk=pk).update(candidates_written_at=None)
 
 
 def model_version_publish(
@@ -91,8 +108,16 @@ def model_version_publish(
         ModelVersion.objects.filter(pk=version.pk).update(
             forced=forced, published_by=published_by, published_at=timezone.now()
         )
+    base, full_reason = (None, FULL_RUN) if run.kind == TrainingRun.Kind.FULL else carry_base(run.algorithm)
     try:
-        candidates_write(version, model or artifact_load(run), frames or training_frames(), data=data)
+        candidates_write(
+            version,
+            model or artifact_load(run),
+            frames or training_frames(),
+            data=data,
+            base=base,
+            full_reason=full_reason,
+        )
     except Exception:
         version.delete()  # with its partial lists; the run can be published again once the cause is fixed
         raise
@@ -107,8 +132,8 @@ def model_version_rollback(version: ModelVersion) -> ModelVersion:
     """Serve an earlier version again, rebuilding its candidate lists from its artifact if they were pruned."""
     if version.is_live:
         raise Conflict(f"Version {version.pk} is already live.")
-    if version.candidates_written_at is None:
-        candidates_write(version, artifact_load(version.run), training_frames())
+    if version.candidates_written_at is None:  # its lists, and those of the versions it carried from, were pruned
+        candidates_write(version, artifact_load(version.run), training_frames(), full_reason=REBUILT)
     model_version_make_live(version)
     _prune_old_candidates(version.algorithm)
     return version

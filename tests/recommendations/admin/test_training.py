@@ -87,3 +87,37 @@ def test_the_engine_refuses_parameters_out_of_range_whoever_sets_them():
         ALGORITHMS["als"](factors=1e20)
     with pytest.raises(ValueError, match="unknown parameter"):
         ALGORITHMS["als"](factorz=3)
+
+
+def test_staff_fold_in_new_events_and_see_whom_each_version_ranked(demo, client, django_capture_on_commit_callbacks):
+    from recommendations.models import AlgorithmSetting, AppUser, Item
+    from tests.factories import EventFactory
+
+    admin = get_user_model().objects.create_superuser("boss", "b@example.com", "pw-for-tests-only")
+    client.force_login(admin)
+    first = ModelVersion.objects.get(run=train("als"))
+    EventFactory(user=AppUser.objects.filter(events__isnull=False).first(), item=Item.objects.first())
+    chosen = AlgorithmSetting.objects.filter(algorithm__in=["als", "bpr", "ease"]).values_list("pk", flat=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(
+            "/admin/recommendations/algorithmsetting/",
+            {"action": "fold_in_now", "_selected_action": list(chosen), "index": 0},
+            follow=True,
+        ).content.decode()
+
+    assert "Bpr ranks only the users it was fitted on" in page  # the admin capitalises messages
+    assert "Ease has no live version to fold new events into" in page
+    assert "Fold-in queued for als" in page
+    fold = TrainingRun.objects.get(kind="fold_in")
+    assert fold.status == TrainingRun.Status.SUCCEEDED, fold.error
+    version = ModelVersion.objects.get(run=fold)
+    runs = client.get("/admin/recommendations/trainingrun/").content.decode()
+    assert f"1 / {first.ranking['ranked'] - 1:,}" in runs  # ranked / carried
+    detail = client.get(f"/admin/recommendations/trainingrun/{fold.pk}/change/").content.decode()
+    assert "1 users ranked again (new events 1)" in detail and f"lists from version {first.pk}" in detail
+    assert f"model of run {first.run_id}" in detail
+    listed = client.get(f"/admin/recommendations/modelversion/{version.pk}/change/").content.decode()
+    assert "1 users ranked again" in listed
+    full = client.get(f"/admin/recommendations/modelversion/{first.pk}/change/").content.decode()
+    assert "Every user ranked" in full and "a full run ranks every user" in full

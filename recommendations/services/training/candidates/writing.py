@@ -22,6 +22,7 @@ from recommendations.models import (
     ItemNeighbours,
     ModelVersion,
     PackedList,
+    RankedInputs,
     SegmentCandidates,
     Slot,
     UserCandidates,
@@ -34,6 +35,7 @@ from recommendations.services.training.candidates.data_lists import (
     packed_rows,
 )
 from recommendations.services.training.candidates.shop_lists import shops_from_items
+from recommendations.services.training.carry import FULL_RUN, ranking_plan
 from recommendations.services.training.data_load import TrainingFrames
 
 USER_BATCH = 2000
@@ -46,11 +48,15 @@ def candidates_write(
     frames: TrainingFrames,
     progress: Callable[[int], None] | None = None,
     data: DataLists | None = None,
+    *,
+    base: ModelVersion | None = None,
+    full_reason: str = FULL_RUN,
 ) -> dict[str, int]:
     """Write the version's user, segment and neighbour lists; returns how many of each were written.
 
-    `data` is the model-independent part when the caller computed it already (pipeline.py does, while
-    the model fits).
+    With a `base` version, only users whose inputs changed since it are ranked; the rest are served the
+    base's lists by reference (carry.py). `data` is the model-independent part when the caller computed it
+    already (pipeline.py does, while the model fits).
     """
     data = data or data_lists(frames)
     written = 0
@@ -64,6 +70,8 @@ def candidates_write(
                 progress(users)
 
     ranking = _UserRanking(model, data, frames.items)
+    plan = ranking_plan(ranking.rankable(), frames, base, full_reason)
+    ranking.only(plan.rank)
     outermost = not connection.in_atomic_block
     # the next block is ranked in a background thread while this one is packed and stored
     with prefetched(ranking.ranked()) as ranked, transaction.atomic():
@@ -76,9 +84,18 @@ def candidates_write(
         _segment_lists_insert(version, data)  # while the first users are ranked
         _neighbours_insert(version, data)
         _user_lists_insert(version, counted(ranking.packed(ranked)))
+        _user_lists_insert(version, iter([_retired_rows(plan.retire)]))
+        RankedInputs.objects.create(version=version, records=plan.inputs.pack())
         version.candidates_written_at = timezone.now()
-        version.save(update_fields=["candidates_written_at"])
+        version.carried_from = base if plan.summary.get("carried_from") else None
+        version.ranking = plan.summary
+        version.save(update_fields=["candidates_written_at", "carried_from", "ranking"])
     return {"users": written, "segments": len(data.segments) // 2, "items_with_neighbours": len(data.neighbours)}
+
+
+def _retired_rows(users: np.ndarray) -> list[PackedRow]:
+    """Empty lists: the user's list from an earlier version of the lineage stops serving."""
+    return [(user, slot.value, b"", b"") for user in users.tolist() for slot in (Slot.ITEMS, Slot.SHOPS)]
 
 
 class _UserRanking:
@@ -97,7 +114,16 @@ class _UserRanking:
             matrix = full.matrix[pd.Index(full.user_ids).get_indexer(self.user_keys)]
         # the model's columns, in its order (every item it knows has events in the full data)
         self.matrix = matrix[:, columns].tocsr()
-        rows = np.flatnonzero(self.matrix.getnnz(axis=1) > 0)
+        self.rows = np.flatnonzero(self.matrix.getnnz(axis=1) > 0)
+        self.only(self.user_keys[self.rows])
+
+    def rankable(self) -> np.ndarray:
+        """The keys of every user the model can rank (those with events in its columns)."""
+        return self.user_keys[self.rows]
+
+    def only(self, users: np.ndarray) -> None:
+        """Rank these user keys (of the rankable ones) and no others."""
+        rows = self.rows[np.isin(self.user_keys[self.rows], users)]
         self.blocks = [rows[start : start + USER_BATCH] for start in range(0, len(rows), USER_BATCH)]
 
     def ranked(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:

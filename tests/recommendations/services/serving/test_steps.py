@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from recommendations.services.serving.state import BoostSpec, PinSpec, SlotSpec, VariantSpec, Window
+from recommendations.services.serving.specs import BoostSpec, PinSpec, SlotSpec, VariantSpec, Window
 from recommendations.services.serving.steps import (
     BUCKETS,
     Entry,
