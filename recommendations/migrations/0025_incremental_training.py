@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='trainingrun',
             name='kind',
-            field=models.CharField(choices=[('full', 'Full: fit, rank every user'), ('refit', 'Refit: fit, rank users whose data changed'), ('fold_in', 'Fold in: the live model, rank users whose data changed')], default='full', help_text='Users not ranked again keep the lists of the version before (docs/training.md).', max_length=16, verbose_name='kind'),
+            field=models.CharField(choices=[('full', 'Full'), ('refit', 'Refit'), ('fold_in', 'Fold-in')], default='full', help_text='Full: fit, rank every user. Refit: fit, rank only users whose data changed. Fold-in: no fit, the live model ranks users whose data changed. Users not ranked again keep their lists (docs/training.md).', max_length=16, verbose_name='kind'),
         ),
         migrations.CreateModel(
             name='RankedInputs',

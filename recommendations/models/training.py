@@ -51,9 +51,9 @@ class TrainingRun(models.Model):
         FAILED = "failed", _("Failed")
 
     class Kind(models.TextChoices):
-        FULL = "full", _("Full: fit, rank every user")
-        REFIT = "refit", _("Refit: fit, rank users whose data changed")
-        FOLD_IN = "fold_in", _("Fold in: the live model, rank users whose data changed")
+        FULL = "full", _("Full")
+        REFIT = "refit", _("Refit")
+        FOLD_IN = "fold_in", _("Fold-in")
 
     algorithm = models.CharField(_("algorithm"), max_length=32, choices=ALGORITHM_CHOICES)
     kind = models.CharField(
@@ -61,7 +61,10 @@ class TrainingRun(models.Model):
         max_length=16,
         choices=Kind.choices,
         default=Kind.FULL,
-        help_text=_("Users not ranked again keep the lists of the version before (docs/training.md)."),
+        help_text=_(
+            "Full: fit, rank every user. Refit: fit, rank only users whose data changed. Fold-in: no fit, the live "
+            "model ranks users whose data changed. Users not ranked again keep their lists (docs/training.md)."
+        ),
     )
     params = models.JSONField(_("params"), default=dict, blank=True)
     tune = models.BooleanField(_("tune"), default=False, help_text=_("Search parameters first (costs many trainings)."))
