@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from recommendations.admin.algorithm_settings import ndcg_text
 from recommendations.admin.charts import line_chart
 from recommendations.admin.confirmation import action_confirmation
+from recommendations.admin.publish_notes import publish_note_text
 from recommendations.admin.version_ranking import ranked_counts, ranking_text
 from recommendations.errors import ApplicationError
 from recommendations.models import ModelVersion, TrainingRun
@@ -44,7 +45,7 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
         "model_ndcg",
         "popularity_ndcg",
         "users_ranked",
-        "publish_note",
+        "publish_note_shown",
         "duration",
         "created_at",
     )
@@ -54,7 +55,7 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
         "metrics_table",
         "stage_timings",
         "ranking",
-        *[f.name for f in TrainingRun._meta.fields],
+        *["publish_note_shown" if f.name == "publish_note" else f.name for f in TrainingRun._meta.fields],
     ]
     change_list_template = "admin/recommendations/trainingrun/change_list.html"
 
@@ -94,6 +95,10 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("version")
+
+    @admin.display(description=gettext_lazy("publish note"))
+    def publish_note_shown(self, obj: TrainingRun) -> str:
+        return publish_note_text(obj.publish_note) or "-"
 
     @admin.display(description=gettext_lazy("users ranked / carried"))
     def users_ranked(self, obj: TrainingRun) -> str:

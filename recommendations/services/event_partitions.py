@@ -83,6 +83,8 @@ def partition_create(month: dt.date) -> int:
         )
         moved = cursor.rowcount
         cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", [low, high])
+        if moved:  # statistics now, not at autovacuum's next pass: stale ones make the planner read it whole
+            cursor.execute(f"ANALYZE {name}")
     return moved
 
 

@@ -9,8 +9,9 @@ stored while another client sends the same events at the same moment.
 
 On PostgreSQL the table is partitioned by month, and a partitioned table's unique keys must hold the
 partition key: `event_id` is unique together with `occurred_at`, which a retried event repeats. An id
-sent again with another time is caught by looking the batch's ids up in every partition first (an index
-on `event_id` in each); only two requests racing with one id and two different times could both store it.
+sent again with another time is caught by looking the batch's ids up in every partition first (the unique
+key's index, which `event_id` leads, in each); only two requests racing with one id and two different times
+could both store it.
 """
 
 from __future__ import annotations
