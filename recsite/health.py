@@ -9,12 +9,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
+
+if TYPE_CHECKING:
+    from kombu import Connection
 
 BROKER_TIMEOUT_SECONDS = 2
 
@@ -40,17 +44,23 @@ def _cache() -> dict:
         return {"ok": False, "backend": backend, "error": f"{type(exc).__name__}: {exc}"}
 
 
+def broker_connection() -> Connection:
+    """A connection to CELERY_BROKER_URL as Celery makes it (Sentinel's master name included), giving up after
+    BROKER_TIMEOUT_SECONDS."""
+    from kombu import Connection  # imported only where a broker is configured
+
+    return Connection(
+        settings.CELERY_BROKER_URL,
+        connect_timeout=BROKER_TIMEOUT_SECONDS,
+        transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+    )
+
+
 def _broker() -> dict:
     if not settings.CELERY_BROKER_URL:
         return {"ok": True, "mode": "eager: tasks run in-process, no broker configured"}
-    from kombu import Connection
-
     try:
-        with Connection(
-            settings.CELERY_BROKER_URL,
-            connect_timeout=BROKER_TIMEOUT_SECONDS,
-            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
-        ) as conn:
+        with broker_connection() as conn:
             conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
             transport = conn.transport_cls
         return {"ok": True, "transport": transport}

@@ -28,7 +28,7 @@ from prometheus_client.registry import Collector
 
 from recommendations import log_context, metrics
 from recommendations.services.training.publishing import live_versions_published
-from recsite.health import BROKER_TIMEOUT_SECONDS
+from recsite.health import broker_connection
 
 logger = logging.getLogger(__name__)
 # A request id the client sends is kept (so its logs and ours join up) when it looks like one.
@@ -122,15 +122,9 @@ def queue_lengths() -> dict[str, int]:
     """Tasks waiting in each of recsite's Celery queues; empty without a broker or while it is unreachable."""
     if not settings.CELERY_BROKER_URL:
         return {}
-    from kombu import Connection
-
     lengths: dict[str, int] = {}
     try:
-        with Connection(
-            settings.CELERY_BROKER_URL,
-            connect_timeout=BROKER_TIMEOUT_SECONDS,
-            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
-        ) as conn:
+        with broker_connection() as conn:
             channel = conn.channel()
             for queue in settings.CELERY_QUEUES_MEASURED:
                 try:

@@ -6,11 +6,8 @@ from recommendations.errors import ApplicationError
 from recommendations.models import AlgorithmSetting, ModelVersion, TrainingRun
 from recommendations.services.training.pipeline import training_run_create, training_run_execute
 
-STAGES = {
-    TrainingRun.Kind.FOLD_IN: ["load", "fold_in", "store", "candidates"],
-    TrainingRun.Kind.FULL: ["load", "split", "fit", "evaluate", "store", "candidates"],
-    TrainingRun.Kind.REFIT: ["load", "split", "fit", "evaluate", "store", "candidates"],
-}
+FIT_STAGES = ["load", "split", "fit", "evaluate", "store", "candidates"]
+FOLD_IN_STAGES = ["load", "fold_in", "store", "candidates"]
 
 
 class Command(BaseCommand):
@@ -43,6 +40,7 @@ class Command(BaseCommand):
             raise CommandError("No algorithm named and none enabled; enable some in the admin or name them.")
         failed = []
         kind = options["kind"]
+        stages = FOLD_IN_STAGES if kind == TrainingRun.Kind.FOLD_IN else FIT_STAGES
         for name in names:
             try:
                 run = training_run_create(algorithm=name, tune=options["tune"], trigger="command", kind=kind)
@@ -50,7 +48,12 @@ class Command(BaseCommand):
                 failed.append(name)
                 self.stderr.write(f"{name}: {exc.message}")
                 continue
-            with tqdm(total=len(STAGES[kind]), desc=name, unit="stage", disable=options["verbosity"] < 1) as bar:
+            with tqdm(
+                total=len(stages),
+                desc=name,
+                unit="stage",
+                disable=options["verbosity"] < 1,
+            ) as bar:
                 run = training_run_execute(
                     run.pk, on_stage=lambda stage, bar=bar: (bar.set_postfix_str(stage), bar.update(1))
                 )

@@ -52,9 +52,7 @@ def carry_base(algorithm: str) -> tuple[ModelVersion | None, str]:
     oldest = ModelVersion.objects.values_list("published_at", flat=True).get(pk=chain[-1])
     if timezone.now() - oldest >= dt.timedelta(days=settings.TRAINING_RERANK_ALL_DAYS):
         return None, LINEAGE_AGE
-    if not RankedInputs.objects.filter(version=live).exists():
-        return None, NO_INPUTS
-    return live, ""
+    return live, ""  # one that kept no inputs carries nothing: ranking_plan reads them and says NO_INPUTS
 
 
 @dataclass

@@ -115,7 +115,7 @@ class _UserRanking:
         # the model's columns, in its order (every item it knows has events in the full data)
         self.matrix = matrix[:, columns].tocsr()
         self.rows = np.flatnonzero(self.matrix.getnnz(axis=1) > 0)
-        self.only(self.user_keys[self.rows])
+        self.blocks = self._blocks(self.rows)
 
     def rankable(self) -> np.ndarray:
         """The keys of every user the model can rank (those with events in its columns)."""
@@ -123,8 +123,11 @@ class _UserRanking:
 
     def only(self, users: np.ndarray) -> None:
         """Rank these user keys (of the rankable ones) and no others."""
-        rows = self.rows[np.isin(self.user_keys[self.rows], users)]
-        self.blocks = [rows[start : start + USER_BATCH] for start in range(0, len(rows), USER_BATCH)]
+        self.blocks = self._blocks(self.rows[np.isin(self.user_keys[self.rows], users)])
+
+    @staticmethod
+    def _blocks(rows: np.ndarray) -> list[np.ndarray]:
+        return [rows[start : start + USER_BATCH] for start in range(0, len(rows), USER_BATCH)]
 
     def ranked(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """(matrix rows, item columns, scores) per block: the part worth a background thread."""
