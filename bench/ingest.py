@@ -52,16 +52,33 @@ def seed_catalog() -> str:
     return plain
 
 
-def make_batches(n: int, rng: random.Random) -> list[list[dict]]:
+def uuid7(rng: random.Random, moment: dt.datetime) -> uuid.UUID:
+    """A time-ordered UUID (version 7, RFC 9562): milliseconds since the epoch first, then random bits."""
+    ms = int(moment.timestamp() * 1000)
+    return uuid.UUID(int=(ms << 80) | (0x7 << 76) | (rng.getrandbits(12) << 64) | (0b10 << 62) | rng.getrandbits(62))
+
+
+def make_batches(
+    n: int, rng: random.Random, users: int = USERS, items: int = ITEMS, *, time_ordered_ids: bool = False
+) -> list[list[dict]]:
+    """`n` batches of new events by users u0.. and on items i0.. (ids as seed_catalog and bench/scale.py name them);
+    event ids random (version 4) or, with `time_ordered_ids`, version 7 as a client sending them in order would."""
     now = dt.datetime.now(dt.UTC)
     kinds = ["view"] * 80 + ["favorite"] * 8 + ["cart_add"] * 8 + ["purchase"] * 4
+    sent = iter(range(n * BATCH))
+
+    def event_id() -> str:
+        if time_ordered_ids:
+            return str(uuid7(rng, now + dt.timedelta(milliseconds=next(sent))))
+        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
     return [
         [
             {
-                "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                "user_id": f"u{rng.randrange(USERS)}",
+                "event_id": event_id(),
+                "user_id": f"u{rng.randrange(users)}",
                 "session_id": f"sess-{rng.randrange(10**6)}",
-                "item_id": f"i{rng.randrange(ITEMS)}",
+                "item_id": f"i{rng.randrange(items)}",
                 "type": rng.choice(kinds),
                 "occurred_at": (now - dt.timedelta(seconds=rng.randrange(86400))).isoformat(),
             }

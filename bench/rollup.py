@@ -112,7 +112,10 @@ def build(events: int, impressions: int, days: int, end: dt.datetime) -> tuple[d
         # a throwaway database: it makes the event ids itself, and the indexes are built once after loading
         cursor.execute(f"ALTER TABLE {table} ALTER COLUMN event_id SET DEFAULT gen_random_uuid()")
         cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexdef NOT LIKE %s", [table, "%(id)"]
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_index x ON x.indexrelid = "
+            "(quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass "
+            "WHERE i.tablename = %s AND NOT x.indisprimary",
+            [table],
         )
         indexes = cursor.fetchall()
         constraints = [
@@ -157,9 +160,9 @@ def build(events: int, impressions: int, days: int, end: dt.datetime) -> tuple[d
     with connection.cursor() as cursor:
         for _name, definition in indexes:
             cursor.execute(
-                definition.replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS").replace(
-                    "CREATE INDEX", "CREATE INDEX IF NOT EXISTS"
-                )
+                definition.replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS")
+                .replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS")
+                .replace(" ON ONLY ", " ON ")  # a partitioned table's index, made on every partition again
             )
         # ingestion appends events and impressions as they happen, so a day's rows sit together on disk; the
         # generator wrote them in random time order, which would make every day's read touch every page
@@ -167,6 +170,34 @@ def build(events: int, impressions: int, days: int, end: dt.datetime) -> tuple[d
         cursor.execute(f"CLUSTER {Impression._meta.db_table} USING impression_served_at")
         cursor.execute("ANALYZE")
     return start.date(), end.date()
+
+
+def rollup_timings(first: dt.date, last: dt.date) -> tuple[float, float, float, int]:
+    """Seconds of the baseline scan, of `rollup_days` over every day and of `rollup_day` for one day alone,
+    and how many events were attributed."""
+    from django.db import connection
+
+    from recommendations.models import Event, ExperimentDay
+    from recommendations.services.measurement.rollup import rollup_day, rollup_days
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT occurred_at::date, type, count(*) FROM {Event._meta.db_table} GROUP BY 1, 2")
+        cursor.fetchall()
+    scan = time.perf_counter() - started
+    print(f"baseline scan {scan:.1f} s", flush=True)
+    started = time.perf_counter()
+    rows = rollup_days(first, last)
+    rollup = time.perf_counter() - started
+    # what the 15-minute task does: recompute one day (today), alone; a day in the middle has full neighbours
+    started = time.perf_counter()
+    rollup_day(first + (last - first) / 2)
+    per_day = time.perf_counter() - started
+    attributed = sum(
+        r.view_events + r.favorite_events + r.cart_add_events + r.purchase_events for r in ExperimentDay.objects.all()
+    )
+    print(f"roll-up {rollup:.1f} s ({rows} rows, {attributed:,} events attributed)", flush=True)
+    return scan, rollup, per_day, attributed
 
 
 def main() -> None:
@@ -179,10 +210,9 @@ def main() -> None:
     args = parser.parse_args()
     setup_django(fresh=not args.reuse)
     from django.conf import settings
-    from django.db import connection
 
-    from recommendations.models import Event, ExperimentDay, Impression
-    from recommendations.services.measurement.rollup import rollup_day, rollup_days, rollup_range_default
+    from recommendations.models import Event, Impression
+    from recommendations.services.measurement.rollup import rollup_range_default
 
     if args.reuse:
         first, last = rollup_range_default()
@@ -195,24 +225,7 @@ def main() -> None:
         first, last = build(args.events, args.impressions, args.days, end)
         print(f"data built in {time.perf_counter() - started:.0f} s", flush=True)
 
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT occurred_at::date, type, count(*) FROM {Event._meta.db_table} GROUP BY 1, 2")
-        cursor.fetchall()
-    scan = time.perf_counter() - started
-    print(f"baseline scan {scan:.1f} s", flush=True)
-
-    started = time.perf_counter()
-    rows = rollup_days(first, last)
-    rollup = time.perf_counter() - started
-    # what the 15-minute task does: recompute one day (today), alone; a day in the middle has full neighbours
-    started = time.perf_counter()
-    rollup_day(first + (last - first) / 2)
-    per_day = time.perf_counter() - started
-    attributed = sum(
-        r.view_events + r.favorite_events + r.cart_add_events + r.purchase_events for r in ExperimentDay.objects.all()
-    )
-    print(f"roll-up {rollup:.1f} s ({rows} rows, {attributed:,} events attributed)", flush=True)
+    scan, rollup, per_day, attributed = rollup_timings(first, last)
 
     text = "\n".join(
         [
