@@ -241,3 +241,24 @@ def test_trending_weighs_the_configured_kinds_of_event():
 
     assert data.item_ids[ids[0][0]] == "new"  # the old hit is outside the 7-day window
     assert (scores[0] > 0).sum() == 1  # skips weigh nothing: they are not configured
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), max_items=st.integers(1, 30))
+def test_ease_ranks_its_kept_items_as_the_whole_catalogue_ranking_would(seed, max_items):
+    rng = np.random.default_rng(seed)
+    rows = [(f"u{u}", f"i{i}", "view") for u in range(40) for i in rng.choice(40, rng.integers(1, 8), replace=False)]
+    events = pd.DataFrame([{"user_id": u, "item_id": i, "type": t, "occurred_at": T0} for u, i, t in rows])
+    data = training_data(events, **matrix_options(half_life_days=None))
+    model = ALGORITHMS["ease"](max_items=max_items)
+    model.fit(data)
+    users = np.arange(len(data.user_ids))
+
+    ids, scores = model.recommend(users, data.matrix, 10)
+
+    whole_ids, whole_scores = top_n(model.scores(users, data.matrix), 10, data.matrix)
+    assert np.allclose(scores, whole_scores)
+    for row in range(len(users)):  # ties may come in either order; every other position must agree
+        values = list(whole_scores[row])
+        unique = [k for k, v in enumerate(values) if np.isfinite(v) and values.count(v) == 1]
+        assert list(ids[row, unique]) == list(whole_ids[row, unique])
