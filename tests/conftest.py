@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from recommendations.models import Scope
@@ -8,6 +9,11 @@ from recommendations.services.serving.item_flags import item_flags_reset
 from recommendations.services.serving.neighbour_cache import neighbour_cache_reset
 from recommendations.services.serving.state import serving_state_reset
 from recsite.celery import app as celery_app
+
+# No per-example deadline: CI machines are shared, and an example slowed by a neighbour is not a failure of
+# the invariant a property test checks (they are not timed tests; speed lives in bench/).
+hypothesis_settings.register_profile("recsite", deadline=None)
+hypothesis_settings.load_profile("recsite")
 
 
 @pytest.fixture(autouse=True)

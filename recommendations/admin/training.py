@@ -119,20 +119,31 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
             return text % {"run": obj.metrics["model_of_run"]}
         if not names:
             return "-"
+        # a tuned run chose its parameters on a validation split carved from training: shown beside the
+        # evaluation figures, which only the chosen model met
+        validation = obj.metrics.get("validation") or {}
+        columns = [(obj.algorithm, model), (gettext("popularity"), popularity)]
+        if validation:
+            columns.insert(1, (gettext("%(algorithm)s on validation") % {"algorithm": obj.algorithm}, validation))
+        cells = "<td>{}</td>" * (len(columns) + 1)
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((n, f"{model[n]:.4f}", f"{popularity.get(n, float('nan')):.4f}") for n in names),
+            f"<tr>{cells}</tr>",
+            ((n, *(f"{values.get(n, float('nan')):.4f}" for _title, values in columns)) for n in names),
         )
-        return format_html(
-            "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><p>{}</p>",
-            gettext("metric"),
-            obj.algorithm,
-            gettext("popularity"),
-            rows,
-            gettext("%(users)s users evaluated; %(split)s.")
-            % {"users": model.get("users", "?"), "split": obj.metrics.get("split", "")},
+        header = format_html_join(
+            "", "<th>{}</th>", ((title,) for title in [gettext("metric")] + [c[0] for c in columns])
         )
+        note = gettext("%(users)s users evaluated; %(split)s.") % {
+            "users": model.get("users", "?"),
+            "split": obj.metrics.get("split", ""),
+        }
+        if validation:
+            note += " " + gettext(
+                "Parameters chosen from %(trials)s trials on a validation split carved from the training events "
+                "by the same rule; the evaluation figures come from the chosen model alone."
+            ) % {"trials": len(obj.metrics.get("trials") or [])}
+        return format_html("<table><tr>{}</tr>{}</table><p>{}</p>", header, rows, note)
 
     @admin.display(description=gettext_lazy("stage timings"))
     def stage_timings(self, obj: TrainingRun) -> str:

@@ -26,6 +26,16 @@ def ranking_text(ranking: dict) -> str:
     """Whom a version ranked and why, as the run and version pages say it."""
     if not ranking:
         return "-"
+    text = _whom_text(ranking)
+    if ranking.get("short"):
+        text += " " + gettext(
+            "%(short)s of their item lists were shorter than CANDIDATES_PER_USER (the model knows too few items "
+            "for them): serving fills those from the variant's fallback chain."
+        ) % {"short": f"{ranking['short']:,}"}
+    return text
+
+
+def _whom_text(ranking: dict) -> str:
     if ranking.get("carried_from"):
         reasons = ", ".join(
             f"{RERANK_REASONS.get(reason, reason)} {count:,}"

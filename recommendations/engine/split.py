@@ -53,15 +53,27 @@ def last_interactions_split(
     events: pd.DataFrame, *, holdout_fraction: float = HOLDOUT_FRACTION, min_events: int = MIN_EVENTS
 ) -> Split:
     """Hold out each user's latest events; see the module docstring."""
-    positive_types = list(POSITIVE_TYPES)
     ordered = events.sort_values(["user_id", "occurred_at"], kind="stable")
     rank = ordered.groupby("user_id").cumcount().to_numpy()
     size = ordered.groupby("user_id")["user_id"].transform("size").to_numpy()
     n_test = np.maximum(1, np.floor(size * holdout_fraction)).astype(int)
     held = (size >= min_events) & (rank >= size - n_test)
     train = ordered[~held]
-    test = ordered[held & ordered["type"].isin(positive_types).to_numpy()][["user_id", "item_id"]].drop_duplicates()
+    return Split(train=train.reset_index(drop=True), test=_new_to_user(train, ordered[held]))
+
+
+def _new_to_user(train: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
+    """(user_id, item_id) of held-out positive events that the user had not interacted with in `train`."""
+    test = held[held["type"].isin(list(POSITIVE_TYPES))][["user_id", "item_id"]].drop_duplicates()
     seen = train[["user_id", "item_id"]].drop_duplicates()
     test = test.merge(seen, on=["user_id", "item_id"], how="left", indicator=True)
-    test = test[test["_merge"] == "left_only"].drop(columns="_merge").reset_index(drop=True)
-    return Split(train=train.reset_index(drop=True), test=test)
+    return test[test["_merge"] == "left_only"].drop(columns="_merge").reset_index(drop=True)
+
+
+def time_cut_split(events: pd.DataFrame, *, holdout_fraction: float = HOLDOUT_FRACTION) -> Split:
+    """The first (1 - holdout_fraction) of all events by time train; the rest are held out, scored for users
+    who have training events. The case where what is recent decides, unlike each user's own last events."""
+    cutoff = events["occurred_at"].quantile(1 - holdout_fraction)
+    train = events[events["occurred_at"] < cutoff]
+    held = events[(events["occurred_at"] >= cutoff) & events["user_id"].isin(train["user_id"].unique())]
+    return Split(train=train.reset_index(drop=True), test=_new_to_user(train, held))

@@ -29,15 +29,20 @@ class Trial:
 
 def candidate_params(algorithm: str, trials: int, *, seed: int = 0, base: dict | None = None) -> list[dict[str, Any]]:
     """`trials` distinct parameter sets: the current ones first, then random draws from the space."""
-    space = ALGORITHMS[algorithm].param_space
+    space, defaults = ALGORITHMS[algorithm].param_space, ALGORITHMS[algorithm].default_params
+
+    def complete(params: dict[str, Any]) -> tuple:
+        # {} and a draw equal to the defaults fit the same model: compared with the defaults filled in
+        return tuple(sorted((name, repr(value)) for name, value in {**defaults, **params}.items()))
+
     rng = random.Random(seed)
     chosen: list[dict[str, Any]] = [dict(base or {})]
-    seen = {tuple(sorted(chosen[0].items()))}
+    seen = {complete(chosen[0])}
     attempts = 0
     while len(chosen) < trials and space and attempts < trials * 20:
         attempts += 1
         params = {**(base or {}), **{name: rng.choice(values) for name, values in space.items()}}
-        key = tuple(sorted(params.items()))
+        key = complete(params)
         if key not in seen:
             seen.add(key)
             chosen.append(params)

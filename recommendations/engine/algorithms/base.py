@@ -121,3 +121,28 @@ def without_seen(
         out_ids = np.pad(out_ids, pad, constant_values=-1)
         out_scores = np.pad(out_scores, pad, constant_values=-np.inf)
     return out_ids, out_scores
+
+
+def shared_lists_top_n(
+    group_scores: list[np.ndarray], groups: np.ndarray, user_items: sp.csr_matrix, n: int, *, exclude_seen: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top n for rows that share a few score vectors (row i ranks by `group_scores[groups[i]]`): each vector
+    is ranked once, deep enough for its rows' own items, and each row then drops its own. A dense top-N per
+    row cost 132 s for 200,000 users over 100,000 items where a handful of lists were shared (issue 20)."""
+    out_ids = np.full((len(groups), n), -1, dtype=np.int64)
+    out_scores = np.full((len(groups), n), -np.inf, dtype=np.float32)
+    lengths = np.diff(user_items.indptr) if exclude_seen else np.zeros(len(groups), dtype=np.int64)
+    order = np.argsort(groups, kind="stable")
+    for members in np.split(order, np.flatnonzero(np.diff(groups[order])) + 1):
+        if not len(members):
+            continue
+        ranked, values = top_n(group_scores[groups[members[0]]][None, :], n + int(lengths[members].max()))
+        for start in range(0, len(members), USER_BLOCK):
+            block = members[start : start + USER_BLOCK]
+            ids = np.broadcast_to(ranked, (len(block), ranked.shape[1]))
+            scores = np.broadcast_to(values, (len(block), values.shape[1]))
+            if exclude_seen:
+                out_ids[block], out_scores[block] = without_seen(ids, scores, user_items[block], n)
+            else:
+                out_ids[block], out_scores[block] = ids[:, :n], scores[:, :n]
+    return out_ids, out_scores

@@ -12,7 +12,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from recommendations.engine.algorithms.base import Recommender
+from recommendations.engine.algorithms.base import USER_BLOCK, Recommender, top_n
 from recommendations.engine.algorithms.parameters import (
     Param,
     gettext_noop,
@@ -58,6 +58,21 @@ class EASE(Recommender):
         out = np.full((user_items.shape[0], len(self.item_ids)), -np.inf, dtype=np.float32)
         out[:, self.kept] = self._input(user_items) @ self.weights
         return out
+
+    def recommend(
+        self, user_rows: np.ndarray, user_items: sp.csr_matrix, n: int, *, exclude_seen: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top n among the kept items alone: ranking the whole catalogue's mostly unscored columns cost 2,005 s
+        for a million users at 200,000 items (bench/scale.py), for the same lists."""
+        out_ids = np.full((len(user_rows), n), -1, dtype=np.int64)
+        out_scores = np.full((len(user_rows), n), -np.inf, dtype=np.float32)
+        x = self._input(user_items)  # the kept columns: scored from, and (its pattern) excluded
+        for start in range(0, len(user_rows), USER_BLOCK):
+            block = slice(start, start + USER_BLOCK)
+            ids, values = top_n(x[block] @ self.weights, n, x[block] if exclude_seen else None)
+            out_ids[block] = np.where(ids >= 0, self.kept[np.maximum(ids, 0)], -1)
+            out_scores[block] = values
+        return out_ids, out_scores
 
     def similar_items(self, item_rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         position = {item: i for i, item in enumerate(self.kept)}

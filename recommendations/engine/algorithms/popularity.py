@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recommendations.engine.algorithms.base import USER_BLOCK, Recommender, top_n, without_seen
+from recommendations.engine.algorithms.base import Recommender, shared_lists_top_n, top_n
 from recommendations.engine.algorithms.parameters import (
     Param,
     gettext_noop,
@@ -38,11 +38,18 @@ def age_band(birth_year: Any, year: int) -> str:
     return next((label for low, high, label in AGE_BANDS if low <= age <= high), "?")
 
 
+def _attribute(value: Any) -> str:
+    """An attribute as a segment name; missing (None, NaN, blank) is its own value, "?"."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value) == "":
+        return "?"
+    return str(value)
+
+
 def segment_path(user: dict, year: int) -> list[str]:
     """The user's segments from coarsest to finest: all, gender, gender|age band, gender|age band|region."""
-    gender = user.get("gender") or "?"
+    gender = _attribute(user.get("gender"))
     band = age_band(user.get("birth_year"), year)
-    region = user.get("region") or "?"
+    region = _attribute(user.get("region"))
     return [GLOBAL, gender, f"{gender}|{band}", f"{gender}|{band}|{region}"]
 
 
@@ -72,22 +79,9 @@ class GlobalPopularity(Recommender):
     def recommend(
         self, user_rows: np.ndarray, user_items: sp.csr_matrix, n: int, *, exclude_seen: bool = True
     ) -> tuple[np.ndarray, np.ndarray]:
-        """One ranking for everyone: take enough of it once, then drop each block's users' own items."""
-        out_ids = np.full((len(user_rows), n), -1, dtype=np.int64)
-        out_scores = np.full((len(user_rows), n), -np.inf, dtype=np.float32)
-        lengths = np.diff(user_items.indptr) if exclude_seen else np.zeros(len(user_rows), dtype=np.int64)
-        ranked, values = top_n(self.item_scores[None, :], n + int(lengths.max(initial=0)))
-        for start in range(0, len(user_rows), USER_BLOCK):
-            block = slice(start, start + USER_BLOCK)
-            width = n + int(lengths[block].max(initial=0))
-            rows = len(lengths[block])
-            ids = np.broadcast_to(ranked[:, :width], (rows, width))
-            scores = np.broadcast_to(values[:, :width], (rows, width))
-            if exclude_seen:
-                out_ids[block], out_scores[block] = without_seen(ids, scores, user_items[block], n)
-            else:
-                out_ids[block], out_scores[block] = ids[:, :n], scores[:, :n]
-        return out_ids, out_scores
+        """One ranking for everyone: ranked once, then each user's own items dropped."""
+        groups = np.zeros(len(user_rows), dtype=np.int64)
+        return shared_lists_top_n([self.item_scores], groups, user_items, n, exclude_seen=exclude_seen)
 
     def recommend_cold(self, users: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
         return top_n(np.broadcast_to(self.item_scores, (len(users), len(self.item_scores))), n)
@@ -150,16 +144,24 @@ class SegmentPopularity(Recommender):
                     shares = (counts[row] + m * parent) / (total + m)
                 self.segment_scores[key] = shares.astype(np.float32)
 
+    def _segment_of(self, path: list[str]) -> str:
+        """The finest segment of the path seen in training; an unseen one inherits its nearest known ancestor."""
+        return next(k for k in reversed(path) if k in self.segment_scores)
+
     def _scores_for_paths(self, paths: list[list[str]]) -> np.ndarray:
-        rows = []
-        for path in paths:
-            # the finest segment seen in training; an unseen one inherits its nearest known ancestor
-            key = next(k for k in reversed(path) if k in self.segment_scores)
-            rows.append(self.segment_scores[key])
+        rows = [self.segment_scores[self._segment_of(path)] for path in paths]
         return np.vstack(rows) if rows else np.zeros((0, len(self.item_ids)), dtype=np.float32)
 
     def scores(self, user_rows: np.ndarray, user_items: sp.csr_matrix) -> np.ndarray:
         return self._scores_for_paths([self.paths[r] for r in user_rows])
+
+    def recommend(
+        self, user_rows: np.ndarray, user_items: sp.csr_matrix, n: int, *, exclude_seen: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each segment's list ranked once and shared by its users, each of whom then drops their own items."""
+        groups, segments = pd.factorize(pd.Index([self._segment_of(self.paths[r]) for r in user_rows]))
+        lists = [self.segment_scores[segment] for segment in segments]
+        return shared_lists_top_n(lists, np.asarray(groups, dtype=np.int64), user_items, n, exclude_seen=exclude_seen)
 
     def fit(self, data: TrainingData) -> None:
         super().fit(data)

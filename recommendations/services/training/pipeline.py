@@ -220,9 +220,15 @@ def _fit_and_evaluate(run: TrainingRun, frames: TrainingFrames, on_stage: Stage 
     options = matrix_options()
     with _stage(run, "tune" if run.tune else "fit", on_stage, beat):
         if run.tune:
+            # Parameters are chosen on a validation split carved from the training part by the same rule;
+            # the evaluation split meets only the chosen model, so its figures (and the publish guard) are
+            # not flattered by the search.
+            validation = last_interactions_split(split.train).with_test_users_at_most(
+                settings.TRAINING_EVALUATION_USERS
+            )
             best, trials = random_search(
                 run.algorithm,
-                split,
+                validation,
                 trials=settings.TUNING_TRIALS,
                 base=run.params,
                 users=frames.users,
@@ -233,15 +239,14 @@ def _fit_and_evaluate(run: TrainingRun, frames: TrainingFrames, on_stage: Stage 
             run.metrics["trials"] = [
                 {"params": t.params, "ndcg@10": t.score, "fit_seconds": t.fit_seconds} for t in trials
             ]
+            run.metrics["validation"] = best.metrics
             AlgorithmSetting.objects.filter(algorithm=run.algorithm).update(
                 tuned_params=best.model.params, tuned_at=timezone.now()
             )
-            evaluation = best
-        else:
-            evaluation = fit_and_evaluate(
-                run.algorithm, run.params, split, users=frames.users, items=frames.items, **options
-            )
-            run.params = evaluation.model.params  # every parameter used, defaults included
+        evaluation = fit_and_evaluate(
+            run.algorithm, run.params, split, users=frames.users, items=frames.items, **options
+        )
+        run.params = evaluation.model.params  # every parameter used, defaults included
     with _stage(run, "evaluate", on_stage, beat):
         popularity = GlobalPopularity()
         popularity.fit(evaluation.train)

@@ -42,6 +42,32 @@ def test_staff_see_runs_with_a_chart_force_publish_and_roll_back(demo, client, s
     assert client.get(f"/admin/recommendations/modelversion/{old.pk}/change/").status_code == 200
 
 
+def test_a_tuned_runs_page_shows_validation_beside_evaluation(demo, client, settings):
+    settings.TUNING_TRIALS = 3
+    client.force_login(get_user_model().objects.create_superuser("boss", "b@example.com", "pw-for-tests-only"))
+    run = train("item_knn", tune=True)
+
+    page = client.get(f"/admin/recommendations/trainingrun/{run.pk}/change/").content.decode()
+
+    assert "<th>item_knn</th><th>item_knn on validation</th><th>popularity</th>" in page
+    assert f"{run.metrics['validation']['ndcg@10']:.4f}" in page and f"{run.ndcg():.4f}" in page
+    assert "Parameters chosen from 3 trials on a validation split" in page
+
+
+def test_a_version_says_how_many_lists_came_out_short(demo, client):
+    from recommendations.models import AlgorithmSetting
+
+    client.force_login(get_user_model().objects.create_superuser("boss", "b@example.com", "pw-for-tests-only"))
+    AlgorithmSetting.objects.filter(algorithm="ease").update(params={"max_items": 50})  # fewer items than a list
+    run = train("ease")
+    version = ModelVersion.objects.get(run=run)
+
+    page = client.get(f"/admin/recommendations/modelversion/{version.pk}/change/").content.decode()
+
+    assert version.ranking["short"] == version.ranking["ranked"] > 0
+    assert f"{version.ranking['short']:,} of their item lists were shorter than CANDIDATES_PER_USER" in page
+
+
 def test_tuning_from_the_admin_asks_first(demo, client):
     from recommendations.models import AlgorithmSetting
 

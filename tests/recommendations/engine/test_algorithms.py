@@ -5,8 +5,12 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recommendations.engine.algorithms import ALGORITHMS, top_n
+from recommendations.engine.algorithms.base import shared_lists_top_n
 from recommendations.engine.interactions import training_data
 from tests.recommendations.engine.matrix import matrix_options
 
@@ -188,3 +192,73 @@ def test_a_model_fitted_on_a_gpu_is_stored_as_a_cpu_one():
     probe = data.user_index["probe"]
     ids, _scores = restored.recommend(np.array([probe]), data.matrix[[probe]], 2)
     assert data.item_ids[ids[0][0]] == "B"  # the stored model still ranks as the fitted one did
+
+
+def test_a_missing_attribute_is_its_own_segment_value():
+    data = segment_data(0)
+    users = data.users.copy()
+    users.loc["m0", "gender"] = np.nan  # a frame read from a file with an empty cell
+    users.loc["m1", "region"] = None
+    data = training_data(data.events, users=users, **matrix_options(half_life_days=None))
+    model = ALGORITHMS["segment_popularity"](shrinkage=10.0)
+
+    model.fit(data)
+    rows = np.array([data.user_index["m0"], data.user_index["w0"]])
+    ids, _ = model.recommend(rows, data.matrix[rows], 1, exclude_seen=False)
+
+    assert "?" in model.segment_scores
+    assert any(k.startswith("male|") and k.endswith("|?") for k in model.segment_scores)
+    assert [data.item_ids[i] for i in ids[:, 0]] == ["Y", "X"]  # the unknown-gender segment leans on everyone
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 12), groups=st.integers(1, 4))
+def test_shared_lists_rank_as_each_users_own_dense_list_would(seed, n, groups):
+    rng = np.random.default_rng(seed)
+    users, items = 30, 25
+    lists = [rng.random(items).astype(np.float32) for _ in range(groups)]
+    group_of = rng.integers(0, groups, users)
+    seen = sp.random(users, items, density=0.3, format="csr", random_state=rng)
+
+    ids, scores = shared_lists_top_n(lists, group_of, seen, n)
+
+    dense_ids, dense_scores = top_n(np.vstack([lists[g] for g in group_of]), n, seen)
+    assert (ids == dense_ids).all() and np.allclose(scores, dense_scores)
+
+
+def test_trending_weighs_the_configured_kinds_of_event():
+    # play counts, not a view/purchase funnel: the configured weights are the only ones that exist
+    rows = [("u1", "old hit", "play", 20)] * 5 + [(f"u{n}", "new", "play", 1) for n in range(3)]
+    rows += [("u9", "skipped", "skip", 1)] * 10
+    events = pd.DataFrame(
+        [{"user_id": u, "item_id": i, "type": t, "occurred_at": T0 - dt.timedelta(days=d)} for u, i, t, d in rows]
+    )
+    data = training_data(events, weights={"play": 1.0}, half_life_days=None, recency_half_life_events=None, now=T0)
+    model = ALGORITHMS["trending"]()
+
+    model.fit(data)
+    ids, scores = model.recommend_cold(pd.DataFrame(index=["anyone"]), 3)
+
+    assert data.item_ids[ids[0][0]] == "new"  # the old hit is outside the 7-day window
+    assert (scores[0] > 0).sum() == 1  # skips weigh nothing: they are not configured
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), max_items=st.integers(1, 30))
+def test_ease_ranks_its_kept_items_as_the_whole_catalogue_ranking_would(seed, max_items):
+    rng = np.random.default_rng(seed)
+    rows = [(f"u{u}", f"i{i}", "view") for u in range(40) for i in rng.choice(40, rng.integers(1, 8), replace=False)]
+    events = pd.DataFrame([{"user_id": u, "item_id": i, "type": t, "occurred_at": T0} for u, i, t in rows])
+    data = training_data(events, **matrix_options(half_life_days=None))
+    model = ALGORITHMS["ease"](max_items=max_items)
+    model.fit(data)
+    users = np.arange(len(data.user_ids))
+
+    ids, scores = model.recommend(users, data.matrix, 10)
+
+    whole_ids, whole_scores = top_n(model.scores(users, data.matrix), 10, data.matrix)
+    assert np.allclose(scores, whole_scores)
+    for row in range(len(users)):  # ties may come in either order; every other position must agree
+        values = list(whole_scores[row])
+        unique = [k for k, v in enumerate(values) if np.isfinite(v) and values.count(v) == 1]
+        assert list(ids[row, unique]) == list(whole_ids[row, unique])

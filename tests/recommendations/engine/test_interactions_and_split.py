@@ -7,7 +7,7 @@ import pandas as pd
 
 from recommendations.engine.interactions import interaction_matrix
 from recommendations.engine.metrics import ranking_metrics
-from recommendations.engine.split import last_interactions_split
+from recommendations.engine.split import last_interactions_split, time_cut_split
 from tests.recommendations.engine.matrix import matrix_options
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -55,6 +55,16 @@ def test_the_split_holds_out_each_users_latest_fifth_and_only_new_items():
     assert set(split.test["item_id"]) == {"i9"}  # i0 again was seen in training
     assert "few" not in set(split.test["user_id"])  # fewer than 5 events: all in training
     assert split.train["occurred_at"].max() == T0 + dt.timedelta(days=8)
+
+
+def test_the_time_cut_split_trains_on_the_past_and_scores_known_users_on_what_is_new_to_them():
+    rows = [("old", f"i{n}", "view", n) for n in range(8)]  # days 0-7
+    rows += [("old", "i0", "purchase", 9), ("old", "new hit", "purchase", 9), ("newcomer", "new hit", "view", 9)]
+
+    split = time_cut_split(events(rows))
+
+    assert split.train["occurred_at"].max() < T0 + dt.timedelta(days=9)
+    assert list(zip(split.test["user_id"], split.test["item_id"], strict=True)) == [("old", "new hit")]
 
 
 def test_the_split_can_be_scored_on_a_stable_sample_of_users():

@@ -88,7 +88,9 @@ def candidates_write(
         RankedInputs.objects.create(version=version, records=plan.inputs.pack())
         version.candidates_written_at = timezone.now()
         version.carried_from = base if plan.summary.get("carried_from") else None
-        version.ranking = plan.summary
+        # a model can know fewer items than a user should be offered (item-kNN with few neighbours, EASE's
+        # item cap): serving fills such lists from the variant's fallback chain; the run says how many
+        version.ranking = {**plan.summary, "short": ranking.short}
         version.save(update_fields=["candidates_written_at", "carried_from", "ranking"])
     return {"users": written, "segments": len(data.segments) // 2, "items_with_neighbours": len(data.neighbours)}
 
@@ -116,6 +118,7 @@ class _UserRanking:
         self.matrix = matrix[:, columns].tocsr()
         self.rows = np.flatnonzero(self.matrix.getnnz(axis=1) > 0)
         self.blocks = self._blocks(self.rows)
+        self.short = 0  # users ranked whose item list came out shorter than CANDIDATES_PER_USER
 
     def rankable(self) -> np.ndarray:
         """The keys of every user the model can rank (those with events in its columns)."""
@@ -139,6 +142,7 @@ class _UserRanking:
     ) -> Iterator[tuple[list[PackedRow], int]]:
         """(item and shop rows, users) per ranked block."""
         for block, ids, scores in ranked:
+            self.short += int((ids[:, -1] < 0).sum())
             keys = np.where(ids >= 0, self.item_keys[np.maximum(ids, 0)], -1)
             shops, shop_scores = shops_from_items(ids, scores, self.column_shop, settings.SHOP_CANDIDATES_PER_USER)
             packed: list[PackedRow] = []

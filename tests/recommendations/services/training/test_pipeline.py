@@ -136,6 +136,29 @@ def test_tuning_saves_the_best_parameters_for_plain_runs(demo, settings):
     assert training_run_create(algorithm="item_knn").params == best["params"]
 
 
+def test_a_tuned_run_reports_what_its_chosen_model_scores_on_the_evaluation_split(demo, settings, monkeypatch):
+    from recommendations.engine.split import last_interactions_split
+    from recommendations.services.training.data_load import training_frames
+
+    settings.TUNING_TRIALS = 4
+    searched = []
+    real_search = pipeline.random_search
+    monkeypatch.setattr(
+        pipeline, "random_search", lambda a, split, **kw: searched.append(split) or real_search(a, split, **kw)
+    )
+    tuned = train("item_knn", tune=True)
+
+    plain = train("item_knn")  # a plain run takes the tuned parameters
+
+    assert plain.params == tuned.params
+    # the search saw only the validation split: the reported figures are the chosen model's alone
+    assert tuned.metrics["model"]["ndcg@10"] == plain.metrics["model"]["ndcg@10"]
+    assert tuned.metrics["validation"]["ndcg@10"] == max(t["ndcg@10"] for t in tuned.metrics["trials"])
+    held_out = last_interactions_split(training_frames().events).test
+    pairs = lambda frame: set(zip(frame["user_id"], frame["item_id"], strict=True))  # noqa: E731
+    assert not pairs(held_out) & (pairs(searched[0].train) | pairs(searched[0].test))  # never seen by the search
+
+
 def test_a_failure_while_writing_lists_leaves_no_partial_version(demo, monkeypatch):
     from recommendations.services.training.candidates import writing
 
