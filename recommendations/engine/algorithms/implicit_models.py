@@ -106,7 +106,8 @@ class ItemKNN(_ImplicitModel):
     scores_from_history: ClassVar[bool] = True
     pads_with_seen: ClassVar[bool] = True
     parameters: ClassVar[dict[str, Param]] = {
-        "K": Param(20, gettext_noop("Neighbours kept per item: more finds more, costs memory."), 1, 5000),
+        # 200: the validation's choice, or within noise of it, on every data set bench/defaults.py scores
+        "K": Param(200, gettext_noop("Neighbours kept per item: more finds more, costs memory."), 1, 5000),
     }
     param_space: ClassVar[dict[str, list]] = {"K": [20, 50, 100, 200, 400]}
 
@@ -166,15 +167,17 @@ class ALS(_ImplicitModel):
 
 class BPR(_ImplicitModel):
     name: ClassVar[str] = "bpr"
+    # `implicit`'s own defaults: they beat the 64 factors at learning rate 0.05 once shipped here on every
+    # data set bench/defaults.py scores (MovieLens NDCG@10 0.165 against 0.118)
     parameters: ClassVar[dict[str, Param]] = {
-        "factors": Param(64, FACTORS, 1, 1024),
-        "learning_rate": Param(0.05, LEARNING_RATE, 0.0001, 1),
+        "factors": Param(100, FACTORS, 1, 1024),
+        "learning_rate": Param(0.01, LEARNING_RATE, 0.0001, 1),
         "regularization": Param(0.01, REGULARIZATION, 0, 10),
         "iterations": Param(100, ITERATIONS, 1, 2000),
         "random_state": SEED,
     }
     param_space: ClassVar[dict[str, list]] = {
-        "factors": [32, 64, 128],
+        "factors": [32, 64, 100, 128],
         "learning_rate": [0.01, 0.05, 0.1],
         "regularization": [0.001, 0.01, 0.1],
         "iterations": [50, 100, 200],
