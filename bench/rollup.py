@@ -34,7 +34,8 @@ TYPES = np.array(["view", "favorite", "cart_add", "purchase"])
 TYPE_SHARES = [0.80, 0.08, 0.08, 0.04]
 
 
-def _copy(table: str, columns: list[str], frame: pd.DataFrame, not_null: tuple[str, ...] = ()) -> None:
+def copy_frame(table: str, columns: list[str], frame: pd.DataFrame, not_null: tuple[str, ...] = ()) -> None:
+    """COPY a frame's rows into `columns` of `table` as CSV (the columns in `not_null` read an empty field as '')."""
     from django.db import connection
 
     buffer = io.StringIO()
@@ -88,7 +89,7 @@ def build(events: int, impressions: int, days: int, end: dt.datetime) -> tuple[d
     imp_keys = rng.choice(items, (impressions, 20))
     imp_ids = _uuids(rng, impressions)
     keys_hex = ["\\x" + row.astype("<i8").tobytes().hex() for row in imp_keys]
-    _copy(
+    copy_frame(
         Impression._meta.db_table,
         ["recommendation_id", "user_id", "slot", "variant", "algorithm", '"offset"', "keys", "served_at"],
         pd.DataFrame(
@@ -140,7 +141,7 @@ def build(events: int, impressions: int, days: int, end: dt.datetime) -> tuple[d
             follow, imp_at[which] + rng.integers(0, 3600 * 1_000_000, n), start_us + rng.integers(0, span_us, n)
         )
         carries = follow & (rng.random(n) < 0.5)
-        _copy(
+        copy_frame(
             Event._meta.db_table,
             ["user_id", "item_id", "session_id", "type", "occurred_at", "recommendation_id", "received_at"],
             pd.DataFrame(

@@ -30,8 +30,8 @@ import datetime as dt
 import json
 import pickle
 import random
+import shlex
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,10 +39,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, machine, setup_django, write_block
+from common import machine, setup_django, write_block
+from scale_processes import BARE_ALS, child, peak_mb
 
 STAGES = ["build", "ingest", "fit", "pipeline", "serve", "rollup"]
-BARE_ALS = "bare implicit ALS"
 ALGORITHM_ORDER = [
     BARE_ALS,
     "popularity",
@@ -55,101 +55,6 @@ ALGORITHM_ORDER = [
     "ease",
     "lightfm",
 ]
-
-
-def peak_mb() -> float:
-    """This process's peak resident memory since it started (VmHWM: getrusage's figure would include the
-    memory of the parent it was forked from)."""
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024
-
-
-def fit_child(name: str, frames_path: str, rank_users: int, params: dict) -> dict:
-    """In its own process: matrix, fit and a ranking sample of one algorithm; its figures as a dict."""
-    import numpy as np
-    import pandas as pd
-
-    from recommendations.engine.algorithms import ALGORITHMS
-    from recommendations.engine.interactions import training_data
-
-    with open(frames_path, "rb") as f:
-        (events, users, items, now), options, candidates = pickle.load(f)
-    out = {"loaded_mb": peak_mb()}
-    started = time.perf_counter()
-    data = training_data(events, users=users, items=items, now=now, **options)
-    out["matrix_s"] = time.perf_counter() - started
-    rng = np.random.default_rng(0)
-    started = time.perf_counter()
-    if name == BARE_ALS:
-        import implicit
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(1, "blas"):
-            model = implicit.als.AlternatingLeastSquares(**{**ALGORITHMS["als"].default_params, "random_state": 42})
-            model.fit(data.matrix, show_progress=False)
-            out["fit_s"] = time.perf_counter() - started
-            rows = np.flatnonzero(data.matrix.getnnz(axis=1) > 0)
-            sample = np.sort(rng.choice(rows, min(rank_users, len(rows)), replace=False))
-            started = time.perf_counter()
-            model.recommend(sample, data.matrix[sample], N=candidates, recalculate_user=True)
-    else:
-        model = ALGORITHMS[name](**params)
-        model.fit(data)
-        out["fit_s"] = time.perf_counter() - started
-        out["items_ranked"] = len(getattr(model, "kept", model.item_ids))  # EASE scores only the items it kept
-        # the model's users and columns, as the candidates writer ranks them
-        columns = pd.Index(data.item_ids).get_indexer(model.item_ids)
-        matrix = data.matrix
-        if not model.scores_from_history:
-            matrix = matrix[pd.Index(data.user_ids).get_indexer(model.user_ids)]
-        matrix = matrix[:, columns].tocsr()
-        rows = np.flatnonzero(matrix.getnnz(axis=1) > 0)
-        sample = np.sort(rng.choice(rows, min(rank_users, len(rows)), replace=False))
-        started = time.perf_counter()
-        for block in range(0, len(sample), 2000):
-            chosen = sample[block : block + 2000]
-            model.recommend(chosen, matrix[chosen], candidates)
-    out["rank_sample_s"] = time.perf_counter() - started
-    out["rank_all_s"] = out["rank_sample_s"] * len(rows) / max(1, len(sample))
-    out.update(ranked_users=len(rows), sample=len(sample), peak_mb=peak_mb())
-    return out
-
-
-def pipeline_child(algorithm: str) -> dict:
-    """In its own process: one full training run, as the nightly worker runs it."""
-    from recommendations.models import ModelVersion
-    from recommendations.services.training.pipeline import training_run_create, training_run_execute
-
-    started = time.perf_counter()
-    run = training_run_execute(training_run_create(algorithm=algorithm, trigger="command").pk)
-    seconds = time.perf_counter() - started
-    if run.status != "succeeded":
-        return {"error": run.error or run.publish_note, "seconds": seconds}
-    version = ModelVersion.objects.filter(run=run).first()
-    if version is None:  # the publish guard kept it back: no lists were written
-        return {"error": f"not published: {run.publish_note}", "seconds": seconds}
-    return {
-        "seconds": seconds,
-        "timings": run.timings,
-        "ranking": version.ranking,
-        "peak_mb": peak_mb(),
-        "published": version.is_live,
-        "note": run.publish_note,
-    }
-
-
-def child(args: list[str], limit: float) -> dict:
-    """Run this script as a child (--child ...) and read its one JSON line; a child past `limit` is stopped."""
-    try:
-        done = subprocess.run(
-            [sys.executable, __file__, *args], capture_output=True, text=True, timeout=limit, cwd=ROOT
-        )
-    except subprocess.TimeoutExpired:
-        return {"timeout": limit}
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode or not lines:
-        return {"error": (done.stderr.strip().splitlines() or ["exit " + str(done.returncode)])[-1]}
-    return json.loads(lines[-1])
 
 
 def stage_build(scale: float) -> list[str]:
@@ -237,7 +142,7 @@ def stage_fit(algorithms: list[str], rank_users: int, limit: float, overrides: d
         for name in algorithms:
             params = overrides.get(name, {})
             print(f"fitting {name} {params or ''}", flush=True)
-            figures = child(["--child-fit", name, path, str(rank_users), json.dumps(params)], limit)
+            figures = child(["fit", name, path, str(rank_users), json.dumps(params)], limit)
             notes = [f"{k}={v}" for k, v in params.items()]
             if "timeout" in figures or "error" in figures:
                 reason = f"stopped after {limit:.0f} s" if "timeout" in figures else f"failed: {figures['error']}"
@@ -263,7 +168,7 @@ def stage_fit(algorithms: list[str], rank_users: int, limit: float, overrides: d
 def stage_pipeline(algorithm: str, limit: float) -> list[str]:
     from django.db import connection
 
-    figures = child(["--child-pipeline", algorithm], limit)
+    figures = child(["pipeline", algorithm], limit)
     if "timeout" in figures or "error" in figures:
         why = f"stopped after {limit:.0f} s" if "timeout" in figures else f"failed: {figures['error']}"
         return [f"**Pipeline** ({algorithm}): {why}."]
@@ -369,15 +274,6 @@ def overrides_parsed(text: str) -> dict[str, dict]:
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] in ("--child-fit", "--child-pipeline"):
-        if sys.argv[1] == "--child-fit":
-            sys.path.insert(0, str(ROOT))
-            name, path, rank_users, params = sys.argv[2:6]
-            print(json.dumps(fit_child(name, path, int(rank_users), json.loads(params))))
-        else:
-            setup_django(fresh=False)
-            print(json.dumps(pipeline_child(sys.argv[2])))
-        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0, help="1: 10M events, 1M users, 200k items")
     parser.add_argument("--stages", default=",".join(STAGES))
@@ -418,7 +314,8 @@ def main() -> None:
             started = time.perf_counter()
             lines += [*steps[name](), ""]
             print("\n".join(lines[-2:]), f"({name}: {time.perf_counter() - started:,.0f} s)", flush=True)
-    command = " ".join(["`.venv/bin/python bench/scale.py", *sys.argv[1:]]).replace(" --write", "") + "`"
+    given = shlex.join(a for a in sys.argv[1:] if a != "--write")
+    command = f"`.venv/bin/python bench/scale.py {given}`".replace(" `", "`")
     text = "\n".join([f"Command: {command}. Machine: {machine()}; run {dt.date.today()}.", "", *lines]).strip()
     print(text)
     if args.write:

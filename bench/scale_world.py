@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from rollup import TYPE_SHARES, TYPES, _copy
+from rollup import TYPE_SHARES, TYPES, copy_frame
 
 CATEGORIES = [f"Category {c:02d} > Sub {s}" for c in range(20) for s in range(10)]
 REGIONS = ["Hokkaido", "Tohoku", "Kanto", "Chubu", "Kinki", "Chugoku", "Shikoku", "Kyushu"]
@@ -46,7 +46,7 @@ def _catalog(size: WorldSize, rng: np.random.Generator, end: dt.datetime) -> Non
     from recommendations.models import AppUser, Item, Shop
 
     now = pd.Timestamp(end)
-    _copy(
+    copy_frame(
         Shop._meta.db_table,
         ["external_id", "name", "attributes", "created_at", "updated_at"],
         pd.DataFrame(
@@ -63,7 +63,7 @@ def _catalog(size: WorldSize, rng: np.random.Generator, end: dt.datetime) -> Non
     # a few big shops, many small ones
     shop_weights = rng.pareto(1.2, size.shops) + 1
     listed = end - pd.to_timedelta(rng.integers(0, 365 * 86400, size.items), unit="s")
-    _copy(
+    copy_frame(
         Item._meta.db_table,
         [
             "external_id",
@@ -97,7 +97,7 @@ def _catalog(size: WorldSize, rng: np.random.Generator, end: dt.datetime) -> Non
     )
     for first in range(0, size.users, CHUNK):
         n = min(CHUNK, size.users - first)
-        _copy(
+        copy_frame(
             AppUser._meta.db_table,
             ["external_id", "gender", "birth_year", "region", "attributes", "created_at", "updated_at"],
             pd.DataFrame(
@@ -180,7 +180,7 @@ def world_build(size: WorldSize, seed: int, end: dt.datetime) -> dict[str, float
     received = pd.Timestamp(end)
     for first in range(0, len(events), CHUNK):
         part = events.iloc[first : first + CHUNK]
-        _copy(
+        copy_frame(
             table,
             ["user_id", "item_id", "session_id", "type", "occurred_at", "recommendation_id", "received_at"],
             pd.DataFrame(

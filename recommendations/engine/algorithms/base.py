@@ -139,8 +139,9 @@ def shared_lists_top_n(
         ranked, values = top_n(group_scores[groups[members[0]]][None, :], n + int(lengths[members].max()))
         for start in range(0, len(members), USER_BLOCK):
             block = members[start : start + USER_BLOCK]
-            ids = np.broadcast_to(ranked, (len(block), ranked.shape[1]))
-            scores = np.broadcast_to(values, (len(block), values.shape[1]))
+            width = n + int(lengths[block].max())  # deep enough for this block's heaviest user, no deeper
+            ids = np.broadcast_to(ranked[:, :width], (len(block), min(width, ranked.shape[1])))
+            scores = np.broadcast_to(values[:, :width], ids.shape)
             if exclude_seen:
                 out_ids[block], out_scores[block] = without_seen(ids, scores, user_items[block], n)
             else:
