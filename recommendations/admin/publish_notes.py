@@ -42,6 +42,11 @@ _NOTES = [
         gettext_lazy("publishing was interrupted (worker lost); publishing again"),
     ),
     (r"deployed to campaign (?P<campaign>.*)", gettext_lazy("deployed to campaign %(campaign)s")),
+    # not a note: how the run split its events (TrainingRun.metrics["split"]), stored in English the same way
+    (
+        r"each user's last (?P<percent>\d+)% of events held out",
+        gettext_lazy("each user's last %(percent)s%% of events held out"),
+    ),
     (
         r"batch job failed: (?P<reason>.*); nothing changed",
         gettext_lazy("batch job failed: %(reason)s; nothing changed"),

@@ -51,6 +51,7 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
     )
     list_filter = ("algorithm", "kind", "status", "trigger")
     actions = ["publish_anyway"]
+    exclude = ["publish_note"]  # shown in the reader's language as publish_note_shown, never as stored
     readonly_fields = [
         "metrics_table",
         "stage_timings",
@@ -136,13 +137,14 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
         )
         note = gettext("%(users)s users evaluated; %(split)s.") % {
             "users": model.get("users", "?"),
-            "split": obj.metrics.get("split", ""),
+            "split": publish_note_text(obj.metrics.get("split", "")),
         }
         if validation:
-            note += " " + gettext(
-                "Parameters chosen from %(trials)s trials on a validation split carved from the training events "
-                "by the same rule; the evaluation figures come from the chosen model alone."
-            ) % {"trials": len(obj.metrics.get("trials") or [])}
+            # one sentence pair per language: Japanese joins sentences without a space
+            note = gettext(
+                "%(evaluated)s Parameters chosen from %(trials)s trials on a validation split carved from the training "
+                "events by the same rule; the evaluation figures come from the chosen model alone."
+            ) % {"evaluated": note, "trials": len(obj.metrics.get("trials") or [])}
         return format_html("<table><tr>{}</tr>{}</table><p>{}</p>", header, rows, note)
 
     @admin.display(description=gettext_lazy("stage timings"))
@@ -235,6 +237,7 @@ class ModelVersionAdmin(NamedActionPermissions, admin.ModelAdmin):
     list_filter = ("algorithm", "is_live")
     list_select_related = ("run",)
     actions = ["roll_back"]
+    exclude = ["ranking"]  # worded as ranking_summary, never shown as stored
     readonly_fields = ["ranking_summary", *[f.name for f in ModelVersion._meta.fields if f.name != "ranking"]]
 
     @admin.display(description=gettext_lazy("users ranked / carried"))

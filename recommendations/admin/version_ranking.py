@@ -28,10 +28,11 @@ def ranking_text(ranking: dict) -> str:
         return "-"
     text = _whom_text(ranking)
     if ranking.get("short"):
-        text += " " + gettext(
-            "%(short)s of their item lists were shorter than CANDIDATES_PER_USER (the model knows too few items "
-            "for them): serving fills those from the variant's fallback chain."
-        ) % {"short": f"{ranking['short']:,}"}
+        # one sentence pair per language: Japanese joins sentences without a space
+        text = gettext(
+            "%(ranked)s %(short)s of their item lists were shorter than CANDIDATES_PER_USER (the model knows too few "
+            "items for them): serving fills those from the variant's fallback chain."
+        ) % {"ranked": text, "short": f"{ranking['short']:,}"}
     return text
 
 

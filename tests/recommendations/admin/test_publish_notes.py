@@ -34,3 +34,24 @@ def test_every_note_training_writes_reads_in_japanese(settings):
 def test_a_note_of_another_form_is_shown_as_stored():
     with translation.override("ja"):
         assert publish_note_text("something the operator typed") == "something the operator typed"
+
+
+def test_a_runs_page_in_japanese_shows_its_note_and_split_once_and_translated(client, settings):
+    from django.contrib.auth import get_user_model
+
+    from recommendations.engine.split import HOLDOUT_FRACTION
+
+    settings.LANGUAGE_CODE = "ja"  # the site's default
+    client.force_login(get_user_model().objects.create_superuser("boss", "b@example.com", "pw-for-tests-only"))
+    metrics = {
+        "model": {"ndcg@10": 0.3, "users": 12},
+        "split": f"each user's last {HOLDOUT_FRACTION:.0%} of events held out",
+    }
+    run = TrainingRunFactory(algorithm="als", metrics=metrics, publish_note="first version of this algorithm")
+
+    page = client.get(
+        f"/admin/recommendations/trainingrun/{run.pk}/change/", HTTP_ACCEPT_LANGUAGE="ja"
+    ).content.decode()
+
+    assert "first version of this algorithm" not in page and "このアルゴリズムの最初のバージョン" in page
+    assert "評価したユーザー 12 人。各ユーザーの最新 20% のイベントを評価用に取り置き。" in page
