@@ -135,7 +135,7 @@ def stage_fit(algorithms: list[str], rank_users: int, limit: float, overrides: d
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "frames.pickle")
         with open(path, "wb") as f:
-            frozen = (frames.events, frames.users, frames.items, frames.now)  # plain frames: the child needs no Django
+            frozen = (frames.events, frames.users, frames.items, frames.now)  # plain frames, read without a database
             pickle.dump((frozen, matrix_options(), settings.CANDIDATES_PER_USER), f, protocol=5)
         del frames, frozen
         floor = None  # the bare ALS baseline's fit + rank, when it runs (it does by default, first)

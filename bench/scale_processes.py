@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -33,10 +34,10 @@ def peak_mb() -> float:
 def fit_child(name: str, frames_path: str, rank_users: int, params: dict) -> dict:
     """In its own process: matrix, fit and a ranking sample of one algorithm; its figures as a dict."""
     import numpy as np
-    import pandas as pd
 
     from recommendations.engine.algorithms import ALGORITHMS
     from recommendations.engine.interactions import training_data
+    from recommendations.services.training.candidates.writing import UserRanking
 
     with open(frames_path, "rb") as f:
         (events, users, items, now), options, candidates = pickle.load(f)
@@ -63,18 +64,14 @@ def fit_child(name: str, frames_path: str, rank_users: int, params: dict) -> dic
         model.fit(data)
         out["fit_s"] = time.perf_counter() - started
         out["items_ranked"] = len(getattr(model, "kept", model.item_ids))  # EASE scores only the items it kept
-        # the model's users and columns, as the candidates writer ranks them
-        columns = pd.Index(data.item_ids).get_indexer(model.item_ids)
-        matrix = data.matrix
-        if not model.scores_from_history:
-            matrix = matrix[pd.Index(data.user_ids).get_indexer(model.user_ids)]
-        matrix = matrix[:, columns].tocsr()
-        rows = np.flatnonzero(matrix.getnnz(axis=1) > 0)
+        # ranked as the candidates writer ranks them: its users, its columns, its blocks
+        ranking = UserRanking(model, SimpleNamespace(full=data), items)
+        rows = ranking.rows
         sample = np.sort(rng.choice(rows, min(rank_users, len(rows)), replace=False))
+        ranking.only(ranking.user_keys[sample])
         started = time.perf_counter()
-        for block in range(0, len(sample), 2000):
-            chosen = sample[block : block + 2000]
-            model.recommend(chosen, matrix[chosen], candidates)
+        for _block in ranking.ranked():
+            pass
     out["rank_sample_s"] = time.perf_counter() - started
     out["rank_all_s"] = out["rank_sample_s"] * len(rows) / max(1, len(sample))
     out.update(ranked_users=len(rows), sample=len(sample), peak_mb=peak_mb())
@@ -120,12 +117,11 @@ def child(args: list[str], limit: float) -> dict:
 
 def main() -> None:
     kind, *rest = sys.argv[1:]
+    setup_django(fresh=False)  # the fit ranks through the candidates writer, which reads the settings
     if kind == "fit":
-        sys.path.insert(0, str(ROOT))
         name, path, rank_users, params = rest
         print(json.dumps(fit_child(name, path, int(rank_users), json.loads(params))))
     else:
-        setup_django(fresh=False)
         print(json.dumps(pipeline_child(rest[0])))
 
 

@@ -69,7 +69,7 @@ def candidates_write(
             if progress:
                 progress(users)
 
-    ranking = _UserRanking(model, data, frames.items)
+    ranking = UserRanking(model, data, frames.items)
     plan = ranking_plan(ranking.rankable(), frames, base, full_reason)
     ranking.only(plan.rank)
     outermost = not connection.in_atomic_block
@@ -100,7 +100,7 @@ def _retired_rows(users: np.ndarray) -> list[PackedRow]:
     return [(user, slot.value, b"", b"") for user in users.tolist() for slot in (Slot.ITEMS, Slot.SHOPS)]
 
 
-class _UserRanking:
+class UserRanking:
     """Every user with history, ranked a block at a time by the model, then packed as item and shop rows."""
 
     def __init__(self, model: Recommender, data: DataLists, items: pd.DataFrame) -> None:
@@ -142,7 +142,8 @@ class _UserRanking:
     ) -> Iterator[tuple[list[PackedRow], int]]:
         """(item and shop rows, users) per ranked block."""
         for block, ids, scores in ranked:
-            self.short += int((ids[:, -1] < 0).sum())
+            # counted, not read off the last column: a model may return fewer columns than asked for
+            self.short += int(((ids >= 0).sum(axis=1) < settings.CANDIDATES_PER_USER).sum())
             keys = np.where(ids >= 0, self.item_keys[np.maximum(ids, 0)], -1)
             shops, shop_scores = shops_from_items(ids, scores, self.column_shop, settings.SHOP_CANDIDATES_PER_USER)
             packed: list[PackedRow] = []
