@@ -78,7 +78,7 @@ def incremental(users: int, rounds: int, active_share: float) -> str:
 
     from recommendations.engine.algorithms import ALGORITHMS
     from recommendations.engine.interactions import interaction_matrix
-    from recommendations.services.training.candidates import matrix_options
+    from recommendations.services.training.candidates import configured_input
     from recommendations.services.training.data_load import training_frames
 
     setup_django()  # a fresh database
@@ -91,7 +91,7 @@ def incremental(users: int, rounds: int, active_share: float) -> str:
     for _round in range(rounds):
         seconds["full"].append((full := _timed_run("full"))[0])
         frames = training_frames()
-        matrix, _u, _i = interaction_matrix(frames.events, now=frames.now, **matrix_options())
+        matrix, _u, _i = interaction_matrix(frames.events, now=frames.now, **configured_input().options())
         rows = np.flatnonzero(matrix.getnnz(axis=1) > 0)
         with threadpool_limits(1, "blas"):
             bare = implicit.als.AlternatingLeastSquares(**{**params, **full[1].params})

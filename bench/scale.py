@@ -115,7 +115,7 @@ def stage_fit(algorithms: list[str], rank_users: int, limit: float, overrides: d
     from django.conf import settings
 
     from recommendations.engine.algorithms import ALGORITHMS
-    from recommendations.services.training.candidates import matrix_options
+    from recommendations.services.training.candidates import configured_input
     from recommendations.services.training.data_load import training_frames
 
     started = time.perf_counter()
@@ -136,7 +136,7 @@ def stage_fit(algorithms: list[str], rank_users: int, limit: float, overrides: d
         path = str(Path(tmp) / "frames.pickle")
         with open(path, "wb") as f:
             frozen = (frames.events, frames.users, frames.items, frames.now)  # plain frames, read without a database
-            pickle.dump((frozen, matrix_options(), settings.CANDIDATES_PER_USER), f, protocol=5)
+            pickle.dump((frozen, configured_input().options(), settings.CANDIDATES_PER_USER), f, protocol=5)
         del frames, frozen
         floor = None  # the bare ALS baseline's fit + rank, when it runs (it does by default, first)
         for name in algorithms:

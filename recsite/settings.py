@@ -382,6 +382,11 @@ TRAINING_EVENT_WEIGHTS = env.json(
 )
 TRAINING_HALF_LIFE_DAYS = env.float("TRAINING_HALF_LIFE_DAYS", default=60.0) or None
 TRAINING_RECENCY_HALF_LIFE_EVENTS = env.float("TRAINING_RECENCY_HALF_LIFE_EVENTS", default=20.0) or None
+# A full run or refit tries these weights and decays beside equal weights, plain counts and a 0/1 matrix (and
+# EASE's λ) on a validation split, and keeps what scores best (docs/training.md); off: always as configured.
+TRAINING_CHOOSE_ON_VALIDATION = env.bool("TRAINING_CHOOSE_ON_VALIDATION", default=True)
+# ...and reuses a choice this many days while the weights and the staff's parameters stay the same (0: every run).
+TRAINING_CHOOSE_EVERY_DAYS = env.float("TRAINING_CHOOSE_EVERY_DAYS", default=7.0)
 SEGMENT_SHRINKAGE = env.float("SEGMENT_SHRINKAGE", default=200.0)
 CANDIDATES_PER_USER = env.int("CANDIDATES_PER_USER", default=200)
 SHOP_CANDIDATES_PER_USER = env.int("SHOP_CANDIDATES_PER_USER", default=50)

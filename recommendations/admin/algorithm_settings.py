@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy
 
+from recommendations.admin.input_choice import choice_summary, choice_table
 from recommendations.engine.algorithms import ALGORITHMS
 from recommendations.engine.algorithms.parameters import Param
 from recommendations.models import AlgorithmSetting, ModelVersion, TrainingRun
@@ -111,9 +112,17 @@ class AlgorithmSettingForm(forms.ModelForm):
 @admin.register(AlgorithmSetting)
 class AlgorithmSettingAdmin(NamedActionPermissions, admin.ModelAdmin):
     form = AlgorithmSettingForm
-    list_display = ("algorithm", "enabled", "live_version", "live_ndcg", "last_run", "tuned_at")
+    list_display = ("algorithm", "enabled", "live_version", "live_ndcg", "last_run", "chosen_input_summary", "tuned_at")
     list_editable = ("enabled",)
-    readonly_fields = ("algorithm", "parameters_in_use", "params_json", "tuned_params_json", "tuned_at")
+    readonly_fields = (
+        "algorithm",
+        "parameters_in_use",
+        "chosen_input_table",
+        "chosen_at",
+        "params_json",
+        "tuned_params_json",
+        "tuned_at",
+    )
     actions = ["train_now", "fold_in_now", "tune"]
 
     def get_fieldsets(self, request: HttpRequest, obj: AlgorithmSetting | None = None) -> list:
@@ -131,6 +140,17 @@ class AlgorithmSettingAdmin(NamedActionPermissions, admin.ModelAdmin):
                     )
                     if editable
                     else "",
+                },
+            ),
+            (
+                gettext("Matrix input"),
+                {
+                    "fields": ["chosen_input_table", "chosen_at"],
+                    "description": gettext(
+                        "Each run tries the configured event weights and decays beside equal weights, plain counts "
+                        "and a 0/1 matrix (and some parameters left at their defaults) on a validation split, and "
+                        "fits the best; the choice is reused while the weights and parameters stay the same."
+                    ),
                 },
             ),
             (
@@ -167,6 +187,14 @@ class AlgorithmSettingAdmin(NamedActionPermissions, admin.ModelAdmin):
             gettext("range"),
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
+
+    @admin.display(description=gettext_lazy("matrix input"))
+    def chosen_input_summary(self, obj: AlgorithmSetting) -> str:
+        return choice_summary(obj.chosen_input)
+
+    @admin.display(description=gettext_lazy("last choice"))
+    def chosen_input_table(self, obj: AlgorithmSetting) -> str:
+        return choice_table(obj.chosen_input)
 
     @admin.display(description=gettext_lazy("parameters set by staff"))
     def params_json(self, obj: AlgorithmSetting) -> str:

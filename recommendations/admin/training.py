@@ -14,7 +14,9 @@ from django.utils.translation import gettext, gettext_lazy
 from recommendations.admin.algorithm_settings import ndcg_text
 from recommendations.admin.charts import line_chart
 from recommendations.admin.confirmation import action_confirmation
+from recommendations.admin.input_choice import choice_table
 from recommendations.admin.publish_notes import publish_note_text
+from recommendations.admin.run_metrics import run_metrics_table
 from recommendations.admin.version_ranking import ranked_counts, ranking_text
 from recommendations.errors import ApplicationError
 from recommendations.models import ModelVersion, TrainingRun
@@ -26,6 +28,7 @@ STAGE_NAMES = {
     "load": gettext_lazy("load"),
     "fold_in": gettext_lazy("fold in"),
     "split": gettext_lazy("split"),
+    "choose": gettext_lazy("choose input"),
     "tune": gettext_lazy("tune"),
     "fit": gettext_lazy("fit"),
     "evaluate": gettext_lazy("evaluate"),
@@ -54,6 +57,7 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
     exclude = ["publish_note"]  # shown in the reader's language as publish_note_shown, never as stored
     readonly_fields = [
         "metrics_table",
+        "input_choice",
         "stage_timings",
         "ranking",
         *["publish_note_shown" if f.name == "publish_note" else f.name for f in TrainingRun._meta.fields],
@@ -113,39 +117,11 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("offline metrics"))
     def metrics_table(self, obj: TrainingRun) -> str:
-        model, popularity = obj.metrics.get("model") or {}, obj.metrics.get("popularity") or {}
-        names = [n for n in model if n not in ("users", "fit_seconds")]
-        if obj.metrics.get("model_of_run"):
-            text = gettext("A fold-in fits nothing: it ranks new events with the model of run %(run)s (metrics there).")
-            return text % {"run": obj.metrics["model_of_run"]}
-        if not names:
-            return "-"
-        # a tuned run chose its parameters on a validation split carved from training: shown beside the
-        # evaluation figures, which only the chosen model met
-        validation = obj.metrics.get("validation") or {}
-        columns = [(obj.algorithm, model), (gettext("popularity"), popularity)]
-        if validation:
-            columns.insert(1, (gettext("%(algorithm)s on validation") % {"algorithm": obj.algorithm}, validation))
-        cells = "<td>{}</td>" * (len(columns) + 1)
-        rows = format_html_join(
-            "",
-            f"<tr>{cells}</tr>",
-            ((n, *(f"{values.get(n, float('nan')):.4f}" for _title, values in columns)) for n in names),
-        )
-        header = format_html_join(
-            "", "<th>{}</th>", ((title,) for title in [gettext("metric")] + [c[0] for c in columns])
-        )
-        note = gettext("%(users)s users evaluated; %(split)s.") % {
-            "users": model.get("users", "?"),
-            "split": publish_note_text(obj.metrics.get("split", "")),
-        }
-        if validation:
-            # one sentence pair per language: Japanese joins sentences without a space
-            note = gettext(
-                "%(evaluated)s Parameters chosen from %(trials)s trials on a validation split carved from the training "
-                "events by the same rule; the evaluation figures come from the chosen model alone."
-            ) % {"evaluated": note, "trials": len(obj.metrics.get("trials") or [])}
-        return format_html("<table><tr>{}</tr>{}</table><p>{}</p>", header, rows, note)
+        return run_metrics_table(obj)
+
+    @admin.display(description=gettext_lazy("matrix input chosen"))
+    def input_choice(self, obj: TrainingRun) -> str:
+        return choice_table(obj.metrics.get("choice"))
 
     @admin.display(description=gettext_lazy("stage timings"))
     def stage_timings(self, obj: TrainingRun) -> str:

@@ -39,6 +39,7 @@ def fit_and_evaluate(
     weights: dict[str, float],
     half_life_days: float | None,
     recency_half_life_events: float | None,
+    binary: bool = False,
     users: pd.DataFrame | None = None,
     items: pd.DataFrame | None = None,
     k: int = K,
@@ -51,6 +52,7 @@ def fit_and_evaluate(
         weights=weights,
         half_life_days=half_life_days,
         recency_half_life_events=recency_half_life_events,
+        binary=binary,
     )
     model = ALGORITHMS[algorithm](**params)
     started = time.perf_counter()

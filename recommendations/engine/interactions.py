@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -13,6 +14,25 @@ import scipy.sparse as sp
 # How much each weighs, and how fast it fades, are settings (TRAINING_EVENT_WEIGHTS and the half-lives)
 # that the Django side passes in: the engine holds no defaults of its own.
 POSITIVE_TYPES = ("view", "favorite", "cart_add", "purchase")
+
+
+@dataclass(frozen=True)
+class MatrixInput:
+    """How events become the matrix: each kind's weight, the two decays, and whether to keep only 0/1."""
+
+    weights: dict[str, float]
+    half_life_days: float | None
+    recency_half_life_events: float | None
+    binary: bool = False
+
+    def options(self) -> dict:
+        """Keyword arguments for `training_data` and `interaction_matrix`."""
+        return {
+            "weights": self.weights,
+            "half_life_days": self.half_life_days,
+            "recency_half_life_events": self.recency_half_life_events,
+            "binary": self.binary,
+        }
 
 
 @dataclass
@@ -30,10 +50,16 @@ class TrainingData:
     users: pd.DataFrame = field(default_factory=pd.DataFrame)
     items: pd.DataFrame = field(default_factory=pd.DataFrame)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-    # how `matrix` was weighed: each kind of event, and the user-recency half-life (models that build
-    # matrices of their own, like trending, weigh the same way)
-    weights: dict[str, float] = field(default_factory=dict)
-    recency_half_life_events: float | None = None
+    # how `matrix` was weighed (models that build matrices of their own, like trending, weigh the same way)
+    input: MatrixInput = field(default_factory=lambda: MatrixInput({}, None, None))
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return self.input.weights
+
+    @property
+    def recency_half_life_events(self) -> float | None:
+        return self.input.recency_half_life_events
 
     @property
     def user_index(self) -> dict[str, int]:
@@ -43,6 +69,15 @@ class TrainingData:
     def item_index(self) -> dict[str, int]:
         return {u: i for i, u in enumerate(self.item_ids)}
 
+    def reweighed(self, matrix_input: MatrixInput) -> TrainingData:
+        """The same users, items and events as a matrix built by `matrix_input` (itself when it is already)."""
+        if matrix_input == self.input:
+            return self
+        matrix, _users, _items = interaction_matrix(
+            self.events, now=self.now, user_ids=self.user_ids, item_ids=self.item_ids, **matrix_input.options()
+        )
+        return dataclasses.replace(self, matrix=matrix, input=matrix_input)
+
 
 def interaction_matrix(
     events: pd.DataFrame,
@@ -50,6 +85,7 @@ def interaction_matrix(
     weights: dict[str, float],
     half_life_days: float | None,
     recency_half_life_events: float | None,
+    binary: bool = False,
     now: dt.datetime | None = None,
     user_ids: np.ndarray | None = None,
     item_ids: np.ndarray | None = None,
@@ -59,7 +95,8 @@ def interaction_matrix(
     By age: x 0.5 ** (days before `now` / half_life_days), so last season's tastes fade. By the
     user's own recency: x 0.5 ** (the user's later events / recency_half_life_events), so what a
     user did last counts most whether they were active yesterday or a month ago (on MovieLens 100K
-    this alone lifts EASE's NDCG@10 from 0.20 to 0.24; BENCHMARKS.md). Returns the CSR matrix and
+    this alone lifts EASE's NDCG@10 from 0.20 to 0.24; BENCHMARKS.md). `binary` keeps 1 for every pair
+    with a positive event instead of the sum. Returns the CSR matrix and
     the user and item ids of its rows and columns; given id arrays fix that order (events naming
     other ids are dropped).
     """
@@ -78,6 +115,8 @@ def interaction_matrix(
     keep = (rows >= 0) & (cols >= 0)
     matrix = sp.csr_matrix((w[keep], (rows[keep], cols[keep])), shape=(len(users), len(items)), dtype=np.float32)
     matrix.sum_duplicates()
+    if binary:
+        matrix.data[:] = 1.0
     return matrix, users.to_numpy(), items.to_numpy()
 
 
@@ -101,19 +140,15 @@ def training_data(
     weights: dict[str, float],
     half_life_days: float | None,
     recency_half_life_events: float | None,
+    binary: bool = False,
     users: pd.DataFrame | None = None,
     items: pd.DataFrame | None = None,
     now: dt.datetime | None = None,
 ) -> TrainingData:
     """Build TrainingData from events (columns user_id, item_id, type, occurred_at) and attribute frames."""
     now = now or (events["occurred_at"].max() if len(events) else dt.datetime.now(dt.UTC))
-    matrix, user_ids, item_ids = interaction_matrix(
-        events,
-        weights=weights,
-        half_life_days=half_life_days,
-        recency_half_life_events=recency_half_life_events,
-        now=now,
-    )
+    matrix_input = MatrixInput(dict(weights), half_life_days, recency_half_life_events, binary)
+    matrix, user_ids, item_ids = interaction_matrix(events, now=now, **matrix_input.options())
     return TrainingData(
         matrix=matrix,
         user_ids=user_ids,
@@ -122,6 +157,5 @@ def training_data(
         users=users if users is not None else pd.DataFrame(),
         items=items if items is not None else pd.DataFrame(),
         now=now,
-        weights=dict(weights),
-        recency_half_life_events=recency_half_life_events,
+        input=matrix_input,
     )

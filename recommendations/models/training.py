@@ -29,6 +29,9 @@ class AlgorithmSetting(models.Model):
     )
     tuned_params = models.JSONField(_("tuned params"), default=dict, blank=True, editable=False)
     tuned_at = models.DateTimeField(_("tuned at"), null=True, blank=True, editable=False)
+    # the matrix input (and fit-time parameters) a run last chose on validation, reused for a while
+    chosen_input = models.JSONField(_("chosen input"), default=dict, blank=True, editable=False)
+    chosen_at = models.DateTimeField(_("input chosen at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("algorithm setting")

@@ -9,7 +9,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from recommendations.engine.algorithms.parameters import Param, params_checked
-from recommendations.engine.interactions import TrainingData
+from recommendations.engine.interactions import MatrixInput, TrainingData
 
 # Dense score blocks are computed this many users at a time to bound memory (users x items floats).
 USER_BLOCK = 1024
@@ -28,6 +28,14 @@ class Recommender:
     default_params: ClassVar[dict[str, Any]] = {}  # from `parameters`, filled in per subclass
     # Each parameter's candidate values for the random search (engine/tuning.py).
     param_space: ClassVar[dict[str, list]] = {}
+    # Parameters no default suits on every data set: each full run picks one of these values on validation
+    # (engine/matrix_input.py) unless staff or the tuner set it.
+    fit_time_choices: ClassVar[dict[str, list]] = {}
+    # The matrix the model was fitted on; ranking weighs users' histories the same way. None: a model stored
+    # before the input was chosen, which ranks from the configured matrix.
+    matrix_input: MatrixInput | None = None
+    # what the last fit did that its parameters do not say (e.g. LightFM's passes when it stopped early)
+    fit_report: dict[str, Any] = {}
     supports_cold_users: ClassVar[bool] = False
     supports_similar_items: ClassVar[bool] = False
     # True when `recommend` scores a user from the row of their history alone (item-item models, ALS
@@ -45,7 +53,12 @@ class Recommender:
 
     def fit(self, data: TrainingData) -> None:
         self.user_ids, self.item_ids = data.user_ids, data.item_ids
+        self.matrix_input = data.input
         self._fit(data)
+
+    def own_input(self, data: TrainingData) -> TrainingData:
+        """`data` weighed the way this model was fitted, for ranking users from their histories."""
+        return data if self.matrix_input is None else data.reweighed(self.matrix_input)
 
     def _fit(self, data: TrainingData) -> None:
         raise NotImplementedError

@@ -32,8 +32,9 @@ from recommendations.errors import Conflict
 from recommendations.models import AlgorithmSetting, ModelVersion, TrainingRun
 from recommendations.services.task_dispatch import task_dispatch
 from recommendations.services.training.artifacts import artifact_load, artifact_save
-from recommendations.services.training.candidates import DataLists, data_lists, matrix_options
+from recommendations.services.training.candidates import DataLists, data_lists
 from recommendations.services.training.data_load import TrainingFrames, training_frames
+from recommendations.services.training.input_choice import run_matrix_input
 from recommendations.services.training.lease import Heartbeat, Superseded, held, lease_until
 from recommendations.services.training.publishing import live_version, model_version_publish, publish_guard
 
@@ -217,15 +218,14 @@ def _fit_and_evaluate(run: TrainingRun, frames: TrainingFrames, on_stage: Stage 
     """Split, fit (or tune) on the training part, and measure the model beside popularity on the held-out part."""
     with _stage(run, "split", on_stage, beat):
         split = last_interactions_split(frames.events).with_test_users_at_most(settings.TRAINING_EVALUATION_USERS)
-    options = matrix_options()
+        # Choices are made on a validation split carved from the training part by the same rule; the
+        # evaluation split meets only the chosen model, so its figures (and the publish guard) are not
+        # flattered by the choosing.
+        validation = last_interactions_split(split.train).with_test_users_at_most(settings.TRAINING_EVALUATION_USERS)
+    with _stage(run, "choose", on_stage, beat):
+        matrix_input = run_matrix_input(run, validation, frames)
     with _stage(run, "tune" if run.tune else "fit", on_stage, beat):
         if run.tune:
-            # Parameters are chosen on a validation split carved from the training part by the same rule;
-            # the evaluation split meets only the chosen model, so its figures (and the publish guard) are
-            # not flattered by the search.
-            validation = last_interactions_split(split.train).with_test_users_at_most(
-                settings.TRAINING_EVALUATION_USERS
-            )
             best, trials = random_search(
                 run.algorithm,
                 validation,
@@ -233,7 +233,7 @@ def _fit_and_evaluate(run: TrainingRun, frames: TrainingFrames, on_stage: Stage 
                 base=run.params,
                 users=frames.users,
                 items=frames.items,
-                matrix_options=options,
+                matrix_options=matrix_input.options(),
             )
             run.params = best.model.params
             run.metrics["trials"] = [
@@ -244,9 +244,11 @@ def _fit_and_evaluate(run: TrainingRun, frames: TrainingFrames, on_stage: Stage 
                 tuned_params=best.model.params, tuned_at=timezone.now()
             )
         evaluation = fit_and_evaluate(
-            run.algorithm, run.params, split, users=frames.users, items=frames.items, **options
+            run.algorithm, run.params, split, users=frames.users, items=frames.items, **matrix_input.options()
         )
         run.params = evaluation.model.params  # every parameter used, defaults included
+        if evaluation.model.fit_report:
+            run.metrics["fit"] = evaluation.model.fit_report
     with _stage(run, "evaluate", on_stage, beat):
         popularity = GlobalPopularity()
         popularity.fit(evaluation.train)

@@ -17,7 +17,7 @@ from django.conf import settings
 from recommendations.engine.algorithms import SegmentPopularity
 from recommendations.engine.algorithms.popularity import GLOBAL, category_segment, category_top
 from recommendations.engine.covisitation import covisitation_neighbours
-from recommendations.engine.interactions import TrainingData, training_data
+from recommendations.engine.interactions import MatrixInput, TrainingData, training_data
 from recommendations.models import PackedList, Slot
 from recommendations.models.catalog import CATEGORY_SEPARATOR
 from recommendations.services.training.candidates.shop_lists import shops_from_items
@@ -26,13 +26,13 @@ from recommendations.services.training.data_load import TrainingFrames
 PackedPair = tuple[bytes, bytes]  # packed keys, packed scores
 
 
-def matrix_options() -> dict:
-    """The interaction-matrix settings every training and publication uses."""
-    return {
-        "weights": settings.TRAINING_EVENT_WEIGHTS,
-        "half_life_days": settings.TRAINING_HALF_LIFE_DAYS,
-        "recency_half_life_events": settings.TRAINING_RECENCY_HALF_LIFE_EVENTS,
-    }
+def configured_input() -> MatrixInput:
+    """The interaction matrix as the settings weigh it: the data lists' input, and the first every run tries."""
+    return MatrixInput(
+        weights=settings.TRAINING_EVENT_WEIGHTS,
+        half_life_days=settings.TRAINING_HALF_LIFE_DAYS,
+        recency_half_life_events=settings.TRAINING_RECENCY_HALF_LIFE_EVENTS,
+    )
 
 
 def packed_rows(keys: np.ndarray, scores: np.ndarray) -> list[PackedPair]:
@@ -64,7 +64,9 @@ class DataLists:
 
 def data_lists(frames: TrainingFrames) -> DataLists:
     """Compute the model-independent part of a publication from the loaded frames."""
-    full = training_data(frames.events, users=frames.users, items=frames.items, now=frames.now, **matrix_options())
+    full = training_data(
+        frames.events, users=frames.users, items=frames.items, now=frames.now, **configured_input().options()
+    )
     return DataLists(full=full, segments=_segment_lists(full, frames.items), neighbours=_neighbour_lists(full))
 
 

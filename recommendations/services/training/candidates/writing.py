@@ -104,7 +104,7 @@ class UserRanking:
     """Every user with history, ranked a block at a time by the model, then packed as item and shop rows."""
 
     def __init__(self, model: Recommender, data: DataLists, items: pd.DataFrame) -> None:
-        full = data.full
+        full = model.own_input(data.full)  # users' histories weighed as the model learnt them
         self.model = model
         self.item_keys = np.asarray(model.item_ids)
         self.column_shop = column_shops(self.item_keys, items)

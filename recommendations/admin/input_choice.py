@@ -1,0 +1,88 @@
+"""A matrix-input choice (services/training/input_choice.py) as staff read it: what was tried on validation,
+what won, and when a run reused an earlier run's choice."""
+
+from __future__ import annotations
+
+import json
+
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy
+
+INPUT_NAMES = {
+    "configured": gettext_lazy("configured weights and decays"),
+    "equal_weights": gettext_lazy("every event weighs 1, no age decay"),
+    "counts": gettext_lazy("plain counts, no decay"),
+    "binary": gettext_lazy("0/1 (bought or viewed at all)"),
+}
+
+
+def input_name(name: str) -> str:
+    return str(INPUT_NAMES.get(name, name))
+
+
+def _params(params: dict) -> str:
+    return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()) or "-"
+
+
+def choice_summary(record: dict) -> str:
+    """One line: the input chosen and the parameters it chose with it."""
+    if not record.get("input"):
+        return "-"
+    chosen = {k: v for k, v in (record.get("params") or {}).items() if k not in (record.get("given") or {})}
+    if not chosen:
+        return input_name(record["input"])
+    return gettext("%(input)s; %(params)s") % {"input": input_name(record["input"]), "params": _params(chosen)}
+
+
+def choice_table(record: dict | None) -> str:
+    """Every attempt with its validation NDCG@10, the winner marked; or the earlier run whose choice was reused."""
+    if not record or not record.get("input"):
+        return "-"
+    if record.get("reused"):
+        return gettext(
+            "%(choice)s: chosen on validation by run %(run)s and reused (chosen again every "
+            "TRAINING_CHOOSE_EVERY_DAYS days, or when the event weights or the parameters change)."
+        ) % {"choice": choice_summary(record), "run": record.get("run", "?")}
+    attempts = record.get("attempts") or []
+    if not attempts:
+        return gettext("%(choice)s: the validation split had no one to score, so the configured input was kept.") % {
+            "choice": choice_summary(record)
+        }
+    best = max(a["score"] for a in attempts)
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                input_name(a["input"]),
+                _params({k: v for k, v in a["params"].items() if k not in (record.get("given") or {})}),
+                f"{a['score']:.4f}",
+                f"{a['fit_seconds']:.1f}",
+                "✔" if a["input"] == record["input"] and a["params"] == record["params"] and a["score"] == best else "",
+            )
+            for a in attempts
+        ),
+    )
+    same = "".join(
+        gettext(" %(input)s gave the same matrix as %(other)s and was not fitted again.")
+        % {"input": input_name(name), "other": input_name(other)}
+        for name, other in (record.get("same_as") or {}).items()
+    )
+    note = gettext(
+        "Chosen on a validation split carved from the training events (%(users)s users), in %(fits)s fits and "
+        "%(seconds)s s.%(same)s"
+    ) % {"users": record.get("users", "?"), "fits": len(attempts), "seconds": record.get("seconds", "?"), "same": same}
+    return format_html(
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><p>{}</p>",
+        gettext("matrix input"),
+        gettext("parameters"),
+        gettext("NDCG@10 on validation"),
+        gettext("fit s"),
+        gettext("chosen"),
+        rows,
+        note,
+    )
+
+
+def choice_json(record: dict) -> str:
+    return format_html("<code>{}</code>", json.dumps(record, ensure_ascii=False)) if record else "-"

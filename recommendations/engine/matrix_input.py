@@ -1,0 +1,142 @@
+"""Which matrix a model learns from, and a few of its parameters, chosen on validation at fit time.
+
+The configured event weights and decays suit a view → purchase funnel; on rating- or count-like data
+they cost EASE a fifth of its NDCG@10, and EASE on a 0/1 matrix doubles it on the demo marketplace
+(BENCHMARKS.md, issue 20). No single input or EASE λ holds everywhere, so each full run tries a
+bounded handful on a validation split carved from its training part, never on the evaluation split:
+the distinct inputs times the combinations of the algorithm's `fit_time_choices` (EASE: 4 x 3 fits).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+import scipy.sparse as sp
+
+from recommendations.engine.algorithms import ALGORITHMS
+from recommendations.engine.evaluation import evaluate_fitted
+from recommendations.engine.interactions import MatrixInput, training_data
+from recommendations.engine.metrics import K
+from recommendations.engine.split import Split
+
+OBJECTIVE = f"ndcg@{K}"
+CONFIGURED = "configured"
+
+
+def input_candidates(configured: MatrixInput) -> dict[str, MatrixInput]:
+    """The inputs tried, the configured one first (it wins ties), each distinct.
+
+    equal_weights: every kind of event weighs 1, no age decay (ratings and plays are not a funnel);
+    counts: also no per-user recency decay (where event order means little); binary: 0/1.
+    """
+    equal = {kind: 1.0 for kind in configured.weights}
+    candidates = {
+        CONFIGURED: configured,
+        "equal_weights": replace(configured, weights=equal, half_life_days=None),
+        "counts": MatrixInput(weights=equal, half_life_days=None, recency_half_life_events=None),
+        "binary": MatrixInput(weights=equal, half_life_days=None, recency_half_life_events=None, binary=True),
+    }
+    distinct: dict[str, MatrixInput] = {}
+    for name, candidate in candidates.items():
+        if candidate not in distinct.values():
+            distinct[name] = candidate
+    return distinct
+
+
+@dataclass
+class Attempt:
+    input: str
+    params: dict[str, Any]
+    score: float
+    fit_seconds: float
+
+
+@dataclass
+class Choice:
+    """What validation chose, and every attempt that led there (in order)."""
+
+    input_name: str
+    input: MatrixInput
+    params: dict[str, Any]
+    attempts: list[Attempt] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)  # the chosen attempt's, on validation
+    same_as: dict[str, str] = field(default_factory=dict)  # inputs not fitted: their matrix equals this one's
+    seconds: float = 0.0
+
+    def record(self) -> dict[str, Any]:
+        """A JSON-ready summary for the run's metrics."""
+        return {
+            "input": self.input_name,
+            "input_options": asdict(self.input),
+            "params": self.params,
+            "users": int(self.metrics.get("users", 0)),
+            "seconds": round(self.seconds, 3),
+            "same_as": self.same_as,
+            "attempts": [asdict(a) for a in self.attempts],
+        }
+
+
+def parameter_grid(algorithm: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every combination of the algorithm's `fit_time_choices` that `params` leaves to choose (staff's and
+    the tuner's values are theirs), the defaults' combination first."""
+    grid: list[dict[str, Any]] = [{}]
+    for parameter, values in ALGORITHMS[algorithm].fit_time_choices.items():
+        if parameter not in params:
+            grid = [{**combination, parameter: value} for combination in grid for value in values]
+    return grid
+
+
+def _same(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
+    return a.shape == b.shape and a.nnz == b.nnz and (a != b).nnz == 0
+
+
+def choose_on_validation(
+    algorithm: str,
+    params: dict[str, Any],
+    validation: Split,
+    configured: MatrixInput,
+    *,
+    users: pd.DataFrame | None = None,
+    items: pd.DataFrame | None = None,
+    choose_parameters: bool = True,
+    on_attempt: Callable[[Attempt], None] | None = None,
+) -> Choice:
+    """Fit each distinct candidate input with each combination of `parameter_grid` (only `params` without
+    `choose_parameters`) on `validation`; keep the best by NDCG@10, the configured input and defaults on a tie.
+    A validation split that scores no one keeps the configured input and `params` after one fit."""
+    started = time.perf_counter()
+    choice = Choice(CONFIGURED, configured, dict(params))
+    grid = parameter_grid(algorithm, params) if choose_parameters else [{}]
+    base = training_data(validation.train, users=users, items=items, **configured.options())
+    fitted: dict[str, sp.csr_matrix] = {}
+    best = -1.0
+    for name, candidate in input_candidates(configured).items():
+        data = base.reweighed(candidate)
+        twin = next((other for other, matrix in fitted.items() if _same(matrix, data.matrix)), None)
+        if twin is not None:  # e.g. plain counts are 0/1 already where no one did anything twice
+            choice.same_as[name] = twin
+            continue
+        fitted[name] = data.matrix
+        for combination in grid:
+            trial = {**params, **combination}
+            model = ALGORITHMS[algorithm](**trial)
+            fit_started = time.perf_counter()
+            model.fit(data)
+            fit_seconds = time.perf_counter() - fit_started
+            metrics = evaluate_fitted(model, data, validation)
+            if not metrics["users"]:
+                choice.seconds = time.perf_counter() - started
+                return choice
+            attempt = Attempt(name, trial, round(float(metrics[OBJECTIVE]), 6), round(fit_seconds, 3))
+            choice.attempts.append(attempt)
+            if on_attempt:
+                on_attempt(attempt)
+            if attempt.score > best:
+                best = attempt.score
+                choice.input_name, choice.input, choice.params, choice.metrics = name, candidate, trial, metrics
+    choice.seconds = time.perf_counter() - started
+    return choice

@@ -1,0 +1,50 @@
+"""The matrix input a run chose, as staff read it on the run's and the algorithm's pages (Japanese by default)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from recommendations.models import AlgorithmSetting
+from tests.recommendations.training_runs import train
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client, settings):
+    settings.LANGUAGE_CODE = "ja"
+    client.force_login(get_user_model().objects.create_superuser("boss", "b@example.com", "pw-for-tests-only"))
+    return client
+
+
+def test_a_runs_page_shows_every_input_tried_and_the_one_chosen(demo, staff):
+    run = train("ease")
+    choice = run.metrics["choice"]
+
+    page = staff.get(f"/admin/recommendations/trainingrun/{run.pk}/change/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+    assert "選んだ行列の入力" in page and "検証での NDCG@10" in page
+    assert "設定した重みと減衰" in page and "どのイベントも重み 1、経過日数の減衰なし" in page
+    assert page.count("✔") == 1
+    assert f"{len(choice['attempts'])} 回の学習" in page
+    assert "入力の選択" in page  # its stage timing
+    assert "<td>configured</td>" not in page and "<td>equal_weights</td>" not in page  # worded, not stored keys
+
+
+def test_a_reused_choice_names_the_run_that_made_it(demo, staff):
+    first = train("ease")
+    second = train("ease")
+
+    page = staff.get(f"/admin/recommendations/trainingrun/{second.pk}/change/").content.decode()
+
+    assert f"実行 {first.pk} が検証用の分割で選んだものを使い回しています" in page
+
+
+def test_the_algorithm_page_shows_the_last_choice(demo, staff):
+    train("ease")
+    setting = AlgorithmSetting.objects.get(algorithm="ease")
+
+    listing = staff.get("/admin/recommendations/algorithmsetting/").content.decode()
+    page = staff.get(f"/admin/recommendations/algorithmsetting/{setting.pk}/change/").content.decode()
+
+    assert "行列の入力" in listing and "l2=" in listing
+    assert "最後の選択" in page and "検証での NDCG@10" in page and "入力を選んだ日時" in page

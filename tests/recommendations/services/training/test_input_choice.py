@@ -1,0 +1,79 @@
+"""A run fits on the matrix input validation chose, saves the choice on its algorithm's setting, and the next runs
+reuse it while nothing it depended on changed."""
+
+import datetime as dt
+from dataclasses import asdict
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.utils import timezone
+
+from recommendations.models import AlgorithmSetting, ModelVersion, Slot, UserCandidates
+from recommendations.services.training.artifacts import artifact_load
+from recommendations.services.training.candidates import configured_input
+from tests.recommendations.training_runs import train
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_run_fits_on_what_validation_chose_and_ranks_users_the_same_way(demo):
+    run = train("ease")
+
+    choice = run.metrics["choice"]
+    assert run.status == "succeeded" and "choose" in run.timings
+    assert len(choice["attempts"]) >= 3 * 3  # at least three distinct inputs, each with three λ
+    best = max(choice["attempts"], key=lambda a: a["score"])
+    assert (choice["input"], choice["params"]["l2"]) == (best["input"], best["params"]["l2"])
+    assert run.params["l2"] == best["params"]["l2"]
+    assert run.metrics["validation"]["ndcg@10"] == pytest.approx(best["score"], abs=1e-6)
+    model = artifact_load(run)
+    assert asdict(model.matrix_input) == choice["input_options"]
+    setting = AlgorithmSetting.objects.get(algorithm="ease")
+    assert setting.chosen_input["input"] == choice["input"] and setting.chosen_at is not None
+    # the lists written rank each user's history weighed as the model learnt it
+    version = ModelVersion.objects.get(run=run)
+    row = UserCandidates.objects.filter(version=version, slot=Slot.ITEMS).first()
+    from recommendations.services.training.candidates import data_lists
+    from recommendations.services.training.data_load import training_frames
+
+    full = model.own_input(data_lists(training_frames()).full)
+    history = full.matrix[[list(full.user_ids).index(row.user_id)]][
+        :, pd.Index(full.item_ids).get_indexer(model.item_ids)
+    ]
+    ids, _scores = model.recommend(np.array([0]), history.tocsr(), len(row.keys))
+    assert [int(model.item_ids[i]) for i in ids[0] if i >= 0] == row.keys
+
+
+def test_the_next_run_reuses_the_choice_until_the_parameters_change(demo, settings):
+    first = train("ease")
+
+    second = train("ease")
+    assert second.metrics["choice"]["reused"] and second.metrics["choice"]["run"] == first.pk
+    assert second.params == first.params
+
+    AlgorithmSetting.objects.filter(algorithm="ease").update(params={"l2": 300.0})
+    third = train("ease")
+    assert not third.metrics["choice"].get("reused") and third.params["l2"] == 300.0
+    assert {a["params"]["l2"] for a in third.metrics["choice"]["attempts"]} == {300.0}  # staff's λ is theirs
+
+
+def test_a_choice_older_than_the_setting_or_for_other_weights_is_made_again(demo, settings):
+    first = train("item_knn")
+    AlgorithmSetting.objects.filter(algorithm="item_knn").update(chosen_at=timezone.now() - dt.timedelta(days=8))
+    assert not train("item_knn").metrics["choice"].get("reused")
+
+    settings.TRAINING_EVENT_WEIGHTS = {**settings.TRAINING_EVENT_WEIGHTS, "purchase": 20.0}
+    again = train("item_knn")
+    assert not again.metrics["choice"].get("reused")
+    assert again.metrics["choice"]["configured"] == asdict(configured_input()) != first.metrics["choice"]["configured"]
+
+
+def test_with_choosing_off_a_run_fits_on_the_configured_input(demo, settings):
+    settings.TRAINING_CHOOSE_ON_VALIDATION = False
+
+    run = train("ease")
+
+    assert "choice" not in run.metrics and run.params["l2"] == 100.0
+    assert artifact_load(run).matrix_input == configured_input()
+    assert not AlgorithmSetting.objects.get(algorithm="ease").chosen_input
