@@ -7,6 +7,8 @@ alone, which is what makes it useful for cold start.
 
 from __future__ import annotations
 
+import os
+import time
 from typing import ClassVar
 
 import numpy as np
@@ -17,7 +19,6 @@ from lightfm import LightFM
 from recommendations.engine.algorithms.base import Recommender, top_n
 from recommendations.engine.algorithms.parameters import (
     FACTORS,
-    ITERATIONS,
     LEARNING_RATE,
     SEED,
     Param,
@@ -26,13 +27,43 @@ from recommendations.engine.algorithms.parameters import (
 from recommendations.engine.features import FeatureSpace, item_attribute_tokens, user_attribute_tokens
 from recommendations.engine.interactions import TrainingData
 
+CHECK_EVERY = 5  # epochs between early-stopping checks
+HELD_BACK_USERS = 500
+
+
+def _held_back(matrix: sp.csr_matrix, seed: int) -> tuple[sp.csr_matrix, tuple[np.ndarray, np.ndarray] | None]:
+    """The matrix without one random item of each of up to HELD_BACK_USERS users with 3+ items, and those
+    (users, items); None where too few users qualify. The held cells are never trained on: a few hundred
+    among the whole matrix."""
+    rng = np.random.default_rng(seed)
+    lengths = np.diff(matrix.indptr)
+    eligible = np.flatnonzero(lengths >= 3)
+    if len(eligible) < 20:
+        return matrix, None
+    users = np.sort(rng.choice(eligible, size=min(HELD_BACK_USERS, len(eligible)), replace=False))
+    positions = matrix.indptr[users] + rng.integers(0, lengths[users])
+    items = matrix.indices[positions].astype(np.int64)
+    train = matrix.copy()
+    train.data[positions] = 0.0
+    train.eliminate_zeros()
+    return train, (users, items)
+
 
 class FactorizationMachine(Recommender):
     name: ClassVar[str] = "lightfm"
     parameters: ClassVar[dict[str, Param]] = {
         "no_components": Param(64, FACTORS, 1, 1024),
         "learning_rate": Param(0.05, LEARNING_RATE, 0.0001, 1),
-        "epochs": Param(30, ITERATIONS, 1, 500),
+        "epochs": Param(30, gettext_noop("Most training passes over the data (fewer when it stops early)."), 1, 500),
+        "max_seconds": Param(
+            600.0,
+            gettext_noop("Stop after the pass that takes training past this many seconds (0: no limit)."),
+            0,
+            86400,
+        ),
+        "early_stopping": Param(
+            True, gettext_noop("Stop once the hit rate on a few users' held-back items stops improving.")
+        ),
         "item_alpha": Param(1e-6, gettext_noop("Penalty on item and item-attribute vectors."), 0, 1),
         "user_alpha": Param(1e-6, gettext_noop("Penalty on user and user-attribute vectors."), 0, 1),
         "loss": Param(
@@ -43,7 +74,7 @@ class FactorizationMachine(Recommender):
         "max_sampled": Param(20, gettext_noop("Negative items tried per positive one (warp)."), 1, 1000),
         "use_attributes": Param(True, gettext_noop("Learn from user and item attributes, not only from events.")),
         "random_state": SEED,
-        "threads": Param(2, gettext_noop("CPU threads used to train."), 1, 64),
+        "threads": Param(0, gettext_noop("CPU threads used to train (0: every core)."), 0, 64),
     }
     param_space: ClassVar[dict[str, list]] = {
         "no_components": [32, 64, 128],
@@ -67,7 +98,8 @@ class FactorizationMachine(Recommender):
         self.item_space = FeatureSpace(len(data.item_ids), item_tokens, identity=True)
         user_features = self.user_space.matrix(user_tokens, with_identity=True)
         item_features = self.item_space.matrix(item_tokens, with_identity=True)
-        positives = data.matrix.tocoo()
+        matrix, held = _held_back(data.matrix, p["random_state"]) if p["early_stopping"] else (data.matrix, None)
+        positives = matrix.tocoo()
         # WARP learns from which items were positive; how strongly is passed as a per-pair weight
         weights = positives.copy()
         weights.data = (weights.data / max(float(weights.data.mean()), 1e-9)).astype(np.float32)
@@ -82,16 +114,63 @@ class FactorizationMachine(Recommender):
             max_sampled=p["max_sampled"],
             random_state=np.random.RandomState(p["random_state"]),
         )
-        self.model.fit(
-            binary,
-            user_features=user_features,
-            item_features=item_features,
-            sample_weight=weights,
-            epochs=p["epochs"],
-            num_threads=p["threads"],
-        )
+        self.fit_report = self._epochs(binary, weights, user_features, item_features, matrix, held)
         self.item_bias, self.item_embedding = self.model.get_item_representations(item_features)
         self.user_bias, self.user_embedding = self.model.get_user_representations(user_features)
+
+    def _epochs(
+        self,
+        binary: sp.coo_matrix,
+        weights: sp.coo_matrix,
+        user_features: sp.csr_matrix,
+        item_features: sp.csr_matrix,
+        train: sp.csr_matrix,
+        held: tuple[np.ndarray, np.ndarray] | None,
+    ) -> dict:
+        """Up to `epochs` passes, checked every few: stops past `max_seconds`, or once the held-back items' hit
+        rate has not improved for two checks (on 200,000 items a pass took 115 s: 30 of them, an hour)."""
+        p = self.params
+        threads = p["threads"] or os.cpu_count() or 1
+        started, best, best_epoch, stopped = time.perf_counter(), -1.0, 0, "epochs"
+        for epoch in range(1, p["epochs"] + 1):
+            self.model.fit_partial(
+                binary,
+                user_features=user_features,
+                item_features=item_features,
+                sample_weight=weights,
+                epochs=1,
+                num_threads=threads,
+            )
+            if p["max_seconds"] and time.perf_counter() - started > p["max_seconds"]:
+                stopped = "time"
+                break
+            if held is not None and (epoch % CHECK_EVERY == 0):
+                hit_rate = self._hit_rate(held, train, user_features, item_features)
+                if hit_rate > best:
+                    best, best_epoch = hit_rate, epoch
+                elif epoch - best_epoch >= 2 * CHECK_EVERY:
+                    stopped = "converged"
+                    break
+        return {
+            "epochs": epoch,
+            "of": p["epochs"],
+            "stopped": stopped,
+            "seconds": round(time.perf_counter() - started, 3),
+            "held_back_hit_rate": round(best, 4) if held is not None else None,
+        }
+
+    def _hit_rate(
+        self,
+        held: tuple[np.ndarray, np.ndarray],
+        train: sp.csr_matrix,
+        user_features: sp.csr_matrix,
+        item_features: sp.csr_matrix,
+    ) -> float:
+        users, items = held
+        item_bias, item_embedding = self.model.get_item_representations(item_features)
+        _bias, user_embedding = self.model.get_user_representations(user_features[users])
+        ranked, _scores = top_n(user_embedding @ item_embedding.T + item_bias, 10, train[users])
+        return float((ranked == items[:, None]).any(axis=1).mean())
 
     def scores(self, user_rows: np.ndarray, user_items: sp.csr_matrix) -> np.ndarray:
         return self.user_embedding[user_rows] @ self.item_embedding.T + self.item_bias
