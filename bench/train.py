@@ -1,11 +1,13 @@
 """Training quality and speed, each beside its baseline in the same run.
 
-    .venv/bin/python bench/train.py [--sections movielens,cold,pipeline] [--pipeline-users 26000] [--rounds 3]
+    .venv/bin/python bench/train.py [--sections quality,cold,pipeline] [--pipeline-users 26000] [--rounds 3]
                                     [--write]
 
-1. MovieLens 100K (../shared/data): every recsite algorithm against popularity and bare `implicit`
-   fits (ALS, BPR, cosine and BM25 item-kNN with library defaults on the 0/1 matrix), on the same split
-   (each user's last 20% of ratings by time held out, full ranking, seen items removed).
+1. Quality (bench/quality.py): on MovieLens 100K (each user's last 20%, and the last 20% of all ratings by
+   time), the Olist sample and the demo marketplace, every recsite algorithm with shipped defaults (its matrix
+   input chosen on validation, as a nightly run does) against popularity, bare `implicit` fits (ALS, BPR,
+   cosine and BM25 item-kNN with library defaults on the 0/1 matrix) and a bare EASE, with paired 95%
+   bootstrap intervals.
 2. Cold start: hit rate@10 of shops and categories for users never seen in training, segment
    popularity against global popularity: on Olist (customers whose first order is in the last 20% of
    the time span; segments are Brazilian states) and on generated demo data (20% of users hidden).
@@ -32,10 +34,11 @@ from incremental import incremental, marketplace
 sys.path.insert(0, str(ROOT))
 
 from django.conf import settings
+from quality import quality
 
 import recsite.settings as recsite_settings
 from recommendations.demo_data.generator import DemoSize, generate
-from recommendations.demo_data.public_datasets import movielens_100k, olist
+from recommendations.demo_data.public_datasets import olist
 from recommendations.engine.algorithms import ALGORITHMS
 from recommendations.engine.cold_start import (
     cold_hit_rates,
@@ -43,12 +46,8 @@ from recommendations.engine.cold_start import (
     mean_with_ci,
     new_users_split,
 )
-from recommendations.engine.evaluation import fit_and_evaluate
-from recommendations.engine.interactions import training_data
-from recommendations.engine.metrics import ranking_metrics
-from recommendations.engine.split import last_interactions_split
+from recommendations.engine.interactions import MatrixInput, training_data
 
-ML_PROFILE = {"weights": {"view": 1.0, "favorite": 1.0}, "half_life_days": None, "recency_half_life_events": 20.0}
 # recsite's own settings (TRAINING_EVENT_WEIGHTS and the half-lives) as the nightly training uses them; the
 # settings module is read as plain Python, so the engine-only sections need no database
 DEFAULT_PROFILE = {
@@ -56,7 +55,6 @@ DEFAULT_PROFILE = {
     "half_life_days": recsite_settings.TRAINING_HALF_LIFE_DAYS,
     "recency_half_life_events": recsite_settings.TRAINING_RECENCY_HALF_LIFE_EVENTS,
 }
-RECSITE_MODELS = ["segment_popularity", "item_knn", "item_knn_bm25", "als", "bpr", "ease", "lightfm"]
 
 
 def frames(data) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -69,71 +67,8 @@ def frames(data) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return events, users, items
 
 
-def row(name: str, seconds: float, m: dict) -> str:
-    return (
-        f"| {name} | {seconds:.2f} | {m['precision@10']:.4f} | {m['recall@10']:.4f} | {m['ndcg@10']:.4f} "
-        f"| {m['map@10']:.4f} | {m['coverage']:.3f} |"
-    )
-
-
-def bare_implicit(split, rows: list[str]) -> float:
-    """Library defaults, 0/1 matrix, no recsite weighting: what a team gets from `implicit` out of the box."""
-    import implicit
-    from threadpoolctl import threadpool_limits
-
-    train = training_data(
-        split.train, weights=DEFAULT_PROFILE["weights"], half_life_days=None, recency_half_life_events=None
-    )
-    binary = train.matrix.copy()
-    binary.data[:] = 1.0
-    relevant = split.test_matrix(train.user_ids, train.item_ids)
-    users = (relevant.getnnz(axis=1) > 0).nonzero()[0]
-    best = 0.0
-    for name, make in [
-        ("bare implicit ALS (defaults)", lambda: implicit.als.AlternatingLeastSquares(random_state=42)),
-        ("bare implicit BPR (defaults)", lambda: implicit.bpr.BayesianPersonalizedRanking(random_state=42)),
-        ("bare implicit cosine item-kNN (defaults)", implicit.nearest_neighbours.CosineRecommender),
-        ("bare implicit BM25 item-kNN (defaults)", implicit.nearest_neighbours.BM25Recommender),
-    ]:
-        with threadpool_limits(1, "blas"):
-            model = make()
-            started = time.perf_counter()
-            model.fit(binary, show_progress=False)
-            seconds = time.perf_counter() - started
-            ids, _ = model.recommend(users, binary[users], N=10, filter_already_liked_items=True)
-        metrics = ranking_metrics(np.asarray(ids), relevant[users], n_items=len(train.item_ids))
-        rows.append(row(name, seconds, metrics))
-        best = max(best, metrics["ndcg@10"])
-    return best
-
-
-def movielens() -> str:
-    path = SHARED_DATA / "ml-100k"
-    events, users, items = frames(movielens_100k(path))
-    split = last_interactions_split(events)
-    rows = [
-        "| model | fit s | P@10 | R@10 | NDCG@10 | MAP@10 | coverage |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    pop = fit_and_evaluate("popularity", {}, split, users=users, items=items, **ML_PROFILE)
-    rows.append(row("popularity (baseline)", pop.fit_seconds, pop.metrics))
-    best_bare = bare_implicit(split, rows)
-    best_name, best_ndcg = "", 0.0
-    for name in RECSITE_MODELS:
-        e = fit_and_evaluate(name, {}, split, users=users, items=items, **ML_PROFILE)
-        rows.append(row(f"recsite {name}", e.fit_seconds, e.metrics))
-        if e.metrics["ndcg@10"] > best_ndcg:
-            best_name, best_ndcg = name, e.metrics["ndcg@10"]
-    default = fit_and_evaluate(best_name, {}, split, users=users, items=items, **DEFAULT_PROFILE)
-    rows.append(
-        row(f"recsite {best_name}, default event weights and 60-day decay", default.fit_seconds, default.metrics)
-    )
-    summary = (
-        f"Best recsite model: {best_name}, NDCG@10 {best_ndcg:.4f} = {best_ndcg / best_bare:.2f}x the best bare "
-        f"`implicit` baseline ({best_bare:.4f}); popularity {pop.metrics['ndcg@10']:.4f}. "
-        f"{pop.metrics['users']} users evaluated, {len(split.test)} held-out (user, item) pairs."
-    )
-    return "\n".join([*rows, "", summary])
+def quality_section() -> str:
+    return quality(SHARED_DATA, frames, MatrixInput(**DEFAULT_PROFILE))
 
 
 def cold_table(title: str, events, users, items, split, shops: pd.Series, categories: pd.Series) -> list[str]:
@@ -184,13 +119,13 @@ def pipeline(users: int, rounds: int) -> str:
     from threadpoolctl import threadpool_limits
 
     from recommendations.engine.interactions import interaction_matrix
-    from recommendations.services.training.candidates import matrix_options
+    from recommendations.services.training.candidates import configured_input
     from recommendations.services.training.data_load import training_frames
     from recommendations.services.training.pipeline import training_run_create, training_run_execute
 
     size, data = marketplace(users)
     frames_ = training_frames()
-    matrix, _u, _i = interaction_matrix(frames_.events, now=frames_.now, **matrix_options())
+    matrix, _u, _i = interaction_matrix(frames_.events, now=frames_.now, **configured_input().options())
     import implicit
 
     params = {**ALGORITHMS["als"].default_params}
@@ -237,13 +172,28 @@ def pipeline(users: int, rounds: int) -> str:
             "",
             f"Stages of the median run (s): {stages}. NDCG@10 {middle.ndcg():.4f} over "
             f"{middle.metrics['model']['users']:,} users, popularity {middle.ndcg('popularity'):.4f}.",
+            "",
+            first_choice(runs[0]),
         ]
+    )
+
+
+def first_choice(run) -> str:
+    """What choosing the matrix input cost the first run (the later ones reuse its choice)."""
+    choice = run.metrics.get("choice") or {}
+    if not choice:
+        return "The matrix input was not chosen (TRAINING_CHOOSE_ON_VALIDATION is off)."
+    if choice.get("reused"):
+        return f"Every round reused the input chosen by run {choice.get('run')} ({choice['input']})."
+    return (
+        f"The first round chose the matrix input on validation ({choice['input']}) in {run.timings['choose']:.1f} s "
+        f"({len(choice['attempts'])} fits); the later rounds reused its choice (docs/training.md)."
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sections", default="movielens,cold,pipeline")
+    parser.add_argument("--sections", default="quality,cold,pipeline")
     parser.add_argument("--pipeline-users", type=int, default=26_000, help="demo users; 26,000 give ~1M events")
     parser.add_argument("--rounds", type=int, default=3, help="pipeline runs and bare fits, interleaved")
     parser.add_argument("--active-share", type=float, default=0.1, help="users active before an incremental run")
@@ -255,7 +205,7 @@ def main() -> None:
     if {"pipeline", "incremental"} & set(sections):
         setup_django()  # before machine(), whose database question would otherwise settle Django on SQLite
     header = f"Command: {command}. Machine: {machine()}; run {dt.date.today()}."
-    for name, make in [("train-movielens", movielens), ("train-cold", cold)]:
+    for name, make in [("train-quality", quality_section), ("train-cold", cold)]:
         if name.split("-")[1] in sections:
             text = f"{header}\n\n{make()}"
             print(text, "\n")
