@@ -71,7 +71,12 @@ def choice_table(record: dict | None) -> str:
     note = gettext(
         "Chosen on a validation split carved from the training events (%(users)s users), in %(fits)s fits and "
         "%(seconds)s s.%(same)s"
-    ) % {"users": record.get("users", "?"), "fits": len(attempts), "seconds": record.get("seconds", "?"), "same": same}
+    ) % {
+        "users": record.get("users", "?"),
+        "fits": len(attempts),
+        "seconds": f"{record.get('seconds', 0):.1f}",
+        "same": same,
+    }
     return format_html(
         "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><p>{}</p>",
         gettext("matrix input"),

@@ -62,4 +62,9 @@ def run_metrics_table(obj: TrainingRun) -> str:
             "seconds": f"{fit.get('seconds', 0):.0f}",
             "why": STOPPED.get(fit.get("stopped"), fit.get("stopped", "?")),
         }
+    if fit.get("kept_items") is not None and fit["kept_items"] < fit.get("items", 0):
+        note = gettext(
+            "%(previous)s It scores only the %(kept)s most-interacted of %(items)s items (max_items); users reach "
+            "the others through the fallback chain."
+        ) % {"previous": note, "kept": f"{fit['kept_items']:,}", "items": f"{fit['items']:,}"}
     return format_html("<table><tr>{}</tr>{}</table><p>{}</p>", header, rows, note)

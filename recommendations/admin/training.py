@@ -64,6 +64,12 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
     ]
     change_list_template = "admin/recommendations/trainingrun/change_list.html"
 
+    def get_fieldsets(self, request: HttpRequest, obj: TrainingRun | None = None) -> list:
+        # the stored metrics and timings are worded above; their JSON stays at hand, folded
+        stored = ["metrics", "timings"]
+        shown = [name for name in self.get_readonly_fields(request, obj) if name not in stored]
+        return [(None, {"fields": shown}), (gettext("As stored (JSON)"), {"fields": stored, "classes": ["collapse"]})]
+
     def get_urls(self) -> list:
         return [
             path(

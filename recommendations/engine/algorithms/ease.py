@@ -44,6 +44,7 @@ class EASE(Recommender):
         counts = np.diff(data.matrix.tocsc().indptr)
         order = np.argsort(-counts, kind="stable")[: int(self.params["max_items"])]
         self.kept = np.sort(order[counts[order] > 0])
+        self.fit_report = {"kept_items": len(self.kept), "items": len(data.item_ids)}
         x = self._input(data.matrix)
         gram = (x.T @ x).toarray().astype(np.float64)
         gram[np.diag_indices_from(gram)] += float(self.params["l2"])

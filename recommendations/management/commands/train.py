@@ -6,7 +6,7 @@ from recommendations.errors import ApplicationError
 from recommendations.models import AlgorithmSetting, ModelVersion, TrainingRun
 from recommendations.services.training.pipeline import training_run_create, training_run_execute
 
-FIT_STAGES = ["load", "split", "fit", "evaluate", "store", "candidates"]
+FIT_STAGES = ["load", "split", "choose", "fit", "evaluate", "store", "candidates"]
 FOLD_IN_STAGES = ["load", "fold_in", "store", "candidates"]
 
 

@@ -48,3 +48,16 @@ def test_the_algorithm_page_shows_the_last_choice(demo, staff):
 
     assert "行列の入力" in listing and "l2=" in listing
     assert "最後の選択" in page and "検証での NDCG@10" in page and "入力を選んだ日時" in page
+
+
+def test_a_run_of_ease_says_when_it_left_items_to_the_fallback_chain(demo, staff):
+    AlgorithmSetting.objects.update_or_create(algorithm="ease", defaults={"params": {"max_items": 50}})
+    run = train("ease")
+
+    page = staff.get(f"/admin/recommendations/trainingrun/{run.pk}/change/").content.decode()
+
+    assert (
+        run.metrics["fit"] == {"kept_items": 50, "items": run.metrics["fit"]["items"]}
+        and run.metrics["fit"]["items"] > 50
+    )
+    assert "よく使われる 50 件" in page

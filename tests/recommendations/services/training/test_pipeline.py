@@ -33,7 +33,7 @@ def test_demo_data_trains_publishes_and_writes_candidates(demo, monkeypatch):
 
     assert run.status == TrainingRun.Status.SUCCEEDED, run.error
     assert run.metrics["model"]["ndcg@10"] > run.metrics["popularity"]["ndcg@10"]
-    assert set(run.timings) >= {"load", "split", "fit", "evaluate", "store", "candidates"}
+    assert set(run.timings) >= {"load", "split", "choose", "fit", "evaluate", "store", "candidates"}
     assert run.snapshot["events"] > 1000
     assert Path(run.artifact.path).is_file()
     version = ModelVersion.objects.get(run=run)
