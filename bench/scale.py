@@ -114,7 +114,6 @@ def stage_ingest(batches: int, rounds: int) -> list[str]:
 def stage_fit(algorithms: list[str], rank_users: int, limit: float, overrides: dict[str, dict]) -> list[str]:
     from django.conf import settings
 
-    from recommendations.engine.algorithms import ALGORITHMS
     from recommendations.services.training.candidates import configured_input
     from recommendations.services.training.data_load import training_frames
 
@@ -152,9 +151,9 @@ def stage_fit(algorithms: list[str], rank_users: int, limit: float, overrides: d
             floor = total if name == BARE_ALS else floor
             if name == "ease":
                 notes.append(f"ranks its {figures['items_ranked']:,} most popular items only (max_items)")
-            if name == "lightfm" and "epochs" in params:
-                epochs = ALGORITHMS["lightfm"].default_params["epochs"]
-                notes.append(f"default {epochs} epochs ≈ {figures['fit_s'] * epochs / params['epochs']:,.0f} s fit")
+            report = figures.get("fit_report") or {}
+            if report.get("stopped"):
+                notes.append(f"ran {report['epochs']} of {report['of']} epochs, stopped by: {report['stopped']}")
             ratio = f"{total / floor:.2f}" if floor else "-"
             lines.append(
                 f"| {name} | {figures['matrix_s']:.1f} | {figures['fit_s']:.1f} | {figures['rank_all_s']:.0f} "
@@ -282,8 +281,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--params",
-        default="lightfm:epochs=2",
-        help="overrides, e.g. lightfm:epochs=2 (its fit time is then also scaled to its default)",
+        default="",
+        help="overrides, e.g. lightfm:epochs=2 (shipped defaults when empty)",
     )
     parser.add_argument("--rank-users", type=int, default=20_000, help="users whose ranking is timed and scaled")
     parser.add_argument("--limit", type=float, default=1200, help="seconds before a fit or pipeline process is stopped")

@@ -64,6 +64,7 @@ def fit_child(name: str, frames_path: str, rank_users: int, params: dict) -> dic
         model.fit(data)
         out["fit_s"] = time.perf_counter() - started
         out["items_ranked"] = len(getattr(model, "kept", model.item_ids))  # EASE scores only the items it kept
+        out["fit_report"] = model.fit_report  # e.g. LightFM's passes and why it stopped
         # ranked as the candidates writer ranks them: its users, its columns, its blocks
         ranking = UserRanking(model, SimpleNamespace(full=data), items)
         rows = ranking.rows

@@ -56,7 +56,7 @@ class FactorizationMachine(Recommender):
         "learning_rate": Param(0.05, LEARNING_RATE, 0.0001, 1),
         "epochs": Param(30, gettext_noop("Most training passes over the data (fewer when it stops early)."), 1, 500),
         "max_seconds": Param(
-            600.0,
+            300.0,
             gettext_noop("Stop after the pass that takes training past this many seconds (0: no limit)."),
             0,
             86400,
