@@ -24,11 +24,34 @@ def _params(params: dict) -> str:
     return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()) or "-"
 
 
-def choice_summary(record: dict) -> str:
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _attempts(record: dict) -> list[dict]:
+    """The record's attempts that read as attempts: a stored row of another shape is left out, not a 500."""
+    attempts = record.get("attempts")
+    return [
+        a
+        for a in (attempts if isinstance(attempts, list) else [])
+        if isinstance(a, dict)
+        and isinstance(a.get("params"), dict)
+        and _number(a.get("score")) is not None
+        and _number(a.get("fit_seconds")) is not None
+    ]
+
+
+def _given(record: dict) -> dict:
+    given = record.get("given")
+    return given if isinstance(given, dict) else {}
+
+
+def choice_summary(record: dict | None) -> str:
     """One line: the input chosen and the parameters it chose with it."""
-    if not record.get("input"):
+    if not isinstance(record, dict) or not record.get("input"):
         return "-"
-    chosen = {k: v for k, v in (record.get("params") or {}).items() if k not in (record.get("given") or {})}
+    params = record.get("params") if isinstance(record.get("params"), dict) else {}
+    chosen = {k: v for k, v in params.items() if k not in _given(record)}
     if not chosen:
         return input_name(record["input"])
     return gettext("%(input)s; %(params)s") % {"input": input_name(record["input"]), "params": _params(chosen)}
@@ -36,14 +59,14 @@ def choice_summary(record: dict) -> str:
 
 def choice_table(record: dict | None) -> str:
     """Every attempt with its validation NDCG@10, the winner marked; or the earlier run whose choice was reused."""
-    if not record or not record.get("input"):
+    if not isinstance(record, dict) or not record.get("input"):
         return "-"
     if record.get("reused"):
         return gettext(
             "%(choice)s: chosen on validation by run %(run)s and reused (chosen again every "
             "TRAINING_CHOOSE_EVERY_DAYS days, or when the event weights or the parameters change)."
         ) % {"choice": choice_summary(record), "run": record.get("run", "?")}
-    attempts = record.get("attempts") or []
+    attempts = _attempts(record)
     if not attempts:
         return gettext("%(choice)s: the validation split had no one to score, so the configured input was kept.") % {
             "choice": choice_summary(record)
@@ -54,11 +77,13 @@ def choice_table(record: dict | None) -> str:
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
             (
-                input_name(a["input"]),
-                _params({k: v for k, v in a["params"].items() if k not in (record.get("given") or {})}),
+                input_name(str(a.get("input"))),
+                _params({k: v for k, v in a["params"].items() if k not in _given(record)}),
                 f"{a['score']:.4f}",
                 f"{a['fit_seconds']:.1f}",
-                "✔" if a["input"] == record["input"] and a["params"] == record["params"] and a["score"] == best else "",
+                "✔"
+                if a.get("input") == record["input"] and a["params"] == record.get("params") and a["score"] == best
+                else "",
             )
             for a in attempts
         ),
@@ -66,7 +91,7 @@ def choice_table(record: dict | None) -> str:
     same = "".join(
         gettext(" %(input)s gave the same matrix as %(other)s and was not fitted again.")
         % {"input": input_name(name), "other": input_name(other)}
-        for name, other in (record.get("same_as") or {}).items()
+        for name, other in (record.get("same_as") if isinstance(record.get("same_as"), dict) else {}).items()
     )
     note = gettext(
         "Chosen on a validation split carved from the training events (%(users)s users), in %(fits)s fits and "
@@ -74,7 +99,7 @@ def choice_table(record: dict | None) -> str:
     ) % {
         "users": record.get("users", "?"),
         "fits": len(attempts),
-        "seconds": f"{record.get('seconds', 0):.1f}",
+        "seconds": f"{_number(record.get('seconds')) or 0:.1f}",
         "same": same,
     }
     return format_html(

@@ -25,7 +25,7 @@ def run_matrix_input(run: TrainingRun, validation: Split, frames: TrainingFrames
         return configured
     setting, _created = AlgorithmSetting.objects.get_or_create(algorithm=run.algorithm)
     given = dict(run.params)
-    saved = setting.chosen_input or {}
+    saved = setting.chosen_input if isinstance(setting.chosen_input, dict) else {}
     if not run.tune and _reusable(setting, saved, given, configured):
         run.params = dict(saved["params"])
         run.metrics["choice"] = {**saved, "reused": True}
@@ -49,13 +49,18 @@ def run_matrix_input(run: TrainingRun, validation: Split, frames: TrainingFrames
 
 
 def _reusable(setting: AlgorithmSetting, saved: dict, given: dict, configured: MatrixInput) -> bool:
-    """Whether the saved choice still answers the same question, recently enough."""
+    """Whether the saved choice still answers the same question, recently enough (a saved row of another shape
+    never does: the run chooses again rather than fail)."""
     days = settings.TRAINING_CHOOSE_EVERY_DAYS
+    options = saved.get("input_options") if isinstance(saved, dict) else None
     return bool(
         days
         and setting.chosen_at
         and timezone.now() - setting.chosen_at < dt.timedelta(days=days)
         and saved.get("given") == given
         and saved.get("configured") == asdict(configured)
-        and saved.get("input_options")
+        and isinstance(saved.get("params"), dict)
+        and isinstance(options, dict)
+        and set(options) == set(MatrixInput.__dataclass_fields__)
+        and isinstance(options["weights"], dict)
     )

@@ -61,3 +61,21 @@ def test_a_run_of_ease_says_when_it_left_items_to_the_fallback_chain(demo, staff
         and run.metrics["fit"]["items"] > 50
     )
     assert "よく使われる 50 件" in page
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        ["a", "list"],
+        {"input": "binary", "attempts": "many"},
+        {"input": "binary", "attempts": [{"input": "binary", "score": "high"}, 7], "seconds": "slow", "same_as": 3},
+        {"input": "binary", "params": "l2", "given": [1]},
+    ],
+)
+def test_a_stored_choice_of_another_shape_still_shows_the_pages(staff, stored):
+    setting, _created = AlgorithmSetting.objects.update_or_create(algorithm="ease", defaults={"chosen_input": stored})
+
+    listing = staff.get("/admin/recommendations/algorithmsetting/")
+    page = staff.get(f"/admin/recommendations/algorithmsetting/{setting.pk}/change/")
+
+    assert listing.status_code == 200 and page.status_code == 200

@@ -77,3 +77,22 @@ def test_with_choosing_off_a_run_fits_on_the_configured_input(demo, settings):
     assert "choice" not in run.metrics and run.params["l2"] == 100.0
     assert artifact_load(run).matrix_input == configured_input()
     assert not AlgorithmSetting.objects.get(algorithm="ease").chosen_input
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        ["not", "a", "record"],
+        {"input": "binary", "given": {}, "params": {}, "input_options": {"weights": 1}},
+        {"input": "binary", "given": {}, "params": "l2", "input_options": {}},
+    ],
+)
+def test_a_saved_choice_of_another_shape_is_made_again_not_a_failed_run(demo, stored):
+    AlgorithmSetting.objects.update_or_create(
+        algorithm="item_knn", defaults={"chosen_input": stored, "chosen_at": timezone.now()}
+    )
+
+    run = train("item_knn")
+
+    assert run.status == "succeeded", run.error
+    assert not run.metrics["choice"].get("reused") and run.metrics["choice"]["attempts"]
