@@ -26,14 +26,22 @@ TYPED_JSON = st.one_of(JSON_VALUES.map(json.dumps), st.text(max_size=30), st.sam
 NUMBERS = st.one_of(st.integers(-(10**12), 10**12).map(str), st.text(max_size=6), st.just("1e400"))
 
 
-TYPED = st.one_of(NUMBERS, st.sampled_from(["1e20", "NaN", "-1", "0", "true", "warp", "", "0.5"]))
+TYPED = st.one_of(
+    NUMBERS,
+    st.sampled_from(["1e20", "NaN", "-1", "0", "true", "warp", "", "0.5", "\x00", "\uff13\uff10\uff10", "1" * 400]),
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     algorithm=st.sampled_from(["als", "ease", "item_knn", "segment_popularity", "lightfm", "trending"]),
     typed=st.dictionaries(
-        st.sampled_from(["factors", "iterations", "regularization", "alpha", "l2", "binary", "loss", "K", "shrinkage"]),
+        st.sampled_from(
+            [
+                *["factors", "iterations", "regularization", "alpha", "l2", "loss", "K", "shrinkage", "epochs"],
+                *["max_seconds", "early_stopping", "threads"],  # LightFM's bounds on its fit
+            ]
+        ),
         TYPED,
         max_size=4,
     ),
