@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from recommendations.engine.algorithms import ALGORITHMS
+from recommendations.engine.evaluation import held_out
 from recommendations.engine.interactions import MatrixInput, TrainingData, training_data
 from recommendations.engine.matrix_input import choose_on_validation
 from recommendations.engine.metrics import paired_bootstrap, ranking_metrics, user_metrics
@@ -44,15 +45,10 @@ class Scored:
     """One model's top 10 on the evaluation split: its metrics, and NDCG@10 per user id for paired comparisons."""
 
     def __init__(self, recommended: np.ndarray, train: TrainingData, split: Split, users: np.ndarray) -> None:
-        relevant = split.test_matrix(train.user_ids, train.item_ids)[users]
+        relevant = held_out(train, split)[0][users]
         self.metrics = ranking_metrics(recommended, relevant, n_items=len(train.item_ids))
         per_user = user_metrics(recommended, relevant)
         self.ndcg = pd.Series(per_user["ndcg"], index=train.user_ids[users][per_user["rows"]])
-
-
-def scored_users(train: TrainingData, split: Split) -> np.ndarray:
-    relevant = split.test_matrix(train.user_ids, train.item_ids)
-    return (relevant.getnnz(axis=1) > 0).nonzero()[0]
 
 
 def bare_models(train: TrainingData, split: Split) -> Iterator[tuple[str, float, Scored]]:
@@ -62,7 +58,7 @@ def bare_models(train: TrainingData, split: Split) -> Iterator[tuple[str, float,
 
     binary = train.matrix.copy()
     binary.data[:] = 1.0
-    users = scored_users(train, split)
+    users = held_out(train, split)[1]
     for name, make in [
         ("bare implicit ALS (defaults)", lambda: implicit.als.AlternatingLeastSquares(random_state=42)),
         ("bare implicit BPR (defaults)", lambda: implicit.bpr.BayesianPersonalizedRanking(random_state=42)),
@@ -99,7 +95,7 @@ def recsite_model(
     model = ALGORITHMS[name](**choice.params)
     model.fit(train)
     seconds = time.perf_counter() - started
-    ranked = scored_users(train, split)
+    ranked = held_out(train, split)[1]
     recommended, _scores = model.recommend(ranked, train.matrix[ranked], 10)
     chosen = ", ".join(f"{k}={v:g}" for k, v in choice.params.items())
     return seconds, Scored(recommended, train, split, ranked), choice.input_name + (f"; {chosen}" if chosen else "")
@@ -125,7 +121,7 @@ def quality_table(title: str, events: pd.DataFrame, users, items, rule, configur
     split, out = rule(events), [f"**{title}**", ""]
     validation = rule(split.train)
     base = training_data(split.train, users=users, items=items, **configured.options())
-    if not len(scored_users(base, split)):
+    if not len(held_out(base, split)[1]):
         return [*out, "No user to score: nobody with training events has held-out items new to them.", ""]
     out += [
         "| model | input chosen on validation | s (choice + fit) | P@10 | R@10 | NDCG@10 | MAP@10 | coverage |",
@@ -134,7 +130,7 @@ def quality_table(title: str, events: pd.DataFrame, users, items, rule, configur
     popularity = ALGORITHMS["popularity"]()
     started = time.perf_counter()
     popularity.fit(base)
-    ranked = scored_users(base, split)
+    ranked = held_out(base, split)[1]
     recommended, _ = popularity.recommend(ranked, base.matrix[ranked], 10)
     out.append(
         row("popularity (baseline)", time.perf_counter() - started, Scored(recommended, base, split, ranked).metrics)

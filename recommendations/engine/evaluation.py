@@ -6,7 +6,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from recommendations.engine.algorithms import ALGORITHMS, Recommender
 from recommendations.engine.interactions import TrainingData, training_data
@@ -22,13 +24,28 @@ class Evaluation:
     fit_seconds: float
 
 
+def held_out(train: TrainingData, split: Split) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The held-out items in `train`'s row and column order, and the rows that have any: the users scored."""
+    relevant = split.test_matrix(train.user_ids, train.item_ids)
+    return relevant, (relevant.getnnz(axis=1) > 0).nonzero()[0]
+
+
 def evaluate_fitted(model: Recommender, train: TrainingData, split: Split, *, k: int = K) -> dict[str, float]:
     """Ranking metrics of a fitted model over the users it knows that have held-out items."""
-    relevant = split.test_matrix(train.user_ids, train.item_ids)
-    users = (relevant.getnnz(axis=1) > 0).nonzero()[0]
+    relevant, users = held_out(train, split)
     recommended, _scores = model.recommend(users, train.matrix[users], k)
-    rows = relevant[users]
-    return ranking_metrics(recommended, rows, k=k, n_items=len(train.item_ids))
+    return ranking_metrics(recommended, relevant[users], k=k, n_items=len(train.item_ids))
+
+
+def fit_and_score(
+    algorithm: str, params: dict[str, Any], train: TrainingData, split: Split, *, k: int = K
+) -> Evaluation:
+    """Fit `algorithm` with `params` on a built training matrix and score it on `split`."""
+    model = ALGORITHMS[algorithm](**params)
+    started = time.perf_counter()
+    model.fit(train)
+    fit_seconds = time.perf_counter() - started
+    return Evaluation(model, train, evaluate_fitted(model, train, split, k=k), fit_seconds)
 
 
 def fit_and_evaluate(
@@ -54,8 +71,4 @@ def fit_and_evaluate(
         recency_half_life_events=recency_half_life_events,
         binary=binary,
     )
-    model = ALGORITHMS[algorithm](**params)
-    started = time.perf_counter()
-    model.fit(train)
-    fit_seconds = time.perf_counter() - started
-    return Evaluation(model, train, evaluate_fitted(model, train, split, k=k), fit_seconds)
+    return fit_and_score(algorithm, params, train, split, k=k)

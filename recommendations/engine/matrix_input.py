@@ -10,7 +10,6 @@ the distinct inputs times the combinations of the algorithm's `fit_time_choices`
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -18,7 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from recommendations.engine.algorithms import ALGORITHMS
-from recommendations.engine.evaluation import evaluate_fitted
+from recommendations.engine.evaluation import fit_and_score
 from recommendations.engine.interactions import MatrixInput, training_data
 from recommendations.engine.metrics import K
 from recommendations.engine.split import Split
@@ -103,7 +102,6 @@ def choose_on_validation(
     users: pd.DataFrame | None = None,
     items: pd.DataFrame | None = None,
     choose_parameters: bool = True,
-    on_attempt: Callable[[Attempt], None] | None = None,
 ) -> Choice:
     """Fit each distinct candidate input with each combination of `parameter_grid` (only `params` without
     `choose_parameters`) on `validation`; keep the best by NDCG@10, the configured input and defaults on a tie.
@@ -123,18 +121,13 @@ def choose_on_validation(
         fitted[name] = data.matrix
         for combination in grid:
             trial = {**params, **combination}
-            model = ALGORITHMS[algorithm](**trial)
-            fit_started = time.perf_counter()
-            model.fit(data)
-            fit_seconds = time.perf_counter() - fit_started
-            metrics = evaluate_fitted(model, data, validation)
+            evaluation = fit_and_score(algorithm, trial, data, validation)
+            metrics = evaluation.metrics
             if not metrics["users"]:
                 choice.seconds = time.perf_counter() - started
                 return choice
-            attempt = Attempt(name, trial, round(float(metrics[OBJECTIVE]), 6), round(fit_seconds, 3))
+            attempt = Attempt(name, trial, round(float(metrics[OBJECTIVE]), 6), round(evaluation.fit_seconds, 3))
             choice.attempts.append(attempt)
-            if on_attempt:
-                on_attempt(attempt)
             if attempt.score > best:
                 best = attempt.score
                 choice.input_name, choice.input, choice.params, choice.metrics = name, candidate, trial, metrics

@@ -5,6 +5,7 @@ the run starts from stay as they were (a choice costs one fit per input and para
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict
 
 from django.conf import settings
@@ -18,8 +19,9 @@ from recommendations.services.training.candidates import configured_input
 from recommendations.services.training.data_load import TrainingFrames
 
 
-def run_matrix_input(run: TrainingRun, validation: Split, frames: TrainingFrames) -> MatrixInput:
-    """The input `run` fits on; sets its params to the chosen ones and records the choice in its metrics."""
+def run_matrix_input(run: TrainingRun, validation: Callable[[], Split], frames: TrainingFrames) -> MatrixInput:
+    """The input `run` fits on; sets its params to the chosen ones and records the choice in its metrics.
+    `validation` makes the validation split, asked for only when a choice is made."""
     configured = configured_input()
     if not settings.TRAINING_CHOOSE_ON_VALIDATION:
         return configured
@@ -33,7 +35,7 @@ def run_matrix_input(run: TrainingRun, validation: Split, frames: TrainingFrames
     choice = choose_on_validation(
         run.algorithm,
         given,
-        validation,
+        validation(),
         configured,
         users=frames.users,
         items=frames.items,
@@ -52,7 +54,7 @@ def _reusable(setting: AlgorithmSetting, saved: dict, given: dict, configured: M
     """Whether the saved choice still answers the same question, recently enough (a saved row of another shape
     never does: the run chooses again rather than fail)."""
     days = settings.TRAINING_CHOOSE_EVERY_DAYS
-    options = saved.get("input_options") if isinstance(saved, dict) else None
+    options = saved.get("input_options")
     return bool(
         days
         and setting.chosen_at

@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -218,17 +219,19 @@ def _fit_and_evaluate(run: TrainingRun, frames: TrainingFrames, on_stage: Stage 
     """Split, fit (or tune) on the training part, and measure the model beside popularity on the held-out part."""
     with _stage(run, "split", on_stage, beat):
         split = last_interactions_split(frames.events).with_test_users_at_most(settings.TRAINING_EVALUATION_USERS)
-        # Choices are made on a validation split carved from the training part by the same rule; the
-        # evaluation split meets only the chosen model, so its figures (and the publish guard) are not
-        # flattered by the choosing.
-        validation = last_interactions_split(split.train).with_test_users_at_most(settings.TRAINING_EVALUATION_USERS)
+    # Choices are made on a validation split carved from the training part by the same rule; the evaluation
+    # split meets only the chosen model, so its figures (and the publish guard) are not flattered by the
+    # choosing. Carved only when something is chosen: a run that reuses a choice needs none.
+    validation = cache(
+        lambda: last_interactions_split(split.train).with_test_users_at_most(settings.TRAINING_EVALUATION_USERS)
+    )
     with _stage(run, "choose", on_stage, beat):
         matrix_input = run_matrix_input(run, validation, frames)
     with _stage(run, "tune" if run.tune else "fit", on_stage, beat):
         if run.tune:
             best, trials = random_search(
                 run.algorithm,
-                validation,
+                validation(),
                 trials=settings.TUNING_TRIALS,
                 base=run.params,
                 users=frames.users,

@@ -45,11 +45,17 @@ def test_a_run_fits_on_what_validation_chose_and_ranks_users_the_same_way(demo):
     assert [int(model.item_ids[i]) for i in ids[0] if i >= 0] == row.keys
 
 
-def test_the_next_run_reuses_the_choice_until_the_parameters_change(demo, settings):
+def test_the_next_run_reuses_the_choice_until_the_parameters_change(demo, settings, monkeypatch):
+    from recommendations.services.training import pipeline
+
     first = train("ease")
 
+    splits = []
+    real_split = pipeline.last_interactions_split
+    monkeypatch.setattr(pipeline, "last_interactions_split", lambda events: splits.append(1) or real_split(events))
     second = train("ease")
     assert second.metrics["choice"]["reused"] and second.metrics["choice"]["run"] == first.pk
+    assert len(splits) == 1  # the evaluation split only: a reused choice carves no validation split
     assert second.params == first.params
 
     AlgorithmSetting.objects.filter(algorithm="ease").update(params={"l2": 300.0})
