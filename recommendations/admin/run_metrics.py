@@ -53,6 +53,17 @@ def run_metrics_table(obj: TrainingRun) -> str:
             "%(evaluated)s The matrix input was chosen on a validation split carved from the training events by "
             "the same rule (below); the evaluation figures come from the chosen model alone."
         ) % {"evaluated": note}
+    against = obj.metrics.get("against_popularity") or {}
+    if isinstance(against.get("ratio"), int | float):
+        note = gettext(
+            "%(previous)s NDCG@10 against popularity: %(ratio)s times, 95%% interval %(low)s to %(high)s "
+            "(users resampled)."
+        ) % {
+            "previous": note,
+            "ratio": f"{against['ratio']:.2f}",
+            "low": f"{against.get('ratio_low', float('nan')):.2f}",
+            "high": f"{against.get('ratio_high', float('nan')):.2f}",
+        }
     fit = obj.metrics.get("fit") or {}
     if fit.get("epochs"):
         note = gettext("%(previous)s Training ran %(epochs)s of %(of)s passes in %(seconds)s s: %(why)s.") % {

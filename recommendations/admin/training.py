@@ -16,6 +16,7 @@ from recommendations.admin.charts import line_chart
 from recommendations.admin.confirmation import action_confirmation
 from recommendations.admin.input_choice import choice_table
 from recommendations.admin.publish_notes import publish_note_text
+from recommendations.admin.ranker_report import blend_report
 from recommendations.admin.run_metrics import run_metrics_table
 from recommendations.admin.version_ranking import ranked_counts, ranking_text
 from recommendations.errors import ApplicationError
@@ -57,6 +58,7 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
     exclude = ["publish_note"]  # shown in the reader's language as publish_note_shown, never as stored
     readonly_fields = [
         "metrics_table",
+        "blend",
         "input_choice",
         "stage_timings",
         "ranking",
@@ -67,7 +69,10 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: TrainingRun | None = None) -> list:
         # the stored metrics and timings are worded above; their JSON stays at hand, folded
         stored = ["metrics", "timings"]
-        shown = [name for name in self.get_readonly_fields(request, obj) if name not in stored]
+        fit = (obj.metrics.get("fit") if obj else None) or {}
+        blends = obj is not None and ("blended" in obj.metrics or "feature_importance" in fit)
+        hidden = stored if blends else [*stored, "blend"]  # only a ranker's run has models it blends
+        shown = [name for name in self.get_readonly_fields(request, obj) if name not in hidden]
         return [(None, {"fields": shown}), (gettext("As stored (JSON)"), {"fields": stored, "classes": ["collapse"]})]
 
     def get_urls(self) -> list:
@@ -124,6 +129,10 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("offline metrics"))
     def metrics_table(self, obj: TrainingRun) -> str:
         return run_metrics_table(obj)
+
+    @admin.display(description=gettext_lazy("models blended and what the ranker learnt"))
+    def blend(self, obj: TrainingRun) -> str:
+        return blend_report(obj)
 
     @admin.display(description=gettext_lazy("matrix input chosen"))
     def input_choice(self, obj: TrainingRun) -> str:

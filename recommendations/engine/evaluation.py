@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from recommendations.engine.algorithms import ALGORITHMS, Recommender
 from recommendations.engine.interactions import TrainingData, training_data
-from recommendations.engine.metrics import K, ranking_metrics
+from recommendations.engine.metrics import K, paired_bootstrap, ranking_metrics, user_metrics
 from recommendations.engine.split import Split
 
 
@@ -35,6 +35,38 @@ def evaluate_fitted(model: Recommender, train: TrainingData, split: Split, *, k:
     relevant, users = held_out(train, split)
     recommended, _scores = model.recommend(users, train.matrix[users], k)
     return ranking_metrics(recommended, relevant[users], k=k, n_items=len(train.item_ids))
+
+
+def paired_ndcg(ours: np.ndarray, theirs: np.ndarray, relevant: sp.csr_matrix, *, k: int = K) -> dict[str, float]:
+    """Two top lists of the same users compared on NDCG@k: the ratio and the difference, each with its 95%
+    interval from a per-user bootstrap ({} when no user has a held-out item)."""
+    a, b = user_metrics(ours, relevant, k=k)["ndcg"], user_metrics(theirs, relevant, k=k)["ndcg"]
+    if not len(a):
+        return {}
+    return {name: round(value, 4) for name, value in paired_bootstrap(a, b)._asdict().items()}
+
+
+def comparisons(
+    model: Recommender, baseline: Recommender, train: TrainingData, split: Split, *, k: int = K
+) -> dict[str, Any]:
+    """What a run reports beside its own figures: `baseline`'s metrics and the model against it, and for a model
+    that blends others (the ranker) each blended model's metrics and the model against the best of them."""
+    relevant, users = held_out(train, split)
+    relevant = relevant[users]
+    ours, _scores = model.recommend(users, train.matrix[users], k)
+    theirs, _scores = baseline.recommend(users, train.matrix[users], k)
+    out: dict[str, Any] = {
+        "popularity": ranking_metrics(theirs, relevant, k=k, n_items=len(train.item_ids)),
+        "against_popularity": paired_ndcg(ours, theirs, relevant, k=k),
+    }
+    blended = model.blended_lists(users, k)
+    if blended:
+        n_items = len(train.item_ids)
+        scored = {name: ranking_metrics(top, relevant, k=k, n_items=n_items) for name, top in blended.items()}
+        best = max(scored, key=lambda name: scored[name][f"ndcg@{k}"])
+        out["blended"] = scored
+        out["against_best_blended"] = {"model": best, **paired_ndcg(ours, blended[best], relevant, k=k)}
+    return out
 
 
 def fit_and_score(

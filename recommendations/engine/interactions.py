@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,29 @@ class MatrixInput:
             "recency_half_life_events": self.recency_half_life_events,
             "binary": self.binary,
         }
+
+
+CONFIGURED = "configured"
+
+
+def input_candidates(configured: MatrixInput) -> dict[str, MatrixInput]:
+    """The inputs tried, the configured one first (it wins ties), each distinct.
+
+    equal_weights: every kind of event weighs 1, no age decay (ratings and plays are not a funnel);
+    counts: also no per-user recency decay (where event order means little); binary: 0/1.
+    """
+    equal = {kind: 1.0 for kind in configured.weights}
+    candidates = {
+        CONFIGURED: configured,
+        "equal_weights": replace(configured, weights=equal, half_life_days=None),
+        "counts": MatrixInput(weights=equal, half_life_days=None, recency_half_life_events=None),
+        "binary": MatrixInput(weights=equal, half_life_days=None, recency_half_life_events=None, binary=True),
+    }
+    distinct: dict[str, MatrixInput] = {}
+    for name, candidate in candidates.items():
+        if candidate not in distinct.values():
+            distinct[name] = candidate
+    return distinct
 
 
 @dataclass

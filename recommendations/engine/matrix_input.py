@@ -10,7 +10,7 @@ the distinct inputs times the combinations of the algorithm's `fit_time_choices`
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -18,32 +18,11 @@ import scipy.sparse as sp
 
 from recommendations.engine.algorithms import ALGORITHMS
 from recommendations.engine.evaluation import fit_and_score
-from recommendations.engine.interactions import MatrixInput, training_data
+from recommendations.engine.interactions import CONFIGURED, MatrixInput, input_candidates, training_data
 from recommendations.engine.metrics import K
 from recommendations.engine.split import Split
 
 OBJECTIVE = f"ndcg@{K}"
-CONFIGURED = "configured"
-
-
-def input_candidates(configured: MatrixInput) -> dict[str, MatrixInput]:
-    """The inputs tried, the configured one first (it wins ties), each distinct.
-
-    equal_weights: every kind of event weighs 1, no age decay (ratings and plays are not a funnel);
-    counts: also no per-user recency decay (where event order means little); binary: 0/1.
-    """
-    equal = {kind: 1.0 for kind in configured.weights}
-    candidates = {
-        CONFIGURED: configured,
-        "equal_weights": replace(configured, weights=equal, half_life_days=None),
-        "counts": MatrixInput(weights=equal, half_life_days=None, recency_half_life_events=None),
-        "binary": MatrixInput(weights=equal, half_life_days=None, recency_half_life_events=None, binary=True),
-    }
-    distinct: dict[str, MatrixInput] = {}
-    for name, candidate in candidates.items():
-        if candidate not in distinct.values():
-            distinct[name] = candidate
-    return distinct
 
 
 @dataclass

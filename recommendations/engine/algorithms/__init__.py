@@ -5,6 +5,7 @@ from recommendations.engine.algorithms.ease import EASE
 from recommendations.engine.algorithms.factorization_machine import FactorizationMachine
 from recommendations.engine.algorithms.implicit_models import ALS, BPR, ItemKNN, ItemKNNBM25
 from recommendations.engine.algorithms.popularity import GlobalPopularity, SegmentPopularity, TrendingPopularity
+from recommendations.engine.algorithms.ranker import LearnedRanker
 
 ALGORITHMS: dict[str, type[Recommender]] = {
     cls.name: cls
@@ -18,6 +19,7 @@ ALGORITHMS: dict[str, type[Recommender]] = {
         BPR,
         EASE,
         FactorizationMachine,
+        LearnedRanker,
     )
 }
 

@@ -36,6 +36,8 @@ class Recommender:
     matrix_input: MatrixInput | None = None
     # what the last fit did that its parameters do not say (e.g. LightFM's passes when it stopped early)
     fit_report: dict[str, Any] = {}
+    # False for a model that weighs events itself (the learned ranker): no run chooses its input on validation
+    chooses_input: ClassVar[bool] = True
     supports_cold_users: ClassVar[bool] = False
     supports_similar_items: ClassVar[bool] = False
     # True when `recommend` scores a user from the row of their history alone (item-item models, ALS
@@ -79,6 +81,10 @@ class Recommender:
     def scores(self, user_rows: np.ndarray, user_items: sp.csr_matrix) -> np.ndarray:
         """Dense users x items scores; models with their own top-N may not implement it."""
         raise NotImplementedError
+
+    def blended_lists(self, user_rows: np.ndarray, n: int) -> dict[str, np.ndarray]:
+        """Each model this one blends, by name: its top n item columns for `user_rows` ({} for a single model)."""
+        return {}
 
     def recommend_cold(self, users: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Top n for users described only by attributes (rows of `users`)."""

@@ -11,6 +11,7 @@ from dataclasses import asdict
 from django.conf import settings
 from django.utils import timezone
 
+from recommendations.engine.algorithms import ALGORITHMS
 from recommendations.engine.interactions import MatrixInput
 from recommendations.engine.matrix_input import choose_on_validation
 from recommendations.engine.split import Split
@@ -23,7 +24,7 @@ def run_matrix_input(run: TrainingRun, validation: Callable[[], Split], frames: 
     """The input `run` fits on; sets its params to the chosen ones and records the choice in its metrics.
     `validation` makes the validation split, asked for only when a choice is made."""
     configured = configured_input()
-    if not settings.TRAINING_CHOOSE_ON_VALIDATION:
+    if not settings.TRAINING_CHOOSE_ON_VALIDATION or not ALGORITHMS[run.algorithm].chooses_input:
         return configured
     setting, _created = AlgorithmSetting.objects.get_or_create(algorithm=run.algorithm)
     given = dict(run.params)

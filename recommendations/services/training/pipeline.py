@@ -26,7 +26,7 @@ from django.utils import timezone
 from recommendations import metrics
 from recommendations.engine.algorithms import ALGORITHMS, Recommender
 from recommendations.engine.algorithms.popularity import GlobalPopularity
-from recommendations.engine.evaluation import evaluate_fitted, fit_and_evaluate
+from recommendations.engine.evaluation import comparisons, fit_and_evaluate
 from recommendations.engine.split import HOLDOUT_FRACTION, last_interactions_split
 from recommendations.engine.tuning import random_search
 from recommendations.errors import Conflict
@@ -257,7 +257,7 @@ def _fit_and_evaluate(run: TrainingRun, frames: TrainingFrames, on_stage: Stage 
         popularity.fit(evaluation.train)
         run.metrics.update(
             model=evaluation.metrics,
-            popularity=evaluate_fitted(popularity, evaluation.train, split),
+            **comparisons(evaluation.model, popularity, evaluation.train, split),
             split=f"each user's last {HOLDOUT_FRACTION:.0%} of events held out",
         )
         run.metrics["model"]["fit_seconds"] = round(evaluation.fit_seconds, 3)
