@@ -1,7 +1,7 @@
 """Training quality and speed, each beside its baseline in the same run.
 
-    .venv/bin/python bench/train.py [--sections quality,cold,pipeline] [--pipeline-users 26000] [--rounds 3]
-                                    [--write]
+    .venv/bin/python bench/train.py [--sections quality,cold,pipeline,ranker] [--pipeline-users 26000]
+                                    [--rounds 3] [--write]
 
 1. Quality (bench/quality.py): on MovieLens 100K (each user's last 20%, and the last 20% of all ratings by
    time), the Olist sample and the demo marketplace, every recsite algorithm with shipped defaults (its matrix
@@ -17,6 +17,8 @@
    pipeline that writes every known user's candidates can skip).
 4. Incremental training at the same size (bench/incremental.py): a full run against that floor, and a
    fold-in and a refit after 10% of the users did something, against the full run.
+5. The learned ranker's cost at the same size (bench/ranker_cost.py): its fit and ranking beside each model it
+   blends, as that model's own nightly run fits it. The ranker's quality is part of section 1.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from django.conf import settings
 from quality import quality
+from ranker_cost import ranker_cost
 
 import recsite.settings as recsite_settings
 from recommendations.demo_data.generator import DemoSize, generate
@@ -216,6 +219,11 @@ def main() -> None:
         print(text)
         if args.write:
             write_block("train-pipeline", text)
+    if "ranker" in sections:
+        text = f"{header}\n\n{ranker_cost(args.pipeline_users, frames, MatrixInput(**DEFAULT_PROFILE))}"
+        print(text)
+        if args.write:
+            write_block("train-ranker-cost", text)
     if "incremental" in sections:
         text = f"{header}\n\n{incremental(args.pipeline_users, args.rounds, args.active_share)}"
         print(text)

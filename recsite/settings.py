@@ -387,6 +387,9 @@ TRAINING_RECENCY_HALF_LIFE_EVENTS = env.float("TRAINING_RECENCY_HALF_LIFE_EVENTS
 TRAINING_CHOOSE_ON_VALIDATION = env.bool("TRAINING_CHOOSE_ON_VALIDATION", default=True)
 # ...and reuses a choice this many days while the weights and the staff's parameters stay the same (0: every run).
 TRAINING_CHOOSE_EVERY_DAYS = env.float("TRAINING_CHOOSE_EVERY_DAYS", default=7.0)
+# Each run also fits its library with the library's defaults on the 0/1 matrix and reports the model against it
+# (one more fit per run; engine/bare_baselines.py). Off: only popularity is compared.
+TRAINING_COMPARE_BARE = env.bool("TRAINING_COMPARE_BARE", default=True)
 SEGMENT_SHRINKAGE = env.float("SEGMENT_SHRINKAGE", default=200.0)
 CANDIDATES_PER_USER = env.int("CANDIDATES_PER_USER", default=200)
 SHOP_CANDIDATES_PER_USER = env.int("SHOP_CANDIDATES_PER_USER", default=50)

@@ -8,16 +8,45 @@ import json
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy
 
+from recommendations.models import EventType
+
 INPUT_NAMES = {
     "configured": gettext_lazy("configured weights and decays"),
     "equal_weights": gettext_lazy("every event weighs 1, no age decay"),
     "counts": gettext_lazy("plain counts, no decay"),
     "binary": gettext_lazy("0/1 (bought or viewed at all)"),
+    "tuned": gettext_lazy("found by the tuner"),
 }
 
 
 def input_name(name: str) -> str:
     return str(INPUT_NAMES.get(name, name))
+
+
+def options_text(options: object) -> str:
+    """A stored input's weights and half-lives in words ('view 1, purchase 8; age half-life 30 days; …')."""
+    if not isinstance(options, dict) or not isinstance(options.get("weights"), dict):
+        return "?"
+    if options.get("binary") is True:
+        return str(INPUT_NAMES["binary"])
+    labels = dict(EventType.choices)
+    weights = ", ".join(
+        f"{labels.get(kind, kind)} {value:g}" if isinstance(value, int | float) else f"{labels.get(kind, kind)} ?"
+        for kind, value in options["weights"].items()
+    )
+    days, events = _number(options.get("half_life_days")), _number(options.get("recency_half_life_events"))
+    return gettext("%(weights)s; age half-life %(days)s; recency half-life %(events)s") % {
+        "weights": weights,
+        "days": gettext("%(n)s days") % {"n": f"{days:g}"} if days else gettext("none"),
+        "events": gettext("%(n)s events") % {"n": f"{events:g}"} if events else gettext("none"),
+    }
+
+
+def _input_shown(name: object, options: object = None) -> str:
+    """An attempt's or a choice's input: its name, and for one the tuner found, its weights in words."""
+    if name == "tuned" and options is not None:
+        return gettext("%(name)s (%(options)s)") % {"name": input_name("tuned"), "options": options_text(options)}
+    return input_name(str(name))
 
 
 def _params(params: dict) -> str:
@@ -52,9 +81,10 @@ def choice_summary(record: dict | None) -> str:
         return "-"
     params = record.get("params") if isinstance(record.get("params"), dict) else {}
     chosen = {k: v for k, v in params.items() if k not in _given(record)}
+    shown = _input_shown(record["input"], record.get("input_options"))
     if not chosen:
-        return input_name(record["input"])
-    return gettext("%(input)s; %(params)s") % {"input": input_name(record["input"]), "params": _params(chosen)}
+        return shown
+    return gettext("%(input)s; %(params)s") % {"input": shown, "params": _params(chosen)}
 
 
 def choice_table(record: dict | None) -> str:
@@ -77,12 +107,21 @@ def choice_table(record: dict | None) -> str:
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
             (
-                input_name(str(a.get("input"))),
-                _params({k: v for k, v in a["params"].items() if k not in _given(record)}),
+                # a later choice's "tuned" attempt keeps its weights on the record, not on the attempt
+                _input_shown(a.get("input"), a.get("options", record.get("tuned_input"))),
+                # a tuned run's trials differ in every parameter: all shown; a choice shows what it chose
+                _params(
+                    a["params"]
+                    if a.get("input") == "tuned"
+                    else {k: v for k, v in a["params"].items() if k not in _given(record)}
+                ),
                 f"{a['score']:.4f}",
                 f"{a['fit_seconds']:.1f}",
                 "✔"
-                if a.get("input") == record["input"] and a["params"] == record.get("params") and a["score"] == best
+                if a.get("input") == record["input"]
+                and a["params"] == record.get("params")
+                and a["score"] == best
+                and a.get("options", record.get("input_options")) == record.get("input_options")
                 else "",
             )
             for a in attempts

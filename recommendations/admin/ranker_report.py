@@ -10,12 +10,12 @@ from recommendations.models import TrainingRun
 
 SOURCE_NAMES = {
     "ease_equal": gettext_lazy("EASE (every event weighs 1, λ 100)"),
-    "ease_smooth": gettext_lazy("EASE (configured weights, λ 2,500)"),
     "ease_binary": gettext_lazy("EASE (0/1, λ 500)"),
     "als": gettext_lazy("ALS (every event weighs 1)"),
     "item_knn_bm25": gettext_lazy("item-kNN, BM25"),
     "popularity": gettext_lazy("popularity"),
     "trending": gettext_lazy("trending"),
+    "recent_covisitation": gettext_lazy("viewed together with the user's latest items"),
 }
 FEATURE_NAMES = {
     "sources": gettext_lazy("how many sources list the item"),

@@ -16,6 +16,26 @@ STOPPED = {
 }
 
 
+def _fixed(value: object, places: int) -> str:
+    """A stored number as text with `places` decimals; "?" for anything else (a stored row of another shape)."""
+    return f"{value:.{places}f}" if isinstance(value, int | float) and not isinstance(value, bool) else "?"
+
+
+def _against(note: str, other: str, against: object) -> str:
+    """`note` and a sentence on the model's NDCG@10 against `other`, with its interval, when one was stored."""
+    if not isinstance(against, dict) or _fixed(against.get("ratio"), 2) == "?":
+        return note
+    return gettext(
+        "%(previous)s NDCG@10 against %(other)s: %(ratio)s times, 95%% interval %(low)s to %(high)s (users resampled)."
+    ) % {
+        "previous": note,
+        "other": other,
+        "ratio": _fixed(against["ratio"], 2),
+        "low": _fixed(against.get("ratio_low"), 2),
+        "high": _fixed(against.get("ratio_high"), 2),
+    }
+
+
 def run_metrics_table(obj: TrainingRun) -> str:
     """The metrics table with its note."""
     model, popularity = obj.metrics.get("model") or {}, obj.metrics.get("popularity") or {}
@@ -29,13 +49,16 @@ def run_metrics_table(obj: TrainingRun) -> str:
     # the evaluation figures, which only the chosen model met
     validation = obj.metrics.get("validation") or {}
     columns = [(obj.algorithm, model), (gettext("popularity"), popularity)]
+    bare = obj.metrics.get("bare")
+    if isinstance(bare, dict) and bare:
+        columns.append((gettext("%(algorithm)s, library defaults on 0/1") % {"algorithm": obj.algorithm}, bare))
     if validation:
         columns.insert(1, (gettext("%(algorithm)s on validation") % {"algorithm": obj.algorithm}, validation))
     cells = "<td>{}</td>" * (len(columns) + 1)
     rows = format_html_join(
         "",
         f"<tr>{cells}</tr>",
-        ((n, *(f"{values.get(n, float('nan')):.4f}" for _title, values in columns)) for n in names),
+        ((n, *(_fixed(values.get(n), 4) for _title, values in columns)) for n in names),
     )
     header = format_html_join("", "<th>{}</th>", ((title,) for title in [gettext("metric")] + [c[0] for c in columns]))
     note = gettext("%(users)s users evaluated; %(split)s.") % {
@@ -53,17 +76,8 @@ def run_metrics_table(obj: TrainingRun) -> str:
             "%(evaluated)s The matrix input was chosen on a validation split carved from the training events by "
             "the same rule (below); the evaluation figures come from the chosen model alone."
         ) % {"evaluated": note}
-    against = obj.metrics.get("against_popularity") or {}
-    if isinstance(against.get("ratio"), int | float):
-        note = gettext(
-            "%(previous)s NDCG@10 against popularity: %(ratio)s times, 95%% interval %(low)s to %(high)s "
-            "(users resampled)."
-        ) % {
-            "previous": note,
-            "ratio": f"{against['ratio']:.2f}",
-            "low": f"{against.get('ratio_low', float('nan')):.2f}",
-            "high": f"{against.get('ratio_high', float('nan')):.2f}",
-        }
+    note = _against(note, gettext("popularity"), obj.metrics.get("against_popularity"))
+    note = _against(note, gettext("the library's own defaults on 0/1"), obj.metrics.get("against_bare"))
     fit = obj.metrics.get("fit") or {}
     if fit.get("epochs"):
         note = gettext("%(previous)s Training ran %(epochs)s of %(of)s passes in %(seconds)s s: %(why)s.") % {

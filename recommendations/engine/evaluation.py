@@ -47,21 +47,33 @@ def paired_ndcg(ours: np.ndarray, theirs: np.ndarray, relevant: sp.csr_matrix, *
 
 
 def comparisons(
-    model: Recommender, baseline: Recommender, train: TrainingData, split: Split, *, k: int = K
+    model: Recommender,
+    baseline: Recommender,
+    train: TrainingData,
+    split: Split,
+    *,
+    bare: tuple[Recommender, TrainingData] | None = None,
+    k: int = K,
 ) -> dict[str, Any]:
-    """What a run reports beside its own figures: `baseline`'s metrics and the model against it, and for a model
-    that blends others (the ranker) each blended model's metrics and the model against the best of them."""
+    """What a run reports beside its own figures: `baseline`'s metrics and the model against it; the bare library
+    fit's (`bare`: the model and its own matrix, engine/bare_baselines.py) and the model against it; and for a
+    model that blends others (the ranker) each blended model's metrics and the model against the best of them."""
     relevant, users = held_out(train, split)
     relevant = relevant[users]
+    n_items = len(train.item_ids)
     ours, _scores = model.recommend(users, train.matrix[users], k)
     theirs, _scores = baseline.recommend(users, train.matrix[users], k)
     out: dict[str, Any] = {
-        "popularity": ranking_metrics(theirs, relevant, k=k, n_items=len(train.item_ids)),
+        "popularity": ranking_metrics(theirs, relevant, k=k, n_items=n_items),
         "against_popularity": paired_ndcg(ours, theirs, relevant, k=k),
     }
+    if bare is not None:
+        bare_model, bare_data = bare
+        plain, _scores = bare_model.recommend(users, bare_data.matrix[users], k)
+        out["bare"] = ranking_metrics(plain, relevant, k=k, n_items=n_items)
+        out["against_bare"] = paired_ndcg(ours, plain, relevant, k=k)
     blended = model.blended_lists(users, k)
     if blended:
-        n_items = len(train.item_ids)
         scored = {name: ranking_metrics(top, relevant, k=k, n_items=n_items) for name, top in blended.items()}
         best = max(scored, key=lambda name: scored[name][f"ndcg@{k}"])
         out["blended"] = scored

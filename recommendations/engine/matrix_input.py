@@ -81,9 +81,11 @@ def choose_on_validation(
     users: pd.DataFrame | None = None,
     items: pd.DataFrame | None = None,
     choose_parameters: bool = True,
+    extra: dict[str, MatrixInput] | None = None,
 ) -> Choice:
     """Fit each distinct candidate input with each combination of `parameter_grid` (only `params` without
     `choose_parameters`) on `validation`; keep the best by NDCG@10, the configured input and defaults on a tie.
+    `extra` inputs (the one a tuned run found) are tried after the standard ones.
     A validation split that scores no one keeps the configured input and `params` after one fit."""
     started = time.perf_counter()
     choice = Choice(CONFIGURED, configured, dict(params))
@@ -91,7 +93,11 @@ def choose_on_validation(
     base = training_data(validation.train, users=users, items=items, **configured.options())
     fitted: dict[str, sp.csr_matrix] = {}
     best = -1.0
-    for name, candidate in input_candidates(configured).items():
+    candidates = input_candidates(configured)
+    for name, candidate in (extra or {}).items():
+        if candidate not in candidates.values():
+            candidates[name] = candidate
+    for name, candidate in candidates.items():
         data = base.reweighed(candidate)
         twin = next((other for other, matrix in fitted.items() if _same(matrix, data.matrix)), None)
         if twin is not None:  # e.g. plain counts are 0/1 already where no one did anything twice

@@ -46,7 +46,8 @@ def user_metrics(recommended: np.ndarray, relevant: sp.csr_matrix, *, k: int = K
     # hits[u, r]: is the r-th recommendation of user u one of their held-out items?
     hits = np.zeros(recs.shape, dtype=bool)
     rows = np.repeat(users, recs.shape[1])[valid.ravel()]
-    hits[valid] = np.asarray(relevant[rows, recs[valid]]).ravel() > 0
+    if valid.any():  # a model with nothing to say for anyone (all -1) indexes nothing, and hits nothing
+        hits[valid] = np.asarray(relevant[rows, recs[valid]]).ravel() > 0
     n_relevant = counts[users]
     n_hits = hits.sum(axis=1)
     discounts = 1.0 / np.log2(np.arange(2, recs.shape[1] + 2))

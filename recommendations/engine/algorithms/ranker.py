@@ -1,6 +1,7 @@
 """A second stage that ranks the union of every source's candidates with LightGBM's lambdarank (issue 21).
 
-The sources are recsite's own models, each on the matrix input that suits it, plus popularity and trending.
+The sources are recsite's own models, each on the matrix input that suits it, popularity and trending, and the
+co-visitation neighbours of the user's latest items.
 To learn how much to trust each source for which user and item, the ranker carves a split from its own
 training data (each user's last 20% of events held back, the rule the evaluation uses), fits the sources on
 the rest, and learns to put the held-back items first among the candidates: a held-back purchase counts for
@@ -28,18 +29,20 @@ from recommendations.engine.algorithms.popularity import GlobalPopularity, Trend
 from recommendations.engine.interactions import POSITIVE_TYPES, TrainingData, input_candidates, training_data
 from recommendations.engine.ranking.candidates import Candidates, candidate_union
 from recommendations.engine.ranking.features import Context, context_of, pair_features
+from recommendations.engine.ranking.recent_items import RecentCovisitation
 from recommendations.engine.split import last_interactions_split, time_cut_split
 
-# source name: (model, its parameters, the input it is fitted on as engine/matrix_input.py names it). EASE three
-# times over: no one input and λ wins on every data set (issue 20), and the ranker learns which to trust when.
+# source name: (model, its parameters, the input it is fitted on as engine/matrix_input.py names it). EASE twice:
+# no one input and λ wins on every data set (issue 20), and the ranker learns which to trust when. A third EASE
+# (configured weights, λ 2,500) cost a third more time and moved no figure in BENCHMARKS.md.
 SOURCES: dict[str, tuple[type[Recommender], dict, str]] = {
     "ease_equal": (EASE, {"l2": 100.0}, "equal_weights"),
-    "ease_smooth": (EASE, {"l2": 2500.0}, "configured"),
     "ease_binary": (EASE, {"l2": 500.0}, "binary"),
     "als": (ALS, {}, "equal_weights"),
     "item_knn_bm25": (ItemKNNBM25, {}, "equal_weights"),
     "popularity": (GlobalPopularity, {}, "configured"),
     "trending": (TrendingPopularity, {}, "configured"),
+    "recent_covisitation": (RecentCovisitation, {}, "configured"),
 }
 # how the learning split is carved from the training data: as the evaluation holds out (each user's last
 # events), or as a global cut in time (the first 80% of all events learn, the rest are held back)
@@ -59,10 +62,13 @@ class LearnedRanker(Recommender):
             100, gettext_noop("Fewest candidates a rule may rest on: higher guards against noise."), 1, 10**6
         ),
         "training_users": Param(
-            20000, gettext_noop("Most users whose held-back events the ranking model learns from."), 10, 10**7
+            5000, gettext_noop("Most users whose held-back events the ranking model learns from."), 10, 10**7
         ),
         "carves": Param(
-            3, gettext_noop("Held-back splits learnt from, each carved from the one before (more data, longer)."), 1, 5
+            3,
+            gettext_noop("Most held-back splits learnt from, each carved from the one before, until enough users."),
+            1,
+            5,
         ),
         "carve": Param(
             "each_user",
@@ -72,13 +78,22 @@ class LearnedRanker(Recommender):
         "threads": Param(0, gettext_noop("CPU threads used to train (0: every core)."), 0, 64),
         "seed": SEED,
     }
+    param_space: ClassVar[dict[str, list]] = {
+        "depth": [30, 50, 100],
+        "trees": [150, 300, 600],
+        "leaves": [7, 15, 31],
+        "learning_rate": [0.02, 0.05],
+        "min_child_samples": [50, 100, 300],
+    }
     # it weighs events itself: each source fits on its own input, and the labels grade by event type
     chooses_input: ClassVar[bool] = False
 
     def _fit(self, data: TrainingData) -> None:
         started = time.perf_counter()
         sets, events = [], data.events
-        for _carve in range(int(self.params["carves"])):
+        wanted = int(self.params["training_users"])
+        # each carve fits every source again: stop carving once enough users' lists are gathered
+        while len(sets) < int(self.params["carves"]) and sum(s[5] for s in sets) < wanted:
             carved = CARVES[self.params["carve"]](events)
             if not len(carved.test):
                 break
@@ -86,7 +101,7 @@ class LearnedRanker(Recommender):
             events = carved.train
         if not sets:
             raise ValueError("ranker: no user has events to hold back; nothing to learn from")
-        sizes, features, grades, found, held = (list(part) for part in zip(*sets, strict=True))
+        sizes, features, grades, found, held, _asked = (list(part) for part in zip(*sets, strict=True))
         self.model = self._learn(np.concatenate(sizes), np.concatenate(features), np.concatenate(grades))
         learnt = time.perf_counter() - started
         self.sources, self.histories = self._sources(data)
@@ -109,7 +124,7 @@ class LearnedRanker(Recommender):
 
     def _learning_set(self, before: pd.DataFrame, events: pd.DataFrame, data: TrainingData) -> tuple[np.ndarray, ...]:
         """The lists of one split carved from `events` (`before`: what it learns from), as (candidates per user,
-        features, grades, held-back items found, held-back items)."""
+        features, grades, held-back items found, held-back items, users sampled)."""
         inner = training_data(
             before, users=data.users, items=data.items, now=before["occurred_at"].max(), **data.input.options()
         )
@@ -123,7 +138,8 @@ class LearnedRanker(Recommender):
         starts = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
         useful = np.add.reduceat(grades > 0, starts) > 0 if len(grades) else np.zeros(0, bool)
         keep = np.repeat(useful, sizes)
-        return sizes[useful], features[keep], grades[keep], int((grades > 0).sum()), int(labels[users].nnz)
+        found, held = int((grades > 0).sum()), int(labels[users].nnz)
+        return sizes[useful], features[keep], grades[keep], found, held, len(users)
 
     def feature_names(self, context: Context) -> list[str]:
         """The columns `_features` builds, in order."""

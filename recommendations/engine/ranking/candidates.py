@@ -34,10 +34,11 @@ def _standardised(scores: np.ndarray) -> np.ndarray:
     """Each row's finite scores as (score - row mean) / row standard deviation; -inf pads become NaN."""
     finite = np.isfinite(scores)
     values = np.where(finite, scores, np.nan).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nanmean(values, axis=1, keepdims=True)
-        spread = np.nanstd(values, axis=1, keepdims=True)
-        out = (values - mean) / np.where(spread > 0, spread, 1.0)
+    counts = finite.sum(axis=1, keepdims=True)
+    filled = np.where(finite, values, 0.0)
+    mean = filled.sum(axis=1, keepdims=True) / np.maximum(counts, 1)
+    spread = np.sqrt((np.where(finite, values - mean, 0.0) ** 2).sum(axis=1, keepdims=True) / np.maximum(counts, 1))
+    out = (values - mean) / np.where(spread > 0, spread, 1.0)  # NaN stays NaN: the source did not list the item
     return out.astype(np.float32)
 
 

@@ -1,6 +1,8 @@
 """Which matrix (and fit-time parameters such as EASE's λ) a run fits on: chosen on validation, saved on the
 algorithm's setting, and reused for TRAINING_CHOOSE_EVERY_DAYS while the configured weights and the parameters
-the run starts from stay as they were (a choice costs one fit per input and parameter combination)."""
+the run starts from stay as they were (a choice costs one fit per input and parameter combination). A tuned run
+searches the input's weights and half-lives with the parameters; what it finds is saved the same way, and
+every later choice tries it beside the four standard inputs."""
 
 from __future__ import annotations
 
@@ -15,9 +17,12 @@ from recommendations.engine.algorithms import ALGORITHMS
 from recommendations.engine.interactions import MatrixInput
 from recommendations.engine.matrix_input import choose_on_validation
 from recommendations.engine.split import Split
+from recommendations.engine.tuning import random_search
 from recommendations.models import AlgorithmSetting, TrainingRun
 from recommendations.services.training.candidates import configured_input
 from recommendations.services.training.data_load import TrainingFrames
+
+TUNED = "tuned"
 
 
 def run_matrix_input(run: TrainingRun, validation: Callable[[], Split], frames: TrainingFrames) -> MatrixInput:
@@ -33,6 +38,7 @@ def run_matrix_input(run: TrainingRun, validation: Callable[[], Split], frames: 
         run.params = dict(saved["params"])
         run.metrics["choice"] = {**saved, "reused": True}
         return MatrixInput(**saved["input_options"])
+    tuned = _tuned_input(saved)
     choice = choose_on_validation(
         run.algorithm,
         given,
@@ -41,14 +47,83 @@ def run_matrix_input(run: TrainingRun, validation: Callable[[], Split], frames: 
         users=frames.users,
         items=frames.items,
         choose_parameters=not run.tune,  # the tuner searches the parameters itself
+        extra={TUNED: tuned} if tuned else None,
     )
     record = {**choice.record(), "given": given, "configured": asdict(configured), "run": run.pk}
+    if tuned:
+        record["tuned_input"] = asdict(tuned)
     run.params = choice.params
     run.metrics["choice"] = record
     if choice.metrics:
         run.metrics["validation"] = choice.metrics
     AlgorithmSetting.objects.filter(pk=setting.pk).update(chosen_input=record, chosen_at=timezone.now())
     return choice.input
+
+
+def run_tuning(run: TrainingRun, validation: Split, frames: TrainingFrames, start: MatrixInput) -> MatrixInput:
+    """Search parameters and input together on `validation` (starting from the run's and `start`); the best are
+    the run's, saved on the setting as its tuned parameters and its input choice. Returns the input found."""
+    best, trials = random_search(
+        run.algorithm,
+        validation,
+        trials=settings.TUNING_TRIALS,
+        base=run.params,
+        users=frames.users,
+        items=frames.items,
+        start=start,
+        search_inputs=ALGORITHMS[run.algorithm].chooses_input,
+    )
+    found = best.train.input
+    run.params = best.model.params
+    run.metrics["trials"] = [
+        {"params": t.params, "input": t.input, "ndcg@10": t.score, "fit_seconds": t.fit_seconds} for t in trials
+    ]
+    run.metrics["validation"] = best.metrics
+    AlgorithmSetting.objects.filter(algorithm=run.algorithm).update(
+        tuned_params=best.model.params, tuned_at=timezone.now()
+    )
+    if not ALGORITHMS[run.algorithm].chooses_input:
+        return found
+    setting = AlgorithmSetting.objects.get(algorithm=run.algorithm)
+    record = {
+        "input": TUNED,
+        "input_options": asdict(found),
+        "tuned_input": asdict(found),
+        "params": best.model.params,
+        # what later runs start from (staff's parameters over the tuned ones): they reuse this while it holds
+        "given": setting.effective_params(),
+        "configured": asdict(configured_input()),
+        "users": int(best.metrics.get("users", 0)),
+        "seconds": round(sum(t.fit_seconds for t in trials), 3),
+        "same_as": {},
+        "attempts": [
+            {
+                "input": TUNED,
+                "options": t.input,
+                "params": {**ALGORITHMS[run.algorithm].default_params, **t.params},  # as `params` above: filled
+                "score": t.score,
+                "fit_seconds": t.fit_seconds,
+            }
+            for t in trials
+        ],
+        "run": run.pk,
+    }
+    run.metrics["choice"] = record
+    AlgorithmSetting.objects.filter(pk=setting.pk).update(chosen_input=record, chosen_at=timezone.now())
+    return found
+
+
+def _tuned_input(saved: dict) -> MatrixInput | None:
+    """The input the last tuned run found, if the saved record holds one of the right shape."""
+    options = saved.get("tuned_input")
+    if not (isinstance(options, dict) and set(options) == set(MatrixInput.__dataclass_fields__)):
+        return None
+    if not isinstance(options["weights"], dict) or not isinstance(options["binary"], bool):
+        return None
+    numbers = [options["half_life_days"], options["recency_half_life_events"], *options["weights"].values()]
+    if not all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in numbers):
+        return None
+    return MatrixInput(**options)
 
 
 def _reusable(setting: AlgorithmSetting, saved: dict, given: dict, configured: MatrixInput) -> bool:

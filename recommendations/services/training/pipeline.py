@@ -26,16 +26,16 @@ from django.utils import timezone
 from recommendations import metrics
 from recommendations.engine.algorithms import ALGORITHMS, Recommender
 from recommendations.engine.algorithms.popularity import GlobalPopularity
+from recommendations.engine.bare_baselines import bare_fit
 from recommendations.engine.evaluation import comparisons, fit_and_evaluate
 from recommendations.engine.split import HOLDOUT_FRACTION, last_interactions_split
-from recommendations.engine.tuning import random_search
 from recommendations.errors import Conflict
 from recommendations.models import AlgorithmSetting, ModelVersion, TrainingRun
 from recommendations.services.task_dispatch import task_dispatch
 from recommendations.services.training.artifacts import artifact_load, artifact_save
 from recommendations.services.training.candidates import DataLists, data_lists
 from recommendations.services.training.data_load import TrainingFrames, training_frames
-from recommendations.services.training.input_choice import run_matrix_input
+from recommendations.services.training.input_choice import run_matrix_input, run_tuning
 from recommendations.services.training.lease import Heartbeat, Superseded, held, lease_until
 from recommendations.services.training.publishing import live_version, model_version_publish, publish_guard
 
@@ -229,23 +229,7 @@ def _fit_and_evaluate(run: TrainingRun, frames: TrainingFrames, on_stage: Stage 
         matrix_input = run_matrix_input(run, validation, frames)
     with _stage(run, "tune" if run.tune else "fit", on_stage, beat):
         if run.tune:
-            best, trials = random_search(
-                run.algorithm,
-                validation(),
-                trials=settings.TUNING_TRIALS,
-                base=run.params,
-                users=frames.users,
-                items=frames.items,
-                matrix_options=matrix_input.options(),
-            )
-            run.params = best.model.params
-            run.metrics["trials"] = [
-                {"params": t.params, "ndcg@10": t.score, "fit_seconds": t.fit_seconds} for t in trials
-            ]
-            run.metrics["validation"] = best.metrics
-            AlgorithmSetting.objects.filter(algorithm=run.algorithm).update(
-                tuned_params=best.model.params, tuned_at=timezone.now()
-            )
+            matrix_input = run_tuning(run, validation(), frames, matrix_input)
         evaluation = fit_and_evaluate(
             run.algorithm, run.params, split, users=frames.users, items=frames.items, **matrix_input.options()
         )
@@ -257,7 +241,13 @@ def _fit_and_evaluate(run: TrainingRun, frames: TrainingFrames, on_stage: Stage 
         popularity.fit(evaluation.train)
         run.metrics.update(
             model=evaluation.metrics,
-            **comparisons(evaluation.model, popularity, evaluation.train, split),
+            **comparisons(
+                evaluation.model,
+                popularity,
+                evaluation.train,
+                split,
+                bare=bare_fit(run.algorithm, evaluation.train) if settings.TRAINING_COMPARE_BARE else None,
+            ),
             split=f"each user's last {HOLDOUT_FRACTION:.0%} of events held out",
         )
         run.metrics["model"]["fit_seconds"] = round(evaluation.fit_seconds, 3)

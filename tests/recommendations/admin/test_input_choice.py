@@ -79,3 +79,16 @@ def test_a_stored_choice_of_another_shape_still_shows_the_pages(staff, stored):
     page = staff.get(f"/admin/recommendations/algorithmsetting/{setting.pk}/change/")
 
     assert listing.status_code == 200 and page.status_code == 200
+
+
+def test_a_tuned_runs_page_shows_every_weighting_it_tried_in_words(demo, staff, settings):
+    settings.TUNING_TRIALS = 4
+    run = train("item_knn", tune=True)
+
+    page = staff.get(f"/admin/recommendations/trainingrun/{run.pk}/change/").content.decode()
+    listing = staff.get("/admin/recommendations/algorithmsetting/").content.decode()
+
+    assert page.count("チューナーが見つけた入力（") >= 4 and "経過日数の半減期" in page and "閲覧 1" in page
+    assert page.count("✔") == 1 and "4 回の学習" in page
+    assert "チューナーが見つけた入力（" in listing
+    assert "half_life_days" not in page.split("保存されている値")[0]  # worded, not stored keys

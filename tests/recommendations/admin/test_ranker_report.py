@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from recommendations.models import ModelVersion, TrainingRun
+from recommendations.models import ModelVersion, TrainingRun, UserCandidates
 from tests.recommendations.training_runs import train
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,8 @@ def test_a_ranker_run_is_published_and_its_page_shows_the_blend_and_the_features
     assert "ブレンドした中で最も良いモデル" in page and "人気順に対する NDCG@10" in page
     assert "ease_equal_rank" not in page.split("保存されている値")[0]  # worded, not the stored key
     assert "matrix input chosen" not in page and "選んだ行列の入力" in page  # a ranker chooses no input: "-"
-    assert ModelVersion.objects.filter(run=run).exists() or run.publish_note
+    version = ModelVersion.objects.get(run=run)  # published like any model: its lists are served
+    assert UserCandidates.objects.filter(version=version).count() > 100
 
 
 def test_a_single_models_page_has_no_blend_row_but_compares_with_popularity(demo, staff):
@@ -37,3 +38,4 @@ def test_a_single_models_page_has_no_blend_row_but_compares_with_popularity(demo
 
     assert "ブレンドしたモデル" not in page
     assert "人気順に対する NDCG@10" in page and "95% 区間" in page
+    assert "item_knn（ライブラリの既定値、0/1）" in page and "ライブラリ既定値の 0/1 学習に対する NDCG@10" in page

@@ -39,3 +39,11 @@ def test_equal_models_differ_by_nothing_and_noise_straddles_zero():
 
     assert (same.difference, same.low, same.high, same.ratio) == (0.0, 0.0, 0.0, 1.0)
     assert noisy.low < 0 < noisy.high and noisy.ratio_low < 1 < noisy.ratio_high
+
+
+def test_a_model_that_recommends_nothing_to_anyone_scores_zero_not_an_error():
+    relevant = sp.csr_matrix(np.array([[1, 0, 0], [0, 1, 0]], dtype=np.float32))
+
+    metrics = ranking_metrics(np.full((2, 10), -1), relevant, n_items=3)
+
+    assert metrics["ndcg@10"] == 0.0 and metrics["coverage"] == 0.0 and metrics["users"] == 2

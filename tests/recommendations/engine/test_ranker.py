@@ -1,7 +1,5 @@
 """The learned ranker: the union of its sources' candidates, ordered by what it learnt on a carved split."""
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,26 +12,7 @@ from recommendations.engine.interactions import training_data
 from recommendations.engine.ranking.candidates import candidate_union
 from recommendations.engine.split import last_interactions_split
 from tests.recommendations.engine.matrix import matrix_options
-
-T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-
-
-def paired_world(users: int = 120, seed: int = 0) -> pd.DataFrame:
-    """Items come in pairs (0,1), (2,3)…: whoever views one of a pair buys its twin soon after. Each user views
-    three pairs' first items and buys their twins, in time order, among a background of popular item 98."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for u in range(users):
-        hour = 0
-        for pair in rng.choice(20, size=4, replace=False):
-            rows.append((f"u{u}", f"i{2 * pair}", "view", hour))
-            rows.append((f"u{u}", f"i{2 * pair + 1}", "purchase", hour + 1))
-            hour += 2
-        if u % 2:
-            rows.append((f"u{u}", "i98", "view", hour))
-    return pd.DataFrame(
-        [{"user_id": u, "item_id": i, "type": t, "occurred_at": T0 + dt.timedelta(hours=h)} for u, i, t, h in rows]
-    )
+from tests.recommendations.engine.worlds import T0, paired_world
 
 
 def fitted(events: pd.DataFrame, **params):

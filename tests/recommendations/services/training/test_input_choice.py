@@ -102,3 +102,55 @@ def test_a_saved_choice_of_another_shape_is_made_again_not_a_failed_run(demo, st
 
     assert run.status == "succeeded", run.error
     assert not run.metrics["choice"].get("reused") and run.metrics["choice"]["attempts"]
+
+
+def test_a_tuned_run_searches_the_weights_and_half_lives_and_later_runs_fit_on_what_it_found(demo, settings):
+    settings.TUNING_TRIALS = 5
+    tuned = train("item_knn", tune=True)
+
+    trials = tuned.metrics["trials"]
+    assert len({repr(t["input"]) for t in trials}) == 5  # each trial on its own input
+    best = max(trials, key=lambda t: t["ndcg@10"])
+    setting = AlgorithmSetting.objects.get(algorithm="item_knn")
+    assert setting.chosen_input["input"] == "tuned" and setting.chosen_input["input_options"] == best["input"]
+    assert asdict(artifact_load(tuned).matrix_input) == best["input"]
+
+    plain = train("item_knn")
+
+    assert plain.metrics["choice"]["reused"] and plain.metrics["choice"]["run"] == tuned.pk
+    assert asdict(artifact_load(plain).matrix_input) == best["input"] and plain.params == tuned.params
+
+
+def test_when_the_choice_is_made_again_the_tuned_input_is_one_of_the_inputs_tried(demo, settings):
+    settings.TUNING_TRIALS = 4
+    tuned = train("item_knn", tune=True)
+    found = tuned.metrics["choice"]["input_options"]
+    AlgorithmSetting.objects.filter(algorithm="item_knn").update(chosen_at=timezone.now() - dt.timedelta(days=8))
+
+    again = train("item_knn")
+
+    choice = again.metrics["choice"]
+    tried = {a["input"] for a in choice["attempts"]} | set(choice["same_as"])
+    assert "tuned" in tried or found in [choice["input_options"]]
+    assert choice["tuned_input"] == found  # kept for the choices after this one
+
+
+@pytest.mark.parametrize(
+    "tuned_input",
+    [
+        "view=1",
+        {"weights": [1, 2], "half_life_days": None, "recency_half_life_events": None, "binary": False},
+        {"weights": {"view": "heavy"}, "half_life_days": None, "recency_half_life_events": None, "binary": False},
+        {"weights": {"view": 1.0}, "half_life_days": "soon", "recency_half_life_events": None, "binary": False},
+    ],
+)
+def test_a_stored_tuned_input_of_another_shape_is_left_out_of_the_choice_not_a_failed_run(demo, tuned_input):
+    AlgorithmSetting.objects.update_or_create(
+        algorithm="item_knn",
+        defaults={"chosen_input": {"input": "tuned", "tuned_input": tuned_input}, "chosen_at": timezone.now()},
+    )
+
+    run = train("item_knn")
+
+    assert run.status == "succeeded", run.error
+    assert "tuned" not in {a["input"] for a in run.metrics["choice"]["attempts"]}

@@ -18,7 +18,7 @@ from recommendations.models import (
     TrainingRun,
     UserCandidates,
 )
-from recommendations.services.training import pipeline
+from recommendations.services.training import input_choice, pipeline
 from recommendations.services.training.pipeline import training_run_create, training_run_execute, training_runs_reap
 from tests.recommendations.training_runs import train
 
@@ -125,6 +125,7 @@ def test_runs_whose_worker_died_are_requeued_then_failed(demo, settings):
 
 
 def test_tuning_saves_the_best_parameters_for_plain_runs(demo, settings):
+    from recommendations.engine.algorithms import ALGORITHMS
     from recommendations.models import AlgorithmSetting
 
     settings.TUNING_TRIALS = 3
@@ -132,8 +133,9 @@ def test_tuning_saves_the_best_parameters_for_plain_runs(demo, settings):
 
     assert len(run.metrics["trials"]) == 3
     best = max(run.metrics["trials"], key=lambda t: t["ndcg@10"])
-    assert AlgorithmSetting.objects.get(algorithm="item_knn").tuned_params == best["params"]
-    assert training_run_create(algorithm="item_knn").params == best["params"]
+    defaults = ALGORITHMS["item_knn"].default_params
+    assert AlgorithmSetting.objects.get(algorithm="item_knn").tuned_params == {**defaults, **best["params"]}
+    assert training_run_create(algorithm="item_knn").params == {**defaults, **best["params"]}
 
 
 def test_a_tuned_run_reports_what_its_chosen_model_scores_on_the_evaluation_split(demo, settings, monkeypatch):
@@ -142,9 +144,9 @@ def test_a_tuned_run_reports_what_its_chosen_model_scores_on_the_evaluation_spli
 
     settings.TUNING_TRIALS = 4
     searched = []
-    real_search = pipeline.random_search
+    real_search = input_choice.random_search
     monkeypatch.setattr(
-        pipeline, "random_search", lambda a, split, **kw: searched.append(split) or real_search(a, split, **kw)
+        input_choice, "random_search", lambda a, split, **kw: searched.append(split) or real_search(a, split, **kw)
     )
     tuned = train("item_knn", tune=True)
 
