@@ -9,7 +9,7 @@ none.
 from __future__ import annotations
 
 from recommendations.engine.algorithms import ALGORITHMS, Recommender
-from recommendations.engine.interactions import TrainingData, input_candidates
+from recommendations.engine.interactions import TrainingData
 
 # recsite's algorithm name -> the same algorithm's parameters at `implicit`'s own defaults
 LIBRARY_DEFAULTS: dict[str, dict] = {
@@ -25,7 +25,7 @@ def bare_fit(algorithm: str, train: TrainingData) -> tuple[Recommender, Training
     """The bare counterpart of `algorithm` fitted on `train`'s 0/1 matrix, with that matrix; None if it has none."""
     if algorithm not in LIBRARY_DEFAULTS:
         return None
-    binary = train.reweighed(input_candidates(train.input)["binary"])
+    binary = train.reweighed(train.input.as_binary())
     model = ALGORITHMS[algorithm](**LIBRARY_DEFAULTS[algorithm])
     model.fit(binary)
     return model, binary

@@ -25,6 +25,10 @@ class MatrixInput:
     recency_half_life_events: float | None
     binary: bool = False
 
+    def as_binary(self) -> MatrixInput:
+        """The 0/1 matrix over the same kinds of event: 1 for every pair with any of them."""
+        return MatrixInput({kind: 1.0 for kind in self.weights}, None, None, binary=True)
+
     def options(self) -> dict:
         """Keyword arguments for `training_data` and `interaction_matrix`."""
         return {
@@ -49,7 +53,7 @@ def input_candidates(configured: MatrixInput) -> dict[str, MatrixInput]:
         CONFIGURED: configured,
         "equal_weights": replace(configured, weights=equal, half_life_days=None),
         "counts": MatrixInput(weights=equal, half_life_days=None, recency_half_life_events=None),
-        "binary": MatrixInput(weights=equal, half_life_days=None, recency_half_life_events=None, binary=True),
+        "binary": configured.as_binary(),
     }
     distinct: dict[str, MatrixInput] = {}
     for name, candidate in candidates.items():

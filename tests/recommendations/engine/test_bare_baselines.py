@@ -24,6 +24,14 @@ def test_the_bare_fit_uses_the_librarys_defaults_on_the_zero_one_matrix(name):
         assert (model.params["factors"], model.params["regularization"], model.params["alpha"]) == (100, 0.01, 1.0)
 
 
+def test_a_model_already_fitted_on_zero_one_gets_its_bare_fit_on_the_same_matrix():
+    train = training_data(paired_world(), **matrix_options(binary=True))
+
+    model, data = bare_fit("item_knn", train)
+
+    assert data.input.binary and (data.matrix != train.matrix).nnz == 0 and model.params["K"] == 20
+
+
 @pytest.mark.parametrize("name", ["popularity", "segment_popularity", "lightfm", "ranker"])
 def test_algorithms_without_a_library_of_their_own_have_no_bare_fit(name):
     assert bare_fit(name, training_data(paired_world(), **matrix_options())) is None
