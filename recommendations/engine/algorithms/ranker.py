@@ -237,8 +237,9 @@ class LearnedRanker(Recommender):
     def recommend(
         self, user_rows: np.ndarray, user_items: sp.csr_matrix, n: int, *, exclude_seen: bool = True
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Each user's candidates from every source, ordered by the learnt model; the sources leave out what the
-        user has seen. `user_items` is not read: the sources rank from the histories each was fitted on."""
+        """Each user's candidates from every source, ordered by the learnt model, then the first source's own
+        ranking where that leaves the list short; the sources leave out what the user has seen. `user_items` is
+        not read: the sources rank from the histories each was fitted on."""
         out_ids = np.full((len(user_rows), n), -1, dtype=np.int64)
         out_scores = np.full((len(user_rows), n), -np.inf, dtype=np.float32)
         for start in range(0, len(user_rows), USER_BLOCK):
@@ -254,4 +255,23 @@ class LearnedRanker(Recommender):
             top = position < n
             out_ids[start + users[top], position[top]] = items[top]
             out_scores[start + users[top], position[top]] = values[top]
+            self._fill(rows, out_ids[start : start + len(rows)], out_scores[start : start + len(rows)])
         return out_ids, out_scores
+
+    def _fill(self, rows: np.ndarray, ids: np.ndarray, scores: np.ndarray) -> None:
+        """Lists the candidates leave short of n go on with the first source's own ranking, below every
+        candidate the model scored, so a full list is written (in place) wherever that source knows enough."""
+        counts = (ids >= 0).sum(axis=1)
+        short = np.flatnonzero(counts < ids.shape[1])
+        if not len(short):
+            return
+        name = next(iter(SOURCES))
+        deeper, _values = self.sources[name].recommend(
+            rows[short], self.histories[SOURCES[name][2]][rows[short]], ids.shape[1]
+        )
+        for row, more in zip(short, deeper, strict=True):
+            have = counts[row]
+            more = more[(more >= 0) & ~np.isin(more, ids[row, :have])][: ids.shape[1] - have]
+            floor = scores[row, have - 1] if have else 0.0
+            ids[row, have : have + len(more)] = more
+            scores[row, have : have + len(more)] = floor - 1.0 - np.arange(len(more), dtype=np.float32)

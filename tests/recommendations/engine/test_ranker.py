@@ -98,3 +98,17 @@ def test_a_single_model_blends_nothing():
     popularity.fit(train)
 
     assert "blended" not in comparisons(ease, popularity, train, split)
+
+
+def test_a_list_asked_deeper_than_the_candidates_goes_on_with_the_first_sources_ranking():
+    model, data = fitted(paired_world(), depth=5)
+    row = data.user_index["u0"]
+    n = len(data.item_ids)  # every item: far beyond what seven sources' top 5 bring together
+
+    ids, scores = model.recommend(np.array([row]), data.matrix[[row]], n)
+
+    listed = ids[0][ids[0] >= 0]
+    seen = set(data.matrix[row].indices)
+    assert len(listed) == len(set(listed)) and not seen & set(listed)
+    assert len(listed) == n - len(seen)  # every item the user has not seen, as EASE ranks every one
+    assert np.all(np.diff(scores[0][: len(listed)]) <= 0)
