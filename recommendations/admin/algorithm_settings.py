@@ -128,6 +128,18 @@ class AlgorithmSettingAdmin(NamedActionPermissions, admin.ModelAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: AlgorithmSetting | None = None) -> list:
         names = list(ALGORITHMS[obj.algorithm].parameters) if obj and obj.algorithm in ALGORITHMS else []
         editable = self.has_change_permission(request, obj)
+        chooses = not (obj and obj.algorithm in ALGORITHMS) or ALGORITHMS[obj.algorithm].chooses_input
+        matrix_input = (
+            gettext(
+                "Each run tries the configured event weights and decays beside equal weights, plain counts "
+                "and a 0/1 matrix (and some parameters left at their defaults) on a validation split, and "
+                "fits the best; the choice is reused while the weights and parameters stay the same."
+            )
+            if chooses
+            else gettext(
+                "The ranker weighs events itself: each of its sources fits on its own input, so no run chooses one."
+            )
+        )
         return [
             (None, {"fields": ["algorithm", "enabled"]}),
             (
@@ -145,12 +157,8 @@ class AlgorithmSettingAdmin(NamedActionPermissions, admin.ModelAdmin):
             (
                 gettext("Matrix input"),
                 {
-                    "fields": ["chosen_input_table", "chosen_at"],
-                    "description": gettext(
-                        "Each run tries the configured event weights and decays beside equal weights, plain counts "
-                        "and a 0/1 matrix (and some parameters left at their defaults) on a validation split, and "
-                        "fits the best; the choice is reused while the weights and parameters stay the same."
-                    ),
+                    "fields": ["chosen_input_table", "chosen_at"] if chooses else [],
+                    "description": matrix_input,
                 },
             ),
             (

@@ -19,6 +19,7 @@ from recommendations.admin.publish_notes import publish_note_text
 from recommendations.admin.ranker_report import blend_report
 from recommendations.admin.run_metrics import run_metrics_table
 from recommendations.admin.version_ranking import ranked_counts, ranking_text
+from recommendations.engine.algorithms import ALGORITHMS
 from recommendations.errors import ApplicationError
 from recommendations.models import ModelVersion, TrainingRun
 from recommendations.services.task_dispatch import tasks_run_inline
@@ -72,6 +73,8 @@ class TrainingRunAdmin(NamedActionPermissions, admin.ModelAdmin):
         fit = (obj.metrics.get("fit") if obj else None) or {}
         blends = obj is not None and ("blended" in obj.metrics or "feature_importance" in fit)
         hidden = stored if blends else [*stored, "blend"]  # only a ranker's run has models it blends
+        if obj is not None and obj.algorithm in ALGORITHMS and not ALGORITHMS[obj.algorithm].chooses_input:
+            hidden = [*hidden, "input_choice"]  # the ranker weighs events itself: there is no choice to show
         shown = [name for name in self.get_readonly_fields(request, obj) if name not in hidden]
         return [(None, {"fields": shown}), (gettext("As stored (JSON)"), {"fields": stored, "classes": ["collapse"]})]
 

@@ -95,6 +95,7 @@ KEPT = {
     "als",
     "ease",
     "lightfm",
+    "ranker",
     "covisitation",
     "session",
     "pinned",

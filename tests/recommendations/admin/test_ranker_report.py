@@ -26,7 +26,7 @@ def test_a_ranker_run_is_published_and_its_page_shows_the_blend_and_the_features
     assert "EASE（どのイベントも重み 1、λ 100）" in page and "リスト内の順位" in page
     assert "ブレンドした中で最も良いモデル" in page and "人気順に対する NDCG@10" in page
     assert "ease_equal_rank" not in page.split("保存されている値")[0]  # worded, not the stored key
-    assert "matrix input chosen" not in page and "選んだ行列の入力" in page  # a ranker chooses no input: "-"
+    assert "選んだ行列の入力" not in page  # a ranker chooses no input: nothing to show
     version = ModelVersion.objects.get(run=run)  # published like any model: its lists are served
     assert UserCandidates.objects.filter(version=version).count() > 100
 
@@ -36,6 +36,6 @@ def test_a_single_models_page_has_no_blend_row_but_compares_with_popularity(demo
 
     page = staff.get(f"/admin/recommendations/trainingrun/{run.pk}/change/").content.decode()
 
-    assert "ブレンドしたモデル" not in page
+    assert "ブレンドしたモデル" not in page and "選んだ行列の入力" in page
     assert "人気順に対する NDCG@10" in page and "95% 区間" in page
     assert "item_knn（ライブラリの既定値、0/1）" in page and "ライブラリ既定値の 0/1 学習に対する NDCG@10" in page
