@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recommendations.engine.algorithms.base import USER_BLOCK, Recommender, top_n
+from recommendations.engine.algorithms.base import Recommender
 from recommendations.engine.algorithms.parameters import Param, gettext_noop
 from recommendations.engine.covisitation import covisitation_neighbours
 from recommendations.engine.interactions import TrainingData
@@ -39,17 +39,10 @@ class RecentCovisitation(Recommender):
         )
         self.recent = recent_items(data, int(self.params["recent"]))
 
-    def recommend(
-        self, user_rows: np.ndarray, user_items: sp.csr_matrix, n: int, *, exclude_seen: bool = True
-    ) -> tuple[np.ndarray, np.ndarray]:
-        out_ids = np.full((len(user_rows), n), -1, dtype=np.int64)
-        out_scores = np.full((len(user_rows), n), -np.inf, dtype=np.float32)
-        for start in range(0, len(user_rows), USER_BLOCK):
-            block = slice(start, start + USER_BLOCK)
-            scores = (self.recent[user_rows[block]] @ self.neighbours).toarray()
-            scores[scores <= 0] = -np.inf  # an item no recent item was co-visited with is no candidate
-            out_ids[block], out_scores[block] = top_n(scores, n, user_items[block] if exclude_seen else None)
-        return out_ids, out_scores
+    def scores(self, user_rows: np.ndarray, user_items: sp.csr_matrix) -> np.ndarray:
+        scores = (self.recent[user_rows] @ self.neighbours).toarray()
+        scores[scores <= 0] = -np.inf  # an item no recent item was co-visited with is no candidate
+        return scores
 
 
 def recent_items(data: TrainingData, recent: int) -> sp.csr_matrix:

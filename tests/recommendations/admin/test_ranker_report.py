@@ -1,7 +1,6 @@
 """A ranker run as staff read it (Japanese by default): the models it blends, and what its decisions rest on."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from recommendations.models import ModelVersion, TrainingRun, UserCandidates
 from tests.recommendations.training_runs import train
@@ -9,18 +8,11 @@ from tests.recommendations.training_runs import train
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(client, settings):
-    settings.LANGUAGE_CODE = "ja"
-    client.force_login(get_user_model().objects.create_superuser("boss", "b@example.com", "pw-for-tests-only"))
-    return client
-
-
-def test_a_ranker_run_is_published_and_its_page_shows_the_blend_and_the_features(demo, staff):
+def test_a_ranker_run_is_published_and_its_page_shows_the_blend_and_the_features(demo, staff_ja):
     run = train("ranker")
 
     assert run.status == TrainingRun.Status.SUCCEEDED, run.error
-    page = staff.get(f"/admin/recommendations/trainingrun/{run.pk}/change/").content.decode()
+    page = staff_ja.get(f"/admin/recommendations/trainingrun/{run.pk}/change/").content.decode()
 
     assert "ブレンドしたモデルとランカーが学んだこと" in page
     assert "EASE（どのイベントも重み 1、λ 100）" in page and "リスト内の順位" in page
@@ -31,10 +23,10 @@ def test_a_ranker_run_is_published_and_its_page_shows_the_blend_and_the_features
     assert UserCandidates.objects.filter(version=version).count() > 100
 
 
-def test_a_single_models_page_has_no_blend_row_but_compares_with_popularity(demo, staff):
+def test_a_single_models_page_has_no_blend_row_but_compares_with_popularity(demo, staff_ja):
     run = train("item_knn")
 
-    page = staff.get(f"/admin/recommendations/trainingrun/{run.pk}/change/").content.decode()
+    page = staff_ja.get(f"/admin/recommendations/trainingrun/{run.pk}/change/").content.decode()
 
     assert "ブレンドしたモデル" not in page and "選んだ行列の入力" in page
     assert "人気順に対する NDCG@10" in page and "95% 区間" in page
