@@ -22,6 +22,7 @@ class Evaluation:
     train: TrainingData
     metrics: dict[str, float]
     fit_seconds: float
+    recommended: np.ndarray  # the top k of each scored user (held_out's rows), for comparisons
 
 
 def held_out(train: TrainingData, split: Split) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -30,11 +31,13 @@ def held_out(train: TrainingData, split: Split) -> tuple[sp.csr_matrix, np.ndarr
     return relevant, (relevant.getnnz(axis=1) > 0).nonzero()[0]
 
 
-def evaluate_fitted(model: Recommender, train: TrainingData, split: Split, *, k: int = K) -> dict[str, float]:
-    """Ranking metrics of a fitted model over the users it knows that have held-out items."""
+def evaluate_fitted(
+    model: Recommender, train: TrainingData, split: Split, *, k: int = K
+) -> tuple[dict[str, float], np.ndarray]:
+    """Ranking metrics of a fitted model over the users it knows that have held-out items, and its top k for them."""
     relevant, users = held_out(train, split)
     recommended, _scores = model.recommend(users, train.matrix[users], k)
-    return ranking_metrics(recommended, relevant[users], k=k, n_items=len(train.item_ids))
+    return ranking_metrics(recommended, relevant[users], k=k, n_items=len(train.item_ids)), recommended
 
 
 def paired_ndcg(ours: np.ndarray, theirs: np.ndarray, relevant: sp.csr_matrix, *, k: int = K) -> dict[str, float]:
@@ -47,9 +50,8 @@ def paired_ndcg(ours: np.ndarray, theirs: np.ndarray, relevant: sp.csr_matrix, *
 
 
 def comparisons(
-    model: Recommender,
+    evaluation: Evaluation,
     baseline: Recommender,
-    train: TrainingData,
     split: Split,
     *,
     bare: tuple[Recommender, TrainingData] | None = None,
@@ -57,11 +59,12 @@ def comparisons(
 ) -> dict[str, Any]:
     """What a run reports beside its own figures: `baseline`'s metrics and the model against it; the bare library
     fit's (`bare`: the model and its own matrix, engine/bare_baselines.py) and the model against it; and for a
-    model that blends others (the ranker) each blended model's metrics and the model against the best of them."""
+    model that blends others (the ranker) each blended model's metrics and the model against the best of them.
+    The model's own lists are the evaluation's, ranked once."""
+    model, train, ours = evaluation.model, evaluation.train, evaluation.recommended[:, :k]
     relevant, users = held_out(train, split)
     relevant = relevant[users]
     n_items = len(train.item_ids)
-    ours, _scores = model.recommend(users, train.matrix[users], k)
     theirs, _scores = baseline.recommend(users, train.matrix[users], k)
     out: dict[str, Any] = {
         "popularity": ranking_metrics(theirs, relevant, k=k, n_items=n_items),
@@ -89,7 +92,8 @@ def fit_and_score(
     started = time.perf_counter()
     model.fit(train)
     fit_seconds = time.perf_counter() - started
-    return Evaluation(model, train, evaluate_fitted(model, train, split, k=k), fit_seconds)
+    metrics, recommended = evaluate_fitted(model, train, split, k=k)
+    return Evaluation(model, train, metrics, fit_seconds, recommended)
 
 
 def fit_and_evaluate(

@@ -242,9 +242,8 @@ def _fit_and_evaluate(run: TrainingRun, frames: TrainingFrames, on_stage: Stage 
         run.metrics.update(
             model=evaluation.metrics,
             **comparisons(
-                evaluation.model,
+                evaluation,
                 popularity,
-                evaluation.train,
                 split,
                 bare=bare_fit(run.algorithm, evaluation.train) if settings.TRAINING_COMPARE_BARE else None,
             ),

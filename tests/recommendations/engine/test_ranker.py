@@ -7,7 +7,7 @@ import pytest
 from recommendations.engine.algorithms import ALGORITHMS
 from recommendations.engine.algorithms.popularity import GlobalPopularity
 from recommendations.engine.algorithms.ranker import SOURCES
-from recommendations.engine.evaluation import comparisons
+from recommendations.engine.evaluation import comparisons, fit_and_score
 from recommendations.engine.interactions import training_data
 from recommendations.engine.ranking.candidates import candidate_union
 from recommendations.engine.split import last_interactions_split
@@ -74,13 +74,13 @@ def test_a_ranker_with_no_one_to_hold_back_says_so():
 
 
 def test_a_rankers_evaluation_names_the_best_model_it_blends_and_compares_with_it():
-    events = paired_world(users=200)
-    split = last_interactions_split(events)
-    model, train = fitted(split.train)
+    split = last_interactions_split(paired_world(users=200))
+    train = training_data(split.train, **matrix_options(half_life_days=None))
+    evaluation = fit_and_score("ranker", {"trees": 30, "min_child_samples": 5, "depth": 10}, train, split)
     popularity = GlobalPopularity()
     popularity.fit(train)
 
-    report = comparisons(model, popularity, train, split)
+    report = comparisons(evaluation, popularity, split)
 
     assert set(report["blended"]) == set(SOURCES)
     best = report["against_best_blended"]["model"]
@@ -90,14 +90,12 @@ def test_a_rankers_evaluation_names_the_best_model_it_blends_and_compares_with_i
 
 
 def test_a_single_model_blends_nothing():
-    events = paired_world()
-    split = last_interactions_split(events)
+    split = last_interactions_split(paired_world())
     train = training_data(split.train, **matrix_options(half_life_days=None))
-    ease, popularity = ALGORITHMS["ease"](), GlobalPopularity()
-    ease.fit(train)
+    popularity = GlobalPopularity()
     popularity.fit(train)
 
-    assert "blended" not in comparisons(ease, popularity, train, split)
+    assert "blended" not in comparisons(fit_and_score("ease", {}, train, split), popularity, split)
 
 
 def test_a_list_asked_deeper_than_the_candidates_goes_on_with_the_first_sources_ranking():
