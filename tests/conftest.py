@@ -25,6 +25,9 @@ def _isolated_runtime(settings):
     settings.IMPRESSION_LOG_MODE = "inline"
     # a test's rows live in its open transaction, which other threads' connections cannot see
     settings.ROLLUP_WORKERS = 1
+    # ...so a training heartbeat would find no run to renew and give the run up once a fit outlasts one beat
+    # (tests/recommendations/services/training/test_lease.py commits its runs and beats fast on purpose)
+    settings.TRAINING_HEARTBEAT_SECONDS = 3600
     settings.ITEM_FLAGS_REFRESH_SECONDS = 0
     # a replica connection cannot see a test's open transaction: tests/.../test_read_replica.py commits
     settings.SERVING_READ_DATABASE = "default"
