@@ -3,6 +3,12 @@
 from django.db import migrations, models
 
 
+def ranker_setting(apps, schema_editor):
+    # listed in Algorithm settings from the start, off until staff enable it (it fits all its sources nightly)
+    AlgorithmSetting = apps.get_model("recommendations", "AlgorithmSetting")
+    AlgorithmSetting.objects.get_or_create(algorithm="ranker", defaults={"enabled": False})
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -30,4 +36,5 @@ class Migration(migrations.Migration):
             name='algorithm',
             field=models.CharField(choices=[('popularity', 'popularity'), ('trending', 'trending'), ('segment_popularity', 'segment_popularity'), ('item_knn', 'item_knn'), ('item_knn_bm25', 'item_knn_bm25'), ('als', 'als'), ('bpr', 'bpr'), ('ease', 'ease'), ('lightfm', 'lightfm'), ('ranker', 'ranker'), ('personalize', 'personalize (Amazon Personalize campaign)')], max_length=32, verbose_name='algorithm'),
         ),
+        migrations.RunPython(ranker_setting, migrations.RunPython.noop),
     ]

@@ -9,6 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_ranker_run_is_published_and_its_page_shows_the_blend_and_the_features(demo, staff_ja):
+    assert AlgorithmSetting.objects.filter(algorithm="ranker", enabled=False).exists()  # listed, off until enabled
     # a lighter learner than the shipped one: the page, not the model's quality, is under test here
     AlgorithmSetting.objects.update_or_create(algorithm="ranker", defaults={"params": {"trees": 40, "carves": 1}})
     run = train("ranker")

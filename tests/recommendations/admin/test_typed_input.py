@@ -34,12 +34,13 @@ TYPED = st.one_of(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
-    algorithm=st.sampled_from(["als", "ease", "item_knn", "segment_popularity", "lightfm", "trending"]),
+    algorithm=st.sampled_from(["als", "ease", "item_knn", "segment_popularity", "lightfm", "trending", "ranker"]),
     typed=st.dictionaries(
         st.sampled_from(
             [
                 *["factors", "iterations", "regularization", "alpha", "l2", "loss", "K", "shrinkage", "epochs"],
                 *["max_seconds", "early_stopping", "threads"],  # LightFM's bounds on its fit
+                *["depth", "trees", "carve", "training_users"],  # the ranker's
             ]
         ),
         TYPED,
