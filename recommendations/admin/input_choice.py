@@ -8,6 +8,7 @@ import json
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy
 
+from recommendations.admin.stored_numbers import number_text, stored_number
 from recommendations.models import EventType
 
 INPUT_NAMES = {
@@ -30,11 +31,8 @@ def options_text(options: object) -> str:
     if options.get("binary") is True:
         return str(INPUT_NAMES["binary"])
     labels = dict(EventType.choices)
-    weights = ", ".join(
-        f"{labels.get(kind, kind)} {value:g}" if isinstance(value, int | float) else f"{labels.get(kind, kind)} ?"
-        for kind, value in options["weights"].items()
-    )
-    days, events = _number(options.get("half_life_days")), _number(options.get("recency_half_life_events"))
+    weights = ", ".join(f"{labels.get(kind, kind)} {number_text(v, 'g')}" for kind, v in options["weights"].items())
+    days, events = stored_number(options.get("half_life_days")), stored_number(options.get("recency_half_life_events"))
     return gettext("%(weights)s; age half-life %(days)s; recency half-life %(events)s") % {
         "weights": weights,
         "days": gettext("%(n)s days") % {"n": f"{days:g}"} if days else gettext("none"),
@@ -53,10 +51,6 @@ def _params(params: dict) -> str:
     return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()) or "-"
 
 
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def _attempts(record: dict) -> list[dict]:
     """The record's attempts that read as attempts: a stored row of another shape is left out, not a 500."""
     attempts = record.get("attempts")
@@ -65,8 +59,8 @@ def _attempts(record: dict) -> list[dict]:
         for a in (attempts if isinstance(attempts, list) else [])
         if isinstance(a, dict)
         and isinstance(a.get("params"), dict)
-        and _number(a.get("score")) is not None
-        and _number(a.get("fit_seconds")) is not None
+        and stored_number(a.get("score")) is not None
+        and stored_number(a.get("fit_seconds")) is not None
     ]
 
 
@@ -138,7 +132,7 @@ def choice_table(record: dict | None) -> str:
     ) % {
         "users": record.get("users", "?"),
         "fits": len(attempts),
-        "seconds": f"{_number(record.get('seconds')) or 0:.1f}",
+        "seconds": f"{stored_number(record.get('seconds')) or 0:.1f}",
         "same": same,
     }
     return format_html(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy
 
+from recommendations.admin.stored_numbers import number_text, stored_number
 from recommendations.models import TrainingRun
 
 SOURCE_NAMES = {
@@ -49,21 +50,21 @@ def feature_name(name: str) -> str:
     return str(FEATURE_NAMES.get(name, name))
 
 
-def _share(value: object) -> str:
-    return f"{value:.1%}" if isinstance(value, int | float) else "?"
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def blend_report(obj: TrainingRun) -> str:
     """The blended models' NDCG@10 beside the ranker's, the comparison with the best, and the features' weights."""
     blended = obj.metrics.get("blended")
-    fit = obj.metrics.get("fit") or {}
+    fit = _dict(obj.metrics.get("fit"))
     importance = fit.get("feature_importance")
     if not isinstance(blended, dict) and not isinstance(importance, dict):
         return "-"
     parts = []
     if isinstance(blended, dict):
-        own = (obj.metrics.get("model") or {}).get("ndcg@10")
-        rows = [(obj.algorithm, own)] + [(source_name(n), (m or {}).get("ndcg@10")) for n, m in blended.items()]
+        own = _dict(obj.metrics.get("model")).get("ndcg@10")
+        rows = [(obj.algorithm, own)] + [(source_name(n), _dict(m).get("ndcg@10")) for n, m in blended.items()]
         parts.append(
             format_html(
                 "<table><tr><th>{}</th><th>NDCG@10</th></tr>{}</table>",
@@ -71,12 +72,12 @@ def blend_report(obj: TrainingRun) -> str:
                 format_html_join(
                     "",
                     "<tr><td>{}</td><td>{}</td></tr>",
-                    ((name, f"{v:.4f}" if isinstance(v, int | float) else "?") for name, v in rows),
+                    ((name, number_text(v, ".4f")) for name, v in rows),
                 ),
             )
         )
-        against = obj.metrics.get("against_best_blended") or {}
-        if against.get("ratio") is not None:
+        against = obj.metrics.get("against_best_blended")
+        if isinstance(against, dict) and stored_number(against.get("ratio")) is not None:
             parts.append(
                 format_html(
                     "<p>{}</p>",
@@ -85,10 +86,10 @@ def blend_report(obj: TrainingRun) -> str:
                         "%(low)s to %(high)s (users resampled); better only where the interval stays above 1."
                     )
                     % {
-                        "model": source_name(against.get("model", "?")),
-                        "ratio": f"{against['ratio']:.2f}",
-                        "low": f"{against.get('ratio_low', float('nan')):.2f}",
-                        "high": f"{against.get('ratio_high', float('nan')):.2f}",
+                        "model": source_name(str(against.get("model", "?"))),
+                        "ratio": number_text(against["ratio"], ".2f"),
+                        "low": number_text(against.get("ratio_low"), ".2f"),
+                        "high": number_text(against.get("ratio_high"), ".2f"),
                     },
                 )
             )
@@ -101,14 +102,16 @@ def blend_report(obj: TrainingRun) -> str:
                     "held-back items were among the candidates (about %(candidates)s per user)."
                 )
                 % {
-                    "lists": f"{fit.get('learning_lists', 0):,}",
-                    "found": _share(fit.get("held_back_found")),
+                    "lists": number_text(fit.get("learning_lists", 0), ","),
+                    "found": number_text(fit.get("held_back_found"), ".1%"),
                     "candidates": fit.get("candidates_per_list", "?"),
                 },
                 gettext("feature"),
                 gettext("share of the ranking model's gain"),
                 format_html_join(
-                    "", "<tr><td>{}</td><td>{}</td></tr>", ((feature_name(n), _share(v)) for n, v in importance.items())
+                    "",
+                    "<tr><td>{}</td><td>{}</td></tr>",
+                    ((feature_name(str(n)), number_text(v, ".1%")) for n, v in importance.items()),
                 ),
             )
         )

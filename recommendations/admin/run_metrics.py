@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy
 
 from recommendations.admin.publish_notes import publish_note_text
+from recommendations.admin.stored_numbers import number_text, stored_number
 from recommendations.models import TrainingRun
 
 STOPPED = {
@@ -16,23 +17,18 @@ STOPPED = {
 }
 
 
-def _fixed(value: object, places: int) -> str:
-    """A stored number as text with `places` decimals; "?" for anything else (a stored row of another shape)."""
-    return f"{value:.{places}f}" if isinstance(value, int | float) and not isinstance(value, bool) else "?"
-
-
 def _against(note: str, other: str, against: object) -> str:
     """`note` and a sentence on the model's NDCG@10 against `other`, with its interval, when one was stored."""
-    if not isinstance(against, dict) or _fixed(against.get("ratio"), 2) == "?":
+    if not isinstance(against, dict) or stored_number(against.get("ratio")) is None:
         return note
     return gettext(
         "%(previous)s NDCG@10 against %(other)s: %(ratio)s times, 95%% interval %(low)s to %(high)s (users resampled)."
     ) % {
         "previous": note,
         "other": other,
-        "ratio": _fixed(against["ratio"], 2),
-        "low": _fixed(against.get("ratio_low"), 2),
-        "high": _fixed(against.get("ratio_high"), 2),
+        "ratio": number_text(against["ratio"], ".2f"),
+        "low": number_text(against.get("ratio_low"), ".2f"),
+        "high": number_text(against.get("ratio_high"), ".2f"),
     }
 
 
@@ -58,7 +54,7 @@ def run_metrics_table(obj: TrainingRun) -> str:
     rows = format_html_join(
         "",
         f"<tr>{cells}</tr>",
-        ((n, *(_fixed(values.get(n), 4) for _title, values in columns)) for n in names),
+        ((n, *(number_text(values.get(n), ".4f") for _title, values in columns)) for n in names),
     )
     header = format_html_join("", "<th>{}</th>", ((title,) for title in [gettext("metric")] + [c[0] for c in columns]))
     note = gettext("%(users)s users evaluated; %(split)s.") % {

@@ -3,6 +3,7 @@
 import pytest
 
 from recommendations.models import AlgorithmSetting, ModelVersion, TrainingRun, UserCandidates
+from tests.factories import TrainingRunFactory
 from tests.recommendations.training_runs import train
 
 pytestmark = pytest.mark.django_db
@@ -34,3 +35,20 @@ def test_a_single_models_page_has_no_blend_row_but_compares_with_popularity(demo
     assert "ブレンドしたモデル" not in page and "選んだ行列の入力" in page
     assert "人気順に対する NDCG@10" in page and "95% 区間" in page
     assert "item_knn（ライブラリの既定値、0/1）" in page and "ライブラリ既定値の 0/1 学習に対する NDCG@10" in page
+
+
+@pytest.mark.parametrize(
+    "metrics",
+    [
+        {"blended": {"als": ["0.1"]}, "against_best_blended": {"model": ["als"], "ratio": "1.3", "ratio_low": None}},
+        {"blended": {"als": {"ndcg@10": "high"}}, "against_best_blended": ["als", 1.3], "model": [0.1]},
+        {"fit": {"feature_importance": {"ease_equal_rank": "most"}, "learning_lists": "many", "held_back_found": True}},
+        {"fit": ["feature_importance"], "against_popularity": {"ratio": {"x": 1}}, "bare": {"ndcg@10": [1]}},
+    ],
+)
+def test_a_ranker_run_stored_in_another_shape_still_shows_its_page(staff_ja, metrics):
+    run = TrainingRunFactory(algorithm="ranker", metrics={"model": {"ndcg@10": 0.1, "users": 3}, **metrics})
+
+    page = staff_ja.get(f"/admin/recommendations/trainingrun/{run.pk}/change/")
+
+    assert page.status_code == 200
