@@ -42,8 +42,9 @@ class MatrixInput:
 CONFIGURED = "configured"
 
 
-def input_candidates(configured: MatrixInput) -> dict[str, MatrixInput]:
-    """The inputs tried, the configured one first (it wins ties), each distinct.
+def input_candidates(configured: MatrixInput, extra: dict[str, MatrixInput] | None = None) -> dict[str, MatrixInput]:
+    """The inputs tried, the configured one first (it wins ties), each distinct; `extra` ones (the input a tuned
+    run found) after the standard ones.
 
     equal_weights: every kind of event weighs 1, no age decay (ratings and plays are not a funnel);
     counts: also no per-user recency decay (where event order means little); binary: 0/1.
@@ -54,6 +55,7 @@ def input_candidates(configured: MatrixInput) -> dict[str, MatrixInput]:
         "equal_weights": replace(configured, weights=equal, half_life_days=None),
         "counts": MatrixInput(weights=equal, half_life_days=None, recency_half_life_events=None),
         "binary": configured.as_binary(),
+        **(extra or {}),
     }
     distinct: dict[str, MatrixInput] = {}
     for name, candidate in candidates.items():

@@ -93,11 +93,7 @@ def choose_on_validation(
     base = training_data(validation.train, users=users, items=items, **configured.options())
     fitted: dict[str, sp.csr_matrix] = {}
     best = -1.0
-    candidates = input_candidates(configured)
-    for name, candidate in (extra or {}).items():
-        if candidate not in candidates.values():
-            candidates[name] = candidate
-    for name, candidate in candidates.items():
+    for name, candidate in input_candidates(configured, extra).items():
         data = base.reweighed(candidate)
         twin = next((other for other, matrix in fitted.items() if _same(matrix, data.matrix)), None)
         if twin is not None:  # e.g. plain counts are 0/1 already where no one did anything twice

@@ -68,7 +68,7 @@ def candidate_inputs(start: MatrixInput, count: int, *, seed: int = 0) -> list[M
         attempts += 1
         weights = {kind: 1.0 if kind == "view" else rng.choice(WEIGHTS) for kind in start.weights}
         if rng.random() < BINARY_SHARE:
-            drawn = MatrixInput({kind: 1.0 for kind in start.weights}, None, None, binary=True)
+            drawn = start.as_binary()
         else:
             drawn = MatrixInput(weights, rng.choice(HALF_LIFE_DAYS), rng.choice(RECENCY_HALF_LIFE_EVENTS))
         if drawn not in chosen:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import lightgbm
 import numpy as np
@@ -47,6 +47,24 @@ SOURCES: dict[str, tuple[type[Recommender], dict, str]] = {
 # how the learning split is carved from the training data: as the evaluation holds out (each user's last
 # events), or as a global cut in time (the first 80% of all events learn, the rest are held back)
 CARVES = {"each_user": last_interactions_split, "by_time": time_cut_split}
+
+
+class LearningSet(NamedTuple):
+    """One carved split's lists, ready for LightGBM, and what its report counts."""
+
+    sizes: np.ndarray  # candidates per user list kept (lists with a held-back item among them)
+    features: np.ndarray
+    grades: np.ndarray
+    found: int  # held-back items among the candidates
+    held: int  # held-back items of the users sampled
+    asked: int  # users sampled
+
+
+def source_top(
+    sources: dict[str, Recommender], histories: dict[str, sp.csr_matrix], name: str, user_rows: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Source `name`'s top n for `user_rows`, ranked from the history of the input it was fitted on."""
+    return sources[name].recommend(user_rows, histories[SOURCES[name][2]][user_rows], n)
 
 
 class LearnedRanker(Recommender):
@@ -93,7 +111,7 @@ class LearnedRanker(Recommender):
         sets, events = [], data.events
         wanted = int(self.params["training_users"])
         # each carve fits every source again: stop carving once enough users' lists are gathered
-        while len(sets) < int(self.params["carves"]) and sum(s[5] for s in sets) < wanted:
+        while len(sets) < int(self.params["carves"]) and sum(s.asked for s in sets) < wanted:
             carved = CARVES[self.params["carve"]](events)
             if not len(carved.test):
                 break
@@ -101,17 +119,18 @@ class LearnedRanker(Recommender):
             events = carved.train
         if not sets:
             raise ValueError("ranker: no user has events to hold back; nothing to learn from")
-        sizes, features, grades, found, held, _asked = (list(part) for part in zip(*sets, strict=True))
-        self.model = self._learn(np.concatenate(sizes), np.concatenate(features), np.concatenate(grades))
+        sizes = np.concatenate([s.sizes for s in sets])
+        grades = np.concatenate([s.grades for s in sets])
+        self.model = self._learn(sizes, np.concatenate([s.features for s in sets]), grades)
         learnt = time.perf_counter() - started
         self.sources, self.histories = self._sources(data)
         self.context = context_of(data)
         importance = self.model.booster_.feature_importance(importance_type="gain")
         total = max(float(importance.sum()), 1e-12)
         self.fit_report = {
-            "learning_lists": int(sum(len(s) for s in sizes)),
-            "candidates_per_list": round(sum(len(g) for g in grades) / max(sum(len(s) for s in sizes), 1), 1),
-            "held_back_found": round(sum(found) / max(sum(held), 1), 4),
+            "learning_lists": len(sizes),
+            "candidates_per_list": round(len(grades) / max(len(sizes), 1), 1),
+            "held_back_found": round(sum(s.found for s in sets) / max(sum(s.held for s in sets), 1), 4),
             "trees": int(self.model.booster_.num_trees()),
             "learn_seconds": round(learnt, 3),
             "feature_importance": {
@@ -122,9 +141,8 @@ class LearnedRanker(Recommender):
             },
         }
 
-    def _learning_set(self, before: pd.DataFrame, events: pd.DataFrame, data: TrainingData) -> tuple[np.ndarray, ...]:
-        """The lists of one split carved from `events` (`before`: what it learns from), as (candidates per user,
-        features, grades, held-back items found, held-back items, users sampled)."""
+    def _learning_set(self, before: pd.DataFrame, events: pd.DataFrame, data: TrainingData) -> LearningSet:
+        """The lists of one split carved from `events` (`before`: what it learns from)."""
         inner = training_data(
             before, users=data.users, items=data.items, now=before["occurred_at"].max(), **data.input.options()
         )
@@ -139,7 +157,7 @@ class LearnedRanker(Recommender):
         useful = np.add.reduceat(grades > 0, starts) > 0 if len(grades) else np.zeros(0, bool)
         keep = np.repeat(useful, sizes)
         found, held = int((grades > 0).sum()), int(labels[users].nnz)
-        return sizes[useful], features[keep], grades[keep], found, held, len(users)
+        return LearningSet(sizes[useful], features[keep], grades[keep], found, held, len(users))
 
     def feature_names(self, context: Context) -> list[str]:
         """The columns `_features` builds, in order."""
@@ -193,9 +211,7 @@ class LearnedRanker(Recommender):
         self, sources: dict[str, Recommender], histories: dict[str, sp.csr_matrix], user_rows: np.ndarray
     ) -> Candidates:
         depth = int(self.params["depth"])
-        lists = {
-            name: sources[name].recommend(user_rows, histories[SOURCES[name][2]][user_rows], depth) for name in SOURCES
-        }
+        lists = {name: source_top(sources, histories, name, user_rows, depth) for name in SOURCES}
         return candidate_union(lists, next(iter(histories.values())).shape[1])
 
     def _features(
@@ -229,10 +245,7 @@ class LearnedRanker(Recommender):
 
     def blended_lists(self, user_rows: np.ndarray, n: int) -> dict[str, np.ndarray]:
         """Each source's own top n, as the sources rank them from their histories."""
-        return {
-            name: source.recommend(user_rows, self.histories[SOURCES[name][2]][user_rows], n)[0]
-            for name, source in self.sources.items()
-        }
+        return {name: source_top(self.sources, self.histories, name, user_rows, n)[0] for name in self.sources}
 
     def recommend(
         self, user_rows: np.ndarray, user_items: sp.csr_matrix, n: int, *, exclude_seen: bool = True
@@ -266,9 +279,7 @@ class LearnedRanker(Recommender):
         if not len(short):
             return
         name = next(iter(SOURCES))
-        deeper, _values = self.sources[name].recommend(
-            rows[short], self.histories[SOURCES[name][2]][rows[short]], ids.shape[1]
-        )
+        deeper, _values = source_top(self.sources, self.histories, name, rows[short], ids.shape[1])
         for row, more in zip(short, deeper, strict=True):
             have = counts[row]
             more = more[(more >= 0) & ~np.isin(more, ids[row, :have])][: ids.shape[1] - have]

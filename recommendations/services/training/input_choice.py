@@ -37,8 +37,8 @@ def run_matrix_input(run: TrainingRun, validation: Callable[[], Split], frames: 
     if not run.tune and _reusable(setting, saved, given, configured):
         run.params = dict(saved["params"])
         run.metrics["choice"] = {**saved, "reused": True}
-        return MatrixInput(**saved["input_options"])
-    tuned = _tuned_input(saved)
+        return _stored_input(saved["input_options"])
+    tuned = _stored_input(saved.get("tuned_input"))  # the input the last tuned run found, if it reads as one
     choice = choose_on_validation(
         run.algorithm,
         given,
@@ -113,9 +113,8 @@ def run_tuning(run: TrainingRun, validation: Split, frames: TrainingFrames, star
     return found
 
 
-def _tuned_input(saved: dict) -> MatrixInput | None:
-    """The input the last tuned run found, if the saved record holds one of the right shape."""
-    options = saved.get("tuned_input")
+def _stored_input(options: object) -> MatrixInput | None:
+    """A MatrixInput saved as its fields, if it reads as one (a saved row of another shape: None, never a 500)."""
     if not (isinstance(options, dict) and set(options) == set(MatrixInput.__dataclass_fields__)):
         return None
     if not isinstance(options["weights"], dict) or not isinstance(options["binary"], bool):
@@ -130,7 +129,6 @@ def _reusable(setting: AlgorithmSetting, saved: dict, given: dict, configured: M
     """Whether the saved choice still answers the same question, recently enough (a saved row of another shape
     never does: the run chooses again rather than fail)."""
     days = settings.TRAINING_CHOOSE_EVERY_DAYS
-    options = saved.get("input_options")
     return bool(
         days
         and setting.chosen_at
@@ -138,7 +136,5 @@ def _reusable(setting: AlgorithmSetting, saved: dict, given: dict, configured: M
         and saved.get("given") == given
         and saved.get("configured") == asdict(configured)
         and isinstance(saved.get("params"), dict)
-        and isinstance(options, dict)
-        and set(options) == set(MatrixInput.__dataclass_fields__)
-        and isinstance(options["weights"], dict)
+        and _stored_input(saved.get("input_options")) is not None
     )
