@@ -68,11 +68,12 @@ def setup_django(db_url: str | None = None, *, fresh: bool = True) -> str:
 QUIET = ("--log-level", "warning")
 
 
-def gunicorn_start(port: int, workers: int = 2, **env: str) -> subprocess.Popen:
-    """gunicorn serving recsite on loopback with the benchmark's settings (plus `env`), once /healthz answers."""
+def gunicorn_start(port: int, workers: int = 2, app: str = "recsite.wsgi", **env: str) -> subprocess.Popen:
+    """gunicorn serving `app` (recsite) on loopback with the benchmark's settings (plus `env`), once /healthz
+    answers."""
     # Static files are not collected for benchmarks; WhiteNoise's warning about it is noise here.
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "recsite.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", *QUIET],
+        [sys.executable, "-m", "gunicorn", app, "-w", str(workers), "-b", f"127.0.0.1:{port}", *QUIET],
         cwd=ROOT,
         env=dict(os.environ, PYTHONWARNINGS="ignore:No directory at", **env),
     )

@@ -7,8 +7,11 @@ and recreated) and Redis (REDIS_URL, default redis://127.0.0.1:6379/2) as produc
 Builds a demo marketplace, trains item-kNN, ALS and segment popularity (real candidate lists and
 co-visitation neighbours), puts 10,000 items on the NG list and 1,000 pins in place (10 for everyone,
 the rest spread over user segments), then serves with gunicorn (2 sync workers) on loopback and, in
-the same run, drives two endpoints with an asyncio load generator (new connection per request):
-  - the floor: a bare DRF view returning a fixed 20-entry list, behind the same API-key
+the same run, drives the endpoints below with an asyncio load generator (new connection per request):
+  - the machine's floor: a WSGI application with no framework sending the same fixed list
+    (bench/wsgi_floor.py), under its own gunicorn beside recsite's: what this machine, gunicorn and
+    the load generator give before any framework runs;
+  - the framework's floor: a bare DRF view returning a fixed 20-entry list, behind the same API-key
     authentication, scope check and throttle as every recsite endpoint (bench/serve_urls.py);
   - recsite's items endpoint for random known users (limit 20), impressions logged as in production;
     the items slot explores new items (10% of positions), caps each top-level category at 10 and
@@ -18,8 +21,9 @@ the same run, drives two endpoints with an asyncio load generator (new connectio
   - similar items of random items for random known users (limit 20), impressions logged;
   - themed features for random known users (FEATURES published features, one per top category).
 For each: maximum throughput (16 concurrent connections, closed loop), then latency percentiles at
-half of that rate (open loop: requests start on schedule, latency counted from the scheduled start,
-so a stall is not hidden). Rounds alternate between the endpoints; the medians are reported.
+half of that rate and at the items endpoint's half load (open loop: requests start on schedule, latency
+counted from the scheduled start, so a stall is not hidden). Rounds alternate between the endpoints; the
+medians are reported.
 """
 
 from __future__ import annotations
@@ -38,6 +42,10 @@ from urllib.parse import quote
 from common import ROOT, gunicorn_start, machine, setup_django, write_block
 
 PORT = 18766
+WSGI_PORT = PORT + 1
+MACHINE_FLOOR = "WSGI app, no framework, fixed list (machine floor)"
+FLOOR = "bare DRF view, fixed list (floor)"
+ITEMS = "recsite items endpoint"
 CONCURRENCY = 16
 NG_ITEMS = 10_000
 PINS = 1_000
@@ -105,8 +113,8 @@ def build_world(users: int, items: int) -> tuple[list[str], str]:
     return known, plain
 
 
-async def _get(path: str, key: str) -> int:
-    reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
+async def _get(port: int, path: str, key: str) -> int:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(
         f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Api-Key {key}\r\nConnection: close\r\n\r\n".encode()
     )
@@ -115,7 +123,7 @@ async def _get(path: str, key: str) -> int:
     return int(data[9:12]) if len(data) >= 12 else 0
 
 
-async def max_throughput(paths: list[str], key: str, seconds: float) -> tuple[float, int]:
+async def max_throughput(port: int, paths: list[str], key: str, seconds: float) -> tuple[float, int]:
     """Requests per second with CONCURRENCY connections always busy; returns (rate, failures)."""
     deadline = time.perf_counter() + seconds
     done = failed = 0
@@ -124,7 +132,7 @@ async def max_throughput(paths: list[str], key: str, seconds: float) -> tuple[fl
         nonlocal done, failed
         rng = random.Random()
         while time.perf_counter() < deadline:
-            status = await _get(rng.choice(paths), key)
+            status = await _get(port, rng.choice(paths), key)
             done += 1
             failed += status != 200
 
@@ -133,7 +141,7 @@ async def max_throughput(paths: list[str], key: str, seconds: float) -> tuple[fl
     return done / (time.perf_counter() - started), failed
 
 
-async def latency_at(paths: list[str], key: str, rate: float, seconds: float) -> tuple[list[float], int]:
+async def latency_at(port: int, paths: list[str], key: str, rate: float, seconds: float) -> tuple[list[float], int]:
     """Start requests on a fixed schedule of `rate` per second; latencies (ms) from each scheduled start."""
     latencies: list[float] = []
     failed = 0
@@ -141,7 +149,7 @@ async def latency_at(paths: list[str], key: str, rate: float, seconds: float) ->
 
     async def one(scheduled: float) -> None:
         nonlocal failed
-        status = await _get(rng.choice(paths), key)
+        status = await _get(port, rng.choice(paths), key)
         latencies.append((time.perf_counter() - scheduled) * 1000)
         failed += status != 200
 
@@ -162,8 +170,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
-def start_server() -> subprocess.Popen:
-    return gunicorn_start(PORT, 2, DJANGO_SETTINGS_MODULE="serve_settings", PYTHONPATH=f"{ROOT / 'bench'}:{ROOT}")
+def _p99(values: list[float] | None) -> str:
+    return f"{percentile(values, 0.99):.1f}" if values else ""
+
+
+def start_servers() -> list[subprocess.Popen]:
+    """recsite (with the DRF floor's URL) and the framework-less floor, each under gunicorn with 2 workers."""
+    return [
+        gunicorn_start(PORT, 2, DJANGO_SETTINGS_MODULE="serve_settings", PYTHONPATH=f"{ROOT / 'bench'}:{ROOT}"),
+        gunicorn_start(WSGI_PORT, 2, "wsgi_floor", PYTHONPATH=str(ROOT / "bench")),
+    ]
 
 
 def main() -> None:
@@ -202,59 +218,77 @@ def main() -> None:
     tops = sorted({p.split(" > ")[0] for p in Item.objects.values_list("category_path", flat=True)})
     fields = "title,price,image_url,shop_name,category"
     endpoints = {
-        "bare DRF view, fixed list (floor)": [f"/bench/users/{u}/fixed" for u in sample],
-        "recsite items endpoint": [f"/api/v1/users/{u}/recommendations/items?limit=20" for u in sample],
-        "recsite items, category filter": [
-            f"/api/v1/users/{u}/recommendations/items?limit=20&category={quote(rng.choice(tops))}" for u in sample
-        ],
-        "recsite items, fields=": [f"/api/v1/users/{u}/recommendations/items?limit=20&fields={fields}" for u in sample],
-        "recsite similar items": [f"/api/v1/items/{rng.choice(items)}/similar?limit=20&user_id={u}" for u in sample],
-        "recsite features": [f"/api/v1/users/{u}/recommendations/features" for u in sample],
+        MACHINE_FLOOR: (WSGI_PORT, [f"/users/{u}/fixed" for u in sample]),
+        FLOOR: (PORT, [f"/bench/users/{u}/fixed" for u in sample]),
+        ITEMS: (PORT, [f"/api/v1/users/{u}/recommendations/items?limit=20" for u in sample]),
+        "recsite items, category filter": (
+            PORT,
+            [f"/api/v1/users/{u}/recommendations/items?limit=20&category={quote(rng.choice(tops))}" for u in sample],
+        ),
+        "recsite items, fields=": (
+            PORT,
+            [f"/api/v1/users/{u}/recommendations/items?limit=20&fields={fields}" for u in sample],
+        ),
+        "recsite similar items": (
+            PORT,
+            [f"/api/v1/items/{rng.choice(items)}/similar?limit=20&user_id={u}" for u in sample],
+        ),
+        "recsite features": (PORT, [f"/api/v1/users/{u}/recommendations/features" for u in sample]),
     }
-    server = start_server()
+    servers = start_servers()
     try:
-        for paths in endpoints.values():  # warm both workers' state, connections and caches
-            asyncio.run(max_throughput(paths, key, 3))
+        for port, paths in endpoints.values():  # warm both workers' state, connections and caches
+            asyncio.run(max_throughput(port, paths, key, 3))
         rates: dict[str, list[float]] = {name: [] for name in endpoints}
         for _round in range(args.rounds):
-            for name, paths in endpoints.items():
-                rate, failed = asyncio.run(max_throughput(paths, key, args.seconds))
+            for name, (port, paths) in endpoints.items():
+                rate, failed = asyncio.run(max_throughput(port, paths, key, args.seconds))
                 if failed:
                     raise RuntimeError(f"{name}: {failed} requests failed")
                 rates[name].append(rate)
                 print(f"{name}: {rate:,.0f} req/s", flush=True)
+        medians = {name: statistics.median(rates[name]) for name in endpoints}
+        # each at half its own maximum; the floors also at the items endpoint's half load: at the same arrival
+        # rate they show how much of the items endpoint's tail the machine and the framework already have
+        common_rate = medians[ITEMS] / 2
         latency: dict[str, list[float]] = {}
-        for name, paths in endpoints.items():
-            half = statistics.median(rates[name]) / 2
-            values, failed = asyncio.run(latency_at(paths, key, half, args.seconds))
-            if failed:
-                raise RuntimeError(f"{name}: {failed} requests failed at half load")
-            latency[name] = values
-            p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
-            print(f"{name} at {half:,.0f} req/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+        at_common: dict[str, list[float]] = {}
+        for name, (port, paths) in endpoints.items():
+            runs = [(medians[name] / 2, latency)]
+            if name in (MACHINE_FLOOR, FLOOR):
+                runs.append((common_rate, at_common))
+            for rate, into in runs:
+                values, failed = asyncio.run(latency_at(port, paths, key, rate, args.seconds))
+                if failed:
+                    raise RuntimeError(f"{name}: {failed} requests failed at {rate:,.0f} req/s")
+                into[name] = values
+                p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
+                print(f"{name} at {rate:,.0f} req/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
 
-    medians = {name: statistics.median(rates[name]) for name in endpoints}
-    floor = medians["bare DRF view, fixed list (floor)"]
+    floor = medians[FLOOR]
     lines = [
         f"Command: `.venv/bin/python bench/serve.py --users {args.users} --items {args.items} --seconds "
-        f"{args.seconds:g} --rounds {args.rounds}`. Machine: {machine()}; gunicorn 2 sync workers, Redis cache, "
+        f"{args.seconds:g} --rounds {args.rounds}{' --reuse' if args.reuse else ''}`. Machine: {machine()}; "
+        "gunicorn 2 sync workers, Redis cache, "
         f"load generator on the same machine; run {dt.date.today().isoformat()}.",
         "",
         f"{args.users:,} users, {args.items:,} items, {NG_ITEMS:,} NG items, {PINS:,} pins, {FEATURES} published "
         "features; 20 entries per response (features: the slot's 6, each with up to 8 items).",
         "",
-        "| endpoint | max req/s (median of rounds) | vs floor | half load req/s | p50 ms | p95 ms | p99 ms |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| endpoint | max req/s (median of rounds) | vs DRF floor | half load req/s | p50 ms | p95 ms | p99 ms | "
+        f"p99 ms at {common_rate:,.0f} req/s (the items endpoint's half load) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, base in medians.items():
         values = latency[name]
         lines.append(
             f"| {name} | {base:,.0f} ({' / '.join(f'{r:,.0f}' for r in rates[name])}) | {base / floor:.2f} | "
             f"{base / 2:,.0f} | {percentile(values, 0.5):.1f} | {percentile(values, 0.95):.1f} | "
-            f"{percentile(values, 0.99):.1f} |"
+            f"{percentile(values, 0.99):.1f} | {_p99(at_common.get(name))} |"
         )
     text = "\n".join(lines)
     print(text)
