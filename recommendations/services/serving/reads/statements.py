@@ -36,6 +36,14 @@ _replica_rests_until = 0.0
 
 def _session_started(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
     _prepared_on(connection.alias).clear()
+    if connection.vendor == "postgresql":
+        # PostgreSQL re-plans a prepared statement for its values while that looks cheaper; serving's reads
+        # are index look-ups whose plan never depends on the values, and re-planning the user's read
+        # (partitions, three sub-queries) took as long as running it: plan each once. Only statements
+        # prepared on the session are affected (the ORM prepares none). Set as the session starts, outside
+        # any transaction, so no rollback undoes it.
+        with connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
 
 
 connection_created.connect(_session_started, dispatch_uid="serving-reads-prepared")
@@ -83,13 +91,6 @@ def _rows(db: BaseDatabaseWrapper, sql: str, params: list, prepared: bool) -> li
             return cursor.fetchall()
         name = "recsite_" + hashlib.md5(sql.encode()).hexdigest()[:16]
         done = _prepared_on(db.alias)
-        if not done:
-            # PostgreSQL re-plans a prepared statement for its values while that looks cheaper; these reads
-            # are index look-ups whose plan never depends on the values, and re-planning the user's read
-            # (partitions, three sub-queries) took as long as running it: plan once. Only statements
-            # prepared on the session are affected (the ORM prepares none); a rolled-back transaction that
-            # undoes this costs speed, nothing else.
-            cursor.execute("SET plan_cache_mode = force_generic_plan")
         if name not in done:
             counter = itertools.count(1)
             numbered = re.sub(r"%s", lambda _m: f"${next(counter)}", sql)

@@ -30,10 +30,10 @@ def test_the_users_read_keeps_one_plan_whatever_the_user(settings):
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
-            ["%recommendations_appuser%"],
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'recsite_%%'"
         )
-        (generic, custom), *others = cursor.fetchall()
-    assert not others
+        plans = {statement: (generic, custom) for statement, generic, custom in cursor.fetchall()}
+    users_read = [counts for statement, counts in plans.items() if "recommendations_appuser" in statement]
+    assert users_read and all(generic >= 1 for generic, _custom in users_read)
     # planning the user's read took as long as running it, on every request (bench/serve.py)
-    assert custom == 0 and generic == len(users)
+    assert all(custom == 0 for _generic, custom in plans.values())
