@@ -11,6 +11,7 @@ class RecommendationsConfig(AppConfig):
         from . import tasks  # noqa: F401  registers the tasks that services dispatch by name
         from .api import schema  # noqa: F401  registers the API key auth scheme with drf-spectacular
         from .invalidation import connect_invalidation
+        from .services.serving.reads import statements  # noqa: F401  set up each database session it reads on
 
         connect_invalidation()
         post_migrate.connect(_roles_in_step, sender=self)
